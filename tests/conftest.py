@@ -1,0 +1,31 @@
+"""Fixtures shared by the project's own tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "docs" / "api" / "ReimageVmInstance.txt"
+PAGES = ROOT / "tests" / "pages"
+
+
+@pytest.fixture(autouse=True)
+def _in_project_root(monkeypatch):
+    """Page paths in annotations are relative to the working directory: pin it."""
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture(scope="session")
+def overlay():
+    from zstack_contract.overlay import load_overlay
+
+    return load_overlay()
+
+
+@pytest.fixture(scope="session")
+def reimage_page():
+    from zstack_contract.pageparse import parse_page
+
+    return parse_page(PAGE, "docs/api/ReimageVmInstance.txt")
