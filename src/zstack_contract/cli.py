@@ -12,6 +12,7 @@ import sys
 # sub-command -> (module, help)
 COMMANDS = {
     "derive": ("zstack_contract.commands.derive", "derive JSON Schemas from API reference pages"),
+    "validate": ("zstack_contract.commands.validate", "validate recorded responses and exchanges against the schemas"),
     "serve": ("zstack_contract.commands.serve", "run the embedded ZStack REST simulator"),
 }
 

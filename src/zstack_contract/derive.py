@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,13 +59,6 @@ def derive_pages(paths: list[str], overlay: Overlay, on_error) -> Derived:
         for name, schema in schemas_for(page, overlay).items():
             files[name] = render(schema)
     return Derived(files, pages)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def stale_files(out: Path, files: dict[str, bytes]) -> list[tuple[str, str]]:

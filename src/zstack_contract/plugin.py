@@ -1,1 +1,150 @@
-"""The pytest plugin: every option, marker and fixture of zstack-contract is registered here."""
+"""The pytest plugin: every option, marker and fixture of zstack-contract is registered here.
+
+Loaded through the ``pytest11`` entry point. Each option can also come from an environment
+variable (shown in ``pytest --help``), so CI can keep values out of the command line.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .baseline import Baseline
+from .contracts import ContractSet
+from .errors import ContractError, InputError
+from .exchange import Exchange
+from .findings import Finding
+from .recordings import Source, discover, read_exchange
+from .reports import write_reports
+from .validation import Validation
+
+# option name -> (environment variable, kwargs for addoption)
+OPTIONS: dict[str, tuple[str, dict]] = {
+    "--zstack-recordings": ("ZSTACK_RECORDINGS", dict(metavar="DIR", help="recordings to validate (default: contract_tests/recordings)")),
+    "--zstack-schemas": ("ZSTACK_SCHEMAS", dict(metavar="DIR", help="derived schemas (default: ./schemas, else the project's schemas/)")),
+    "--zstack-strict": ("ZSTACK_STRICT", dict(action="store_true", help="undocumented fields are violations")),
+    "--zstack-baseline": ("ZSTACK_BASELINE", dict(metavar="FILE", help="known deviations that do not fail the run")),
+    "--zstack-report": ("ZSTACK_REPORT", dict(metavar="DIR", help="folder for zstack-contract.json and .md (default: reports)")),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("zstack-contract", "zstack-contract: contract tests of a ZStack REST API")
+    for name, (env, kwargs) in OPTIONS.items():
+        kwargs = dict(kwargs)
+        kwargs["help"] = f"{kwargs['help']} [env {env}]"
+        group.addoption(name, dest=_dest(name), default=None, **kwargs)
+
+
+def _dest(name: str) -> str:
+    return name.lstrip("-").replace("-", "_")
+
+
+def option(config: pytest.Config, name: str):
+    """An option's value: the command line, else its environment variable."""
+    value = config.getoption(_dest(name))
+    if value in (None, False):
+        env, kwargs = OPTIONS[name]
+        raw = os.environ.get(env)
+        if raw is not None:
+            value = raw.strip().lower() in ("1", "true", "yes", "on") if kwargs.get("action") == "store_true" else raw
+    return value
+
+
+class ContractRun:
+    """The session's validation: fed by every contract test, written out as reports at the end."""
+
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.used = False
+        self._validation: Validation | None = None
+        self._error: ContractError | None = None
+
+    @property
+    def validation(self) -> Validation:
+        if self._error:
+            pytest.fail(str(self._error), pytrace=False)
+        if self._validation is None:
+            try:
+                contracts = ContractSet.load(option(self.config, "--zstack-schemas"))
+                baseline_file = option(self.config, "--zstack-baseline")
+                baseline = Baseline.load(baseline_file) if baseline_file else None
+            except ContractError as exc:
+                self._error = exc
+                pytest.fail(str(exc), pytrace=False)
+            self._validation = Validation(contracts, strict=bool(option(self.config, "--zstack-strict")), baseline=baseline)
+        self.used = True
+        return self._validation
+
+    def check(self, exchange: Exchange) -> list[Finding]:
+        """Run every check on an exchange; fail the calling test with each new violation, one per line."""
+        v = self.validation
+        try:
+            findings = v.check(exchange)
+        except InputError as exc:
+            v.add_error(exc)
+            pytest.fail(str(exc), pytrace=False)
+        new = [f for f in findings if f.severity == "violation" and not (v.baseline and v.baseline.knows(f))]
+        if new:
+            pytest.fail("\n".join(f.message() for f in new), pytrace=False)
+        return findings
+
+    def write_reports(self) -> None:
+        if self.used and self._validation is not None:
+            write_reports(self._validation, option(self.config, "--zstack-report") or "reports")
+
+
+_RUN = pytest.StashKey[ContractRun]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_RUN] = ContractRun(config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    run = session.config.stash.get(_RUN, None)
+    if run is not None:
+        run.write_reports()
+
+
+@pytest.fixture(scope="session")
+def zstack_contract(request: pytest.FixtureRequest) -> ContractRun:
+    """The session's contract run: ``zstack_contract.check(exchange)`` holds an exchange to the contract."""
+    return request.config.stash[_RUN]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``zstack_recording``: one test per recording file, with its path as the id."""
+    if "zstack_recording" not in metafunc.fixturenames:
+        return
+    folder = option(metafunc.config, "--zstack-recordings") or str(Path(metafunc.definition.fspath).parent / "recordings")
+    sources, errors = discover([folder])
+    base = Path(folder)
+    params = [pytest.param(s, id=_rel(s.path, base)) for s in sources]
+    params += [pytest.param(e, id=f"unusable:{e.path}") for e in errors]
+    metafunc.parametrize("zstack_recording", params)
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@pytest.fixture
+def zstack_recording_exchange(zstack_recording, zstack_contract: ContractRun) -> Exchange:
+    """The exchange recorded in this test's file (an unusable file fails the test with one line)."""
+    v = zstack_contract.validation
+    if isinstance(zstack_recording, InputError):
+        v.add_error(zstack_recording)
+        pytest.fail(str(zstack_recording), pytrace=False)
+    assert isinstance(zstack_recording, Source)
+    v.files += 1
+    try:
+        return read_exchange(zstack_recording)
+    except InputError as exc:
+        v.add_error(exc)
+        pytest.fail(str(exc), pytrace=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..derive import derive_pages, stale_files, write_atomic
+from ..derive import derive_pages, stale_files
+from ..files import write_atomic
 from ..errors import ContractError
 from ..overlay import load_overlay
 from . import fail

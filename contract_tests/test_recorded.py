@@ -1,0 +1,8 @@
+"""Every recording under contract_tests/recordings (or --zstack-recordings DIR) against the contract.
+
+One test per file. A recording is a bare response body or an exchange record (see README).
+"""
+
+
+def test_recording(zstack_recording_exchange, zstack_contract):
+    zstack_contract.check(zstack_recording_exchange)

@@ -1,0 +1,300 @@
+"""The named checks. Each takes an :class:`~zstack_contract.exchange.Exchange` and its contract and
+yields findings; recorded files, replays and live runs all go through :func:`run_checks`.
+
+A bare response body (no request, no status) is an exchange of one step with status 0: the
+checks that need a status or a URL skip it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterable, Iterator
+
+from .contracts import Contract
+from .exchange import Exchange, Step
+from .findings import Finding, escape_pointer, show
+
+UNKNOWN_STATUS = 0
+_ENVELOPE_STATUSES = (200, 503, UNKNOWN_STATUS)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    summary: str
+    run: Callable[[Exchange, Contract], Iterable[Finding]]
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str, summary: str):
+    def register(fn):
+        CHECKS[name] = Check(name, summary, fn)
+        return fn
+
+    return register
+
+
+def run_checks(exchange: Exchange, contract: Contract, names: Iterable[str] | None = None) -> list[Finding]:
+    out: list[Finding] = []
+    for name in names or CHECKS:
+        out.extend(CHECKS[name].run(exchange, contract))
+    return out
+
+
+def is_async(exchange: Exchange) -> bool:
+    return exchange.call.response.status == 202
+
+
+def envelope_steps(exchange: Exchange) -> Iterator[tuple[int, Step]]:
+    """Steps whose answer is the API's documented envelope (inventory or error)."""
+    for i, step in enumerate(exchange.steps):
+        if step.response.status in _ENVELOPE_STATUSES and step.response.has_json:
+            yield i, step
+
+
+def _step(exchange: Exchange, i: int) -> int | None:
+    return None if exchange.call.response.status == UNKNOWN_STATUS else i
+
+
+def _finding(exchange: Exchange, contract: Contract, i: int, check_name: str, **kw) -> Finding:
+    return Finding(check=check_name, file=exchange.source, api=contract.api, step=_step(exchange, i), **kw)
+
+
+# --- schema ------------------------------------------------------------------------------------
+def schema_findings(exchange: Exchange, contract: Contract, i: int, body: Any) -> list[Finding]:
+    """Every schema error in one body, as findings that cite the page line of the broken rule."""
+    out = []
+    reported_missing: set[tuple[str, str]] = set()
+    for err in contract.validator.iter_errors(body):
+        schema = err.schema if isinstance(err.schema, dict) else {}
+        pointer = escape_pointer(err.absolute_path)
+        rule_schema = schema
+        kw = err.validator
+        if kw == "required":
+            for name in err.validator_value:
+                if isinstance(err.instance, dict) and name not in err.instance and (pointer, name) not in reported_missing:
+                    reported_missing.add((pointer, name))
+                    prop = schema.get("properties", {}).get(name, {})
+                    out.append(_schema_finding(exchange, contract, i, pointer + escape_pointer([name]), "present (always sent)", "absent", prop))
+            continue
+        expected = _expected(kw, err.validator_value, schema, contract)
+        if kw == "oneOf" and pointer == "":
+            found = _envelope_found(err.instance, contract)
+        else:
+            found = show(err.instance)
+        out.append(_schema_finding(exchange, contract, i, pointer, expected, found, rule_schema))
+    return out
+
+
+def _schema_finding(exchange, contract, i, pointer, expected, found, schema) -> Finding:
+    return _finding(
+        exchange, contract, i, "response-schema",
+        pointer=pointer, expected=expected, found=found,
+        rule=schema.get("x-source"), overlay=tuple(schema.get("x-overlay", ())),
+    )
+
+
+def _expected(kw: str, value: Any, schema: dict, contract: Contract) -> str:
+    if kw == "type":
+        bounds = ""
+        if value == "integer" and "maximum" in schema:
+            bounds = " (signed 64-bit)" if schema["maximum"] > 2**31 else " (signed 32-bit)"
+        return f"{value}{bounds}"
+    if kw == "pattern":
+        return f"a string matching {value}"
+    if kw == "enum":
+        return "one of " + ", ".join(map(str, value))
+    if kw == "maximum":
+        return f"at most {value}"
+    if kw == "minimum":
+        return f"at least {value}"
+    if kw == "oneOf":
+        return f"exactly one of {' / '.join(contract.success_fields)} (success) or {' / '.join(contract.error_fields)} (failure)"
+    if kw == "additionalProperties":
+        return "only documented fields"
+    return f"{kw} {value!r}"
+
+
+def _envelope_found(instance: Any, contract: Contract) -> str:
+    if not isinstance(instance, dict):
+        return show(instance)
+    present = [k for k in (*contract.success_fields, *contract.error_fields) if k in instance]
+    return "both " + " and ".join(present) if len(present) > 1 else "neither"
+
+
+@check("response-schema", "the response body matches the schema derived from the page")
+def check_response_schema(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
+    for i, step in envelope_steps(exchange):
+        yield from schema_findings(exchange, contract, i, step.response.body)
+
+
+# --- status and body ---------------------------------------------------------------------------
+@check("status-body", "the status code agrees with the body: 200 + success, 503 + error, 202 + location")
+def check_status_body(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
+    for i, step in enumerate(exchange.steps):
+        status, resp = step.response.status, step.response
+        fail = lambda expected, found, pointer="": _finding(  # noqa: E731
+            exchange, contract, i, "status-body", pointer=pointer, expected=expected, found=found
+        )
+        body = resp.body if resp.has_json else None
+        if status == 200:
+            if not resp.has_json:
+                yield fail(f"a JSON body with {' / '.join(contract.success_fields) or 'the result'}", _text_found(resp))
+            elif isinstance(body, dict) and any(k in body for k in contract.error_fields):
+                yield fail("no error in a 200 answer (a failure is answered 503)", f"status 200 with {show(body.get('error'))}", "/error")
+        elif status == 503:
+            if not resp.has_json:
+                yield fail("a JSON body {\"error\": {...}}", _text_found(resp))
+            elif not (isinstance(body, dict) and any(k in body for k in contract.error_fields)):
+                yield fail("an error in a 503 answer", show(body))
+        elif status == 202 and i == 0:
+            if not isinstance(body, dict) or not isinstance(body.get("location"), str):
+                found = show(body.get("location")) if isinstance(body, dict) and "location" in body else "no location"
+                yield fail("a job location (string) in the 202 answer", found, "/location")
+        elif status == 202 and not (resp.is_empty or body == {}):
+            yield fail("{} (or an empty body) while the job runs", _text_found(resp) if not resp.has_json else show(body))
+
+
+def _text_found(resp) -> str:
+    if resp.is_empty:
+        return "an empty body"
+    text = " ".join((resp.text or "").split())
+    return f"text {text[:60]!r}" + ("..." if len(text) > 60 else "")
+
+
+@check("job-polling", "an asynchronous call ends: its polls answer 202 until a final 200 or 503")
+def check_job_polling(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
+    if not is_async(exchange):
+        return
+    for i, step in enumerate(exchange.steps[1:], start=1):
+        if step.response.status not in (200, 202, 503):
+            yield _finding(exchange, contract, i, "job-polling", pointer="", expected="202, 200 or 503 from the job",
+                           found=f"status {step.response.status} {_text_found(step.response)}")
+            return
+    if exchange.final.response.status == 202:
+        yield _finding(exchange, contract, len(exchange.steps) - 1, "job-polling", pointer="",
+                       expected="the job to finish (200 or 503)", found=f"still running after {len(exchange.steps) - 1} poll(s)")
+
+
+# --- semantic invariants ------------------------------------------------------------------------
+def success_objects(exchange: Exchange, contract: Contract) -> Iterator[tuple[int, str, dict, dict]]:
+    """(step, pointer, object, schema) for each resource object in a success body."""
+    for i, step in envelope_steps(exchange):
+        body = step.response.body
+        if not isinstance(body, dict) or any(k in body for k in contract.error_fields):
+            continue
+        for name in contract.success_fields:
+            value = body.get(name)
+            prop = contract.response["properties"][name]
+            if isinstance(value, dict):
+                yield i, f"/{name}", value, prop
+            elif isinstance(value, list) and "items" in prop:
+                for n, item in enumerate(value):
+                    if isinstance(item, dict):
+                        yield i, f"/{name}/{n}", item, prop["items"]
+
+
+def _type_of(schema: dict) -> str:
+    """The page's type name from an x-source annotation: 'page:line name Type' -> 'Type'."""
+    return (schema.get("x-source") or "").rsplit(" ", 1)[-1]
+
+
+def _owner_name(type_or_list: str, from_list: bool) -> str:
+    """VmInstanceInventory -> vmInstance; vmNics -> vmNic: the prefix of the owner's uuid field."""
+    base = type_or_list
+    if from_list:
+        base = base[:-1] if base.endswith("s") else base
+    elif base.endswith("Inventory"):
+        base = base[: -len("Inventory")]
+    return base[:1].lower() + base[1:]
+
+
+@check("uuid-matches-url", "the inventory's uuid is the resource uuid in the request URL")
+def check_uuid_matches_url(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
+    call = exchange.call.request
+    params = contract.path_params(call.method, call.url) if call.url else None
+    wanted = next((v for k, v in (params or {}).items() if k == "uuid" or k.endswith("Uuid")), None)
+    if wanted is None:
+        return
+    for i, pointer, obj, _schema in success_objects(exchange, contract):
+        if pointer.count("/") == 1 and "uuid" in obj and obj["uuid"] != wanted:
+            yield _finding(exchange, contract, i, "uuid-matches-url", pointer=pointer + "/uuid",
+                           expected=f"{wanted!r} (the uuid in the request URL)", found=show(obj["uuid"]))
+
+
+@check("owner-uuid", "nested items point back at their owner (vmNics[].vmInstanceUuid is the VM's uuid, usedIps[].vmNicUuid the NIC's)")
+def check_owner_uuid(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
+    for i, pointer, obj, schema in success_objects(exchange, contract):
+        yield from _owned(exchange, contract, i, pointer, obj, contract.resolve(schema), _owner_name(_type_of(schema), False))
+
+
+def _owned(exchange, contract, i, pointer, obj, schema, owner):
+    owner_field = owner + "Uuid"
+    for name, prop in schema.get("properties", {}).items():
+        items = prop.get("items")
+        value = obj.get(name)
+        if not items or not isinstance(value, list):
+            continue
+        item_schema = contract.resolve(items)
+        for n, item in enumerate(value):
+            if not isinstance(item, dict):
+                continue
+            where = f"{pointer}/{name}/{n}"
+            if owner_field in item_schema.get("properties", {}) and "uuid" in obj and owner_field in item and item[owner_field] != obj["uuid"]:
+                yield _finding(exchange, contract, i, "owner-uuid", pointer=f"{where}/{owner_field}",
+                               expected=f"{obj['uuid']!r} (the uuid of {pointer.lstrip('/') or 'its owner'})", found=show(item[owner_field]),
+                               rule=item_schema["properties"][owner_field].get("x-source"))
+            yield from _owned(exchange, contract, i, where, item, item_schema, _owner_name(name, True))
+
+
+@check("root-volume", "rootVolumeUuid names a volume of type Root among allVolumes")
+def check_root_volume(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
+    for i, pointer, obj, _schema in success_objects(exchange, contract):
+        root, volumes = obj.get("rootVolumeUuid"), obj.get("allVolumes")
+        if not isinstance(root, str) or not isinstance(volumes, list):
+            continue
+        match = next((v for v in volumes if isinstance(v, dict) and v.get("uuid") == root), None)
+        if match is None:
+            yield _finding(exchange, contract, i, "root-volume", pointer=f"{pointer}/rootVolumeUuid",
+                           expected="the uuid of a volume in allVolumes", found=f"{root!r}, not among {len(volumes)} volume(s)")
+        elif match.get("type") != "Root":
+            n = volumes.index(match)
+            yield _finding(exchange, contract, i, "root-volume", pointer=f"{pointer}/allVolumes/{n}/type",
+                           expected="'Root' for the root volume", found=show(match.get("type")))
+
+
+_JVM_FORMATS = ("%b %d, %Y %I:%M:%S %p", "%b %d, %Y, %I:%M:%S %p")
+
+
+def parse_jvm_date(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    text = text.replace("\u202f", " ")
+    for fmt in _JVM_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+@check("date-order", "createDate is not after lastOpDate")
+def check_date_order(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
+    for i, pointer, obj, schema in success_objects(exchange, contract):
+        yield from _dates(exchange, contract, i, pointer, obj, contract.resolve(schema))
+
+
+def _dates(exchange, contract, i, pointer, obj, schema):
+    created, last = parse_jvm_date(obj.get("createDate")), parse_jvm_date(obj.get("lastOpDate"))
+    if created and last and created > last:
+        yield _finding(exchange, contract, i, "date-order", pointer=f"{pointer}/lastOpDate",
+                       expected=f"not before createDate {obj['createDate']!r}", found=show(obj["lastOpDate"]))
+    for name, prop in schema.get("properties", {}).items():
+        if "items" in prop and isinstance(obj.get(name), list):
+            item_schema = contract.resolve(prop["items"])
+            for n, item in enumerate(obj[name]):
+                if isinstance(item, dict):
+                    yield from _dates(exchange, contract, i, f"{pointer}/{name}/{n}", item, item_schema)

@@ -1,0 +1,110 @@
+"""Drift (undocumented fields seen) and coverage (documented fields never seen), by field path.
+
+Paths are dotted with ``[]`` for list items: ``inventory.vmNics[].usedIpUuid``. A table that refers
+to itself (``error.cause``) is followed once: ``error.cause`` is a documented path, its children
+are not counted again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .contracts import Contract
+
+
+def documented_paths(contract: Contract) -> list[str]:
+    """Every documented field path of the response, in page order."""
+    out: list[str] = []
+
+    def visit(schema: dict, prefix: str, stack: tuple[str, ...]) -> None:
+        for name, prop in schema.get("properties", {}).items():
+            path = f"{prefix}{name}"
+            out.append(path)
+            target, ref, suffix = _descend(prop)
+            if target is None or ref in stack:
+                continue
+            visit(contract.resolve(target), path + suffix + ".", stack + ((ref,) if ref else ()))
+
+    visit(contract.response, "", ())
+    return out
+
+
+def _descend(prop: dict) -> tuple[dict | None, str | None, str]:
+    """(schema to walk into, the $defs name it refers to, path suffix) for a property."""
+    if "$ref" in prop:
+        return prop, prop["$ref"], ""
+    items = prop.get("items")
+    if isinstance(items, dict) and "$ref" in items:
+        return items, items["$ref"], "[]"
+    return None, None, ""
+
+
+@dataclass
+class Shape:
+    """What one body showed: documented paths present and undocumented paths present."""
+
+    seen: set[str] = field(default_factory=set)
+    undocumented: set[str] = field(default_factory=set)
+
+
+def body_shape(contract: Contract, body: Any) -> Shape:
+    shape = Shape()
+
+    def walk(schema: dict, value: Any, prefix: str, stack: tuple[str, ...]) -> None:
+        if not isinstance(value, dict):
+            return
+        props = schema.get("properties", {})
+        for key, sub in value.items():
+            path = f"{prefix}{key}"
+            prop = props.get(key)
+            if prop is None:
+                shape.undocumented.add(path)
+                continue
+            shape.seen.add(path)
+            target, ref, suffix = _descend(prop)
+            if target is None or ref in stack:
+                continue
+            resolved = contract.resolve(target)
+            nested = stack + ((ref,) if ref else ())
+            if suffix:
+                if isinstance(sub, list):
+                    for item in sub:
+                        walk(resolved, item, path + "[].", nested)
+            else:
+                walk(resolved, sub, path + ".", nested)
+
+    walk(contract.response, body, "", ())
+    return shape
+
+
+@dataclass
+class Tally:
+    """Drift and coverage over a corpus, per API. Keeps counts, not documents."""
+
+    drift_files: dict[str, Counter] = field(default_factory=dict)  # api -> path -> files showing it
+    seen: dict[str, set[str]] = field(default_factory=dict)  # api -> documented paths seen
+
+    def add_file(self, api: str, shapes: list[Shape]) -> None:
+        undocumented = set().union(*(s.undocumented for s in shapes)) if shapes else set()
+        self.drift_files.setdefault(api, Counter()).update(undocumented)
+        self.seen.setdefault(api, set()).update(*(s.seen for s in shapes))
+
+    def merge(self, other: "Tally") -> None:
+        for api, counts in other.drift_files.items():
+            self.drift_files.setdefault(api, Counter()).update(counts)
+        for api, seen in other.seen.items():
+            self.seen.setdefault(api, set()).update(seen)
+
+    def coverage(self, contract: Contract) -> dict[str, Any]:
+        documented = documented_paths(contract)
+        seen = self.seen.get(contract.api, set())
+        unseen = [p for p in documented if p not in seen]
+        n = len(documented)
+        return {
+            "documented": n,
+            "seen": n - len(unseen),
+            "percent": round(100.0 * (n - len(unseen)) / n, 1) if n else 100.0,
+            "unseen": unseen,
+        }

@@ -1,0 +1,61 @@
+"""Findings: one contract break (or warning), saying where, what was expected, and which rule."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+VIOLATION = "violation"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str  # the named check that found it: response-schema, status-body, ...
+    file: str  # recording file, or test id for live exchanges
+    pointer: str  # JSON pointer in the response body; "" is the whole body
+    expected: str
+    found: str
+    api: str | None = None
+    step: int | None = None  # exchange step (0 the call, 1.. the polls)
+    rule: str | None = None  # the page line the rule came from: "docs/api/X.txt:120 cpuNum Integer"
+    overlay: tuple[str, ...] = ()  # overlay rule ids behind the rule
+    severity: str = VIOLATION
+
+    @property
+    def path(self) -> str:
+        """The pointer without array indices: the same break in every element is one fingerprint."""
+        return re.sub(r"/[0-9]+(?=/|$)", "/*", self.pointer) or "/"
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.api or '-'}|{self.check}|{self.path}"
+
+    @property
+    def where(self) -> str:
+        return self.file if self.step is None else f"{self.file} step {self.step}"
+
+    def message(self) -> str:
+        rule = f" ({self.rule}{'; overlay ' + ', '.join(self.overlay) if self.overlay else ''})" if self.rule else ""
+        return f"{self.where}: {self.pointer or '/'}: expected {self.expected}, found {self.found} [{self.check}]{rule}"
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["overlay"] = list(self.overlay)
+        d["fingerprint"] = self.fingerprint
+        return d
+
+
+def show(value: Any, limit: int = 60) -> str:
+    """A short, one-line rendering of a JSON value with its JSON type."""
+    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null", int: "integer", float: "number"}
+    text = json.dumps(value, ensure_ascii=False)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"{text} ({kinds.get(type(value), type(value).__name__)})"
+
+
+def escape_pointer(parts) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)

@@ -1,0 +1,126 @@
+"""A validation run: exchanges in, findings, drift and coverage out.
+
+The CLI and the pytest plugin both feed a :class:`Validation`; it keeps aggregates (findings,
+counts, drift and coverage tallies), never the documents themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .baseline import Baseline
+from .checks import envelope_steps, run_checks
+from .contracts import Contract, ContractSet
+from .coverage import Tally, body_shape
+from .errors import InputError
+from .exchange import Exchange
+from .findings import VIOLATION, WARNING, Finding, escape_pointer
+
+
+@dataclass
+class Validation:
+    contracts: ContractSet
+    api: str | None = None  # --api: the API of bare bodies
+    strict: bool = False
+    baseline: Baseline | None = None
+    findings: list[Finding] = field(default_factory=list)
+    input_errors: list[InputError] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
+    files: int = 0
+    exchanges: int = 0
+    documents: int = 0
+
+    def contract_for(self, exchange: Exchange) -> Contract:
+        """The API of an exchange: named in it, found from its request, or (bare bodies) --api,
+        the file name's prefix, or the only API known."""
+        named = exchange.api or None
+        call = exchange.call.request
+        if not named and call.url:
+            found = self.contracts.match(call.method, call.url, call.body if call.has_json else None)
+            if found:
+                return found
+            named = self.api
+            if not named:
+                raise InputError(exchange.source, f"no known API answers {call.method} {call.url}; name one with --api")
+        if not named:
+            named = self.api or _api_from_name(exchange.source, self.contracts)
+        if not named and len(self.contracts) == 1:
+            named = next(iter(self.contracts)).api
+        if not named:
+            raise InputError(exchange.source, f"cannot tell which API this body answers; name it with --api ({', '.join(self.contracts.by_api)})")
+        contract = self.contracts.get(named)
+        if contract is None:
+            raise InputError(exchange.source, f"unknown API {named!r}; schemas are known for {', '.join(self.contracts.by_api)}")
+        return contract
+
+    def check(self, exchange: Exchange) -> list[Finding]:
+        """Run every check on one exchange, record drift and coverage; returns its findings."""
+        contract = self.contract_for(exchange)
+        findings = run_checks(exchange, contract)
+        shapes = []
+        for i, step in envelope_steps(exchange):
+            self.documents += 1
+            shapes.append(body_shape(contract, step.response.body))
+            if self.strict:
+                findings.extend(_undocumented(exchange, contract, i, step.response.body))
+        self.tally.add_file(contract.api, shapes)
+        self.exchanges += 1
+        self.findings.extend(findings)
+        return findings
+
+    def add_error(self, error: InputError) -> None:
+        self.input_errors.append(error)
+
+    # -- verdicts -----------------------------------------------------------------------------
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == VIOLATION]
+
+    def new_violations(self) -> list[Finding]:
+        if self.baseline is None:
+            return self.violations
+        return [f for f in self.violations if not self.baseline.knows(f)]
+
+    def exit_code(self) -> int:
+        if self.input_errors:
+            return 2
+        return 1 if self.new_violations() else 0
+
+    def drift(self) -> list[dict]:
+        rows = []
+        for api, counts in sorted(self.tally.drift_files.items()):
+            for path, n in sorted(counts.items()):
+                rows.append({"api": api, "path": path, "files": n, "severity": VIOLATION if self.strict else WARNING})
+        return rows
+
+    def coverage(self) -> dict[str, dict]:
+        return {c.api: self.tally.coverage(c) for c in self.contracts if c.api in self.tally.seen}
+
+
+def _undocumented(exchange: Exchange, contract: Contract, i: int, body) -> list[Finding]:
+    """--strict: each undocumented field is a violation, located by the strict schema's errors."""
+    out = []
+    for err in contract.strict_validator.iter_errors(body):
+        if err.validator != "additionalProperties" or not isinstance(err.instance, dict):
+            continue
+        documented = err.schema.get("properties", {})
+        for key in err.instance:
+            if key not in documented:
+                out.append(
+                    Finding(
+                        check="undocumented-field", file=exchange.source, api=contract.api,
+                        step=None if exchange.call.response.status == 0 else i,
+                        pointer=escape_pointer([*err.absolute_path, key]),
+                        expected="only fields the page documents", found=f"undocumented field {key!r}",
+                        rule=err.schema.get("x-source"),
+                    )
+                )
+    return out
+
+
+def _api_from_name(source: str, contracts: ContractSet) -> str | None:
+    """``ReimageVmInstance.sample.json`` -> ReimageVmInstance, when that API is known."""
+    m = re.match(r"^([A-Z][A-Za-z0-9]*)(?=[._-])", Path(source).name)
+    return m.group(1) if m and contracts.get(m.group(1)) else None
