@@ -4,5 +4,5 @@ One test per file. A recording is a bare response body or an exchange record (se
 """
 
 
-def test_recording(zstack_recording_exchange, zstack_contract):
-    zstack_contract.check(zstack_recording_exchange)
+def test_recording(zstack_recording_exchanges, zstack_contract):
+    zstack_contract.check_file(zstack_recording_exchanges)

@@ -69,6 +69,9 @@ class Exchange:
     source: str  # file, or test id for live exchanges
     api: str | None = None
     note: str | None = None
+    # From a capture (HAR) that also holds unrelated traffic: when no known API answers it, the
+    # exchange is counted as skipped rather than reported as unusable input.
+    skippable: bool = False
 
     @property
     def call(self) -> Step:

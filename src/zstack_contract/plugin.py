@@ -16,7 +16,7 @@ from .contracts import ContractSet
 from .errors import ContractError, InputError
 from .exchange import Exchange
 from .findings import Finding
-from .recordings import Source, discover, read_exchange
+from .recordings import discover, read_exchanges
 from .reports import write_reports
 from .validation import Validation
 
@@ -79,12 +79,20 @@ class ContractRun:
         return self._validation
 
     def check(self, exchange: Exchange) -> list[Finding]:
-        """Run every check on an exchange; fail the calling test with each new violation, one per line."""
+        """Hold one exchange to the contract; fail the calling test with each new violation, one per line."""
+        return self._verdict(lambda v: v.check(exchange))
+
+    def check_file(self, exchanges: "list[Exchange] | InputError") -> list[Finding]:
+        """Hold a recording file's exchanges to the contract (an unusable file fails with one line)."""
+        return self._verdict(lambda v: v.check_file(exchanges))
+
+    def _verdict(self, run) -> list[Finding]:
         v = self.validation
         try:
-            findings = v.check(exchange)
+            findings = run(v)
         except InputError as exc:
-            v.add_error(exc)
+            if exc not in v.input_errors:
+                v.add_error(exc)
             pytest.fail(str(exc), pytrace=False)
         new = [f for f in findings if f.severity == "violation" and not (v.baseline and v.baseline.knows(f))]
         if new:
@@ -135,16 +143,11 @@ def _rel(path: Path, base: Path) -> str:
 
 
 @pytest.fixture
-def zstack_recording_exchange(zstack_recording, zstack_contract: ContractRun) -> Exchange:
-    """The exchange recorded in this test's file (an unusable file fails the test with one line)."""
-    v = zstack_contract.validation
+def zstack_recording_exchanges(zstack_recording) -> list[Exchange] | InputError:
+    """The exchanges recorded in this test's file, or the reason it is unusable."""
     if isinstance(zstack_recording, InputError):
-        v.add_error(zstack_recording)
-        pytest.fail(str(zstack_recording), pytrace=False)
-    assert isinstance(zstack_recording, Source)
-    v.files += 1
+        return zstack_recording
     try:
-        return read_exchange(zstack_recording)
+        return read_exchanges(zstack_recording)
     except InputError as exc:
-        v.add_error(exc)
-        pytest.fail(str(exc), pytrace=False)
+        return exc

@@ -97,8 +97,8 @@ def _depth_over(doc: Any, limit: int) -> bool:
     return False
 
 
-def read_exchange(source: Source) -> Exchange:
-    """A file as an exchange: an exchange record, or a bare body as a one-step exchange with no status."""
+def read_exchanges(source: Source) -> list[Exchange]:
+    """A file's exchanges: an exchange record, or a bare body as a one-step exchange with no status."""
     try:
         raw = source.path.read_bytes()
     except OSError as exc:
@@ -106,22 +106,22 @@ def read_exchange(source: Source) -> Exchange:
     doc = parse_json_bytes(raw, source.shown)
     if is_exchange_record(doc):
         try:
-            return exchange_from_json(doc, source.shown)
+            return [exchange_from_json(doc, source.shown)]
         except ValueError as exc:
             raise InputError(source.shown, str(exc)) from None
     if not isinstance(doc, dict):
         kind = {list: "an array", str: "a string"}.get(type(doc), f"a {type(doc).__name__}")
         raise InputError(source.shown, f"a response body must be a JSON object, found {kind}")
-    return bare_body_exchange(doc, source.shown)
+    return [bare_body_exchange(doc, source.shown)]
 
 
 def bare_body_exchange(body: dict, shown: str) -> Exchange:
     return Exchange(steps=[Step(Request(method="", url=""), Response(body=body, status=0))], source=shown)
 
 
-def iter_exchanges(sources: list[Source]) -> Iterator[tuple[Source, Exchange | InputError]]:
+def iter_exchanges(sources: list[Source]) -> Iterator[tuple[Source, list[Exchange] | InputError]]:
     for s in sources:
         try:
-            yield s, read_exchange(s)
+            yield s, read_exchanges(s)
         except InputError as exc:
             yield s, exc

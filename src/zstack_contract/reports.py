@@ -36,6 +36,7 @@ def report_json(v: Validation) -> dict[str, Any]:
             "files": v.files,
             "exchanges": v.exchanges,
             "documents": v.documents,
+            "skipped": v.skipped,
             "violations": len(v.violations),
             "newViolations": len(new),
             "knownViolations": len(v.violations) - len(new),

@@ -31,6 +31,7 @@ class Validation:
     files: int = 0
     exchanges: int = 0
     documents: int = 0
+    skipped: int = 0  # exchanges of captures that no known API answers
 
     def contract_for(self, exchange: Exchange) -> Contract:
         """The API of an exchange: named in it, found from its request, or (bare bodies) --api,
@@ -57,7 +58,13 @@ class Validation:
 
     def check(self, exchange: Exchange) -> list[Finding]:
         """Run every check on one exchange, record drift and coverage; returns its findings."""
-        contract = self.contract_for(exchange)
+        try:
+            contract = self.contract_for(exchange)
+        except InputError:
+            if exchange.skippable:
+                self.skipped += 1
+                return []
+            raise
         findings = run_checks(exchange, contract)
         shapes = []
         for i, step in envelope_steps(exchange):
@@ -68,6 +75,21 @@ class Validation:
         self.tally.add_file(contract.api, shapes)
         self.exchanges += 1
         self.findings.extend(findings)
+        return findings
+
+    def check_file(self, exchanges: "list[Exchange] | InputError") -> list[Finding]:
+        """One recording file: every exchange in it checked; an unusable file recorded as such."""
+        self.files += 1
+        if isinstance(exchanges, InputError):
+            self.add_error(exchanges)
+            raise exchanges
+        findings: list[Finding] = []
+        for exchange in exchanges:
+            try:
+                findings.extend(self.check(exchange))
+            except InputError as exc:
+                self.add_error(exc)
+                raise
         return findings
 
     def add_error(self, error: InputError) -> None:
