@@ -69,8 +69,8 @@ class Exchange:
     source: str  # file, or test id for live exchanges
     api: str | None = None
     note: str | None = None
-    # From a capture (HAR) that also holds unrelated traffic: when no known API answers it, the
-    # exchange is counted as skipped rather than reported as unusable input.
+    # Kept for captures (HAR): any exchange with a request that no known API answers is counted as
+    # skipped by the validation, whatever this says.
     skippable: bool = False
 
     @property

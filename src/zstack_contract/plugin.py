@@ -16,7 +16,9 @@ from .contracts import ContractSet
 from .errors import ContractError, InputError
 from .exchange import Exchange
 from .findings import Finding
+from .recorder import Recorder
 from .recordings import discover, read_exchanges
+from .redaction import Redactor
 from .reports import write_reports
 from .validation import Validation
 
@@ -27,6 +29,19 @@ OPTIONS: dict[str, tuple[str, dict]] = {
     "--zstack-strict": ("ZSTACK_STRICT", dict(action="store_true", help="undocumented fields are violations")),
     "--zstack-baseline": ("ZSTACK_BASELINE", dict(metavar="FILE", help="known deviations that do not fail the run")),
     "--zstack-report": ("ZSTACK_REPORT", dict(metavar="DIR", help="folder for zstack-contract.json and .md (default: reports)")),
+    "--zstack-url": ("ZSTACK_URL", dict(metavar="URL", help="management node base URL with its context path, e.g. http://mn:8080/zstack (default: start the embedded simulator on a free loopback port)")),
+    "--zstack-session": ("ZSTACK_SESSION", dict(metavar="UUID", help="an existing session to use instead of logging in")),
+    "--zstack-account": ("ZSTACK_ACCOUNT", dict(metavar="NAME", help="account to log in with (logged out at the end)")),
+    "--zstack-password": ("ZSTACK_PASSWORD", dict(metavar="PASSWORD", help="the account's password (sent as its SHA-512 hash)")),
+    "--zstack-vm": ("ZSTACK_VM", dict(metavar="UUID", help="the VM the destructive tests may reimage")),
+    "--zstack-allow-destructive": ("ZSTACK_ALLOW_DESTRUCTIVE", dict(action="store_true", help="let tests change state on a live node (reimage)")),
+    "--zstack-timeout": ("ZSTACK_TIMEOUT", dict(metavar="SECONDS", help="give up on a job after this long (default 300, or the job's apiTimeout if shorter)")),
+    "--zstack-record": ("ZSTACK_RECORD", dict(metavar="DIR", help="write every live exchange as a redacted exchange record")),
+}
+
+MARKERS = {
+    "zstack_live": "talks to the target (a live node or the embedded simulator)",
+    "zstack_destructive": "changes state on the target; on a live node runs only with --zstack-allow-destructive",
 }
 
 
@@ -59,6 +74,9 @@ class ContractRun:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.used = False
+        self.redactor = Redactor()
+        record = option(config, "--zstack-record")
+        self.recorder = Recorder(record, self.redactor) if record else None
         self._validation: Validation | None = None
         self._error: ContractError | None = None
 
@@ -74,13 +92,14 @@ class ContractRun:
             except ContractError as exc:
                 self._error = exc
                 pytest.fail(str(exc), pytrace=False)
-            self._validation = Validation(contracts, strict=bool(option(self.config, "--zstack-strict")), baseline=baseline)
+            self._validation = Validation(contracts, strict=bool(option(self.config, "--zstack-strict")), baseline=baseline, redactor=self.redactor)
         self.used = True
         return self._validation
 
-    def check(self, exchange: Exchange) -> list[Finding]:
-        """Hold one exchange to the contract; fail the calling test with each new violation, one per line."""
-        return self._verdict(lambda v: v.check(exchange))
+    def check(self, exchange: Exchange, extra: list[Finding] = ()) -> list[Finding]:
+        """Hold one exchange to the contract (plus ``extra`` findings, e.g. a live test's
+        expectations); fail the calling test with each new violation, one per line."""
+        return self._verdict(lambda v: v.check(exchange, extra))
 
     def check_file(self, exchanges: "list[Exchange] | InputError") -> list[Finding]:
         """Hold a recording file's exchanges to the contract (an unusable file fails with one line)."""
@@ -108,6 +127,8 @@ _RUN = pytest.StashKey[ContractRun]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
     config.stash[_RUN] = ContractRun(config)
 
 
@@ -115,6 +136,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     run = session.config.stash.get(_RUN, None)
     if run is not None:
         run.write_reports()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("zstack_destructive") and option(item.config, "--zstack-url") and not option(item.config, "--zstack-allow-destructive"):
+        pytest.skip("changes state on a live node: pass --zstack-allow-destructive to run it")
+    run = item.config.stash.get(_RUN, None)
+    if run is not None and run.recorder is not None:
+        run.recorder.current = item.nodeid
 
 
 @pytest.fixture(scope="session")
@@ -151,3 +180,51 @@ def zstack_recording_exchanges(zstack_recording) -> list[Exchange] | InputError:
         return read_exchanges(zstack_recording)
     except InputError as exc:
         return exc
+
+
+# --- live targets --------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def zstack_target(request: pytest.FixtureRequest):
+    """The target: ``--zstack-url``, or the embedded simulator on a free loopback port for the run."""
+    from .live import Target
+
+    url = option(request.config, "--zstack-url")
+    if url:
+        yield Target(url.rstrip("/"), None)
+        return
+    from .simulator import Simulator
+
+    with Simulator() as sim:
+        yield Target(sim.base_url, sim)
+
+
+@pytest.fixture(scope="session")
+def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contract: ContractRun):
+    """A logged-in client for the run (one clear error and the run stops if the target cannot be reached)."""
+    from .live import LiveSession
+
+    config = request.config
+    timeout = option(config, "--zstack-timeout")
+    try:
+        live = LiveSession.open(
+            zstack_target,
+            zstack_contract,
+            session=option(config, "--zstack-session"),
+            account=option(config, "--zstack-account"),
+            password=option(config, "--zstack-password"),
+            vm=option(config, "--zstack-vm"),
+            job_timeout=float(timeout) if timeout else None,
+            allow_destructive=bool(option(config, "--zstack-allow-destructive")),
+        )
+    except ValueError:
+        pytest.exit(f"zstack-contract: --zstack-timeout takes seconds, got {timeout!r}", returncode=2)
+    except ContractError as exc:
+        pytest.exit(f"zstack-contract: {zstack_contract.redactor.text(str(exc))}", returncode=2)
+    yield live
+    live.close()
+
+
+@pytest.fixture
+def zstack_live(request: pytest.FixtureRequest, zstack_session):
+    """The run's live session, bound to the calling test (its id names the exchanges)."""
+    return zstack_session.bind(request.node.nodeid)

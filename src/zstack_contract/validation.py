@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Iterable
 from pathlib import Path
 
 from .baseline import Baseline
 from .checks import envelope_steps, run_checks
-from .contracts import Contract, ContractSet
+from .contracts import Contract, ContractSet, api_path
 from .coverage import Tally, body_shape
 from .errors import InputError
 from .exchange import Exchange
 from .findings import VIOLATION, WARNING, Finding, escape_pointer
+from .redaction import Redactor
+
+
+class NoContract(InputError):
+    """A request that no known API answers: skipped and counted, not unusable."""
 
 
 @dataclass
@@ -28,10 +34,12 @@ class Validation:
     findings: list[Finding] = field(default_factory=list)
     input_errors: list[InputError] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
+    redactor: Redactor | None = None  # scrubs secrets from findings before they are kept or shown
     files: int = 0
     exchanges: int = 0
     documents: int = 0
-    skipped: int = 0  # exchanges of captures that no known API answers
+    skipped: int = 0  # exchanges with a request that no known API answers
+    skipped_notes: list[InputError] = field(default_factory=list)
 
     def contract_for(self, exchange: Exchange) -> Contract:
         """The API of an exchange: named in it, found from its request, or (bare bodies) --api,
@@ -44,7 +52,7 @@ class Validation:
                 return found
             named = self.api
             if not named:
-                raise InputError(exchange.source, f"no known API answers {call.method} {call.url}; name one with --api")
+                raise NoContract(exchange.source, f"no known API answers {call.method} {api_path(call.url)}")
         if not named:
             named = self.api or _api_from_name(exchange.source, self.contracts)
         if not named and len(self.contracts) == 1:
@@ -56,15 +64,16 @@ class Validation:
             raise InputError(exchange.source, f"unknown API {named!r}; schemas are known for {', '.join(self.contracts.by_api)}")
         return contract
 
-    def check(self, exchange: Exchange) -> list[Finding]:
-        """Run every check on one exchange, record drift and coverage; returns its findings."""
+    def check(self, exchange: Exchange, extra: Iterable[Finding] = ()) -> list[Finding]:
+        """Run every check on one exchange (plus ``extra`` findings from the caller), record drift
+        and coverage; returns its findings."""
         try:
             contract = self.contract_for(exchange)
-        except InputError:
-            if exchange.skippable:
-                self.skipped += 1
-                return []
-            raise
+        except NoContract as exc:
+            # Traffic we hold no contract for (a login, another API, a HAR's unrelated entries).
+            self.skipped += 1
+            self.skipped_notes.append(exc)
+            return self._keep(list(extra))
         findings = run_checks(exchange, contract)
         shapes = []
         for i, step in envelope_steps(exchange):
@@ -74,6 +83,11 @@ class Validation:
                 findings.extend(_undocumented(exchange, contract, i, step.response.body))
         self.tally.add_file(contract.api, shapes)
         self.exchanges += 1
+        return self._keep(findings + list(extra))
+
+    def _keep(self, findings: list[Finding]) -> list[Finding]:
+        if self.redactor is not None:
+            findings = [self.redactor.finding(f) for f in findings]
         self.findings.extend(findings)
         return findings
 

@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"drift ({d['severity']}): {d['api']} {d['path']} undocumented, in {d['files']} file(s)")
         for api, c in v.coverage().items():
             print(f"coverage: {api} {c['seen']}/{c['documented']} documented fields seen ({c['percent']}%)")
+        for note in v.skipped_notes:
+            print(f"skipped: {note}")
         if v.baseline:
             for e in v.baseline.stale(v.findings):
                 print(f"stale baseline entry: {e.fingerprint} ({e.reason})")

@@ -1,0 +1,168 @@
+"""The ZStack client: login, job polling and its limits, location rebasing, timeouts, redaction.
+
+Against the simulator over real loopback HTTP; ``responses`` only where a real part can't be had.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+import requests
+import responses
+
+from zstack_contract.client import Backoff, JobTimeout, TargetUnreachable, ZStackClient, new_uuid, password_hash
+from zstack_contract.simulator import Simulator
+
+
+@pytest.fixture(scope="module")
+def sim():
+    with Simulator(job_delay=0.2) as s:
+        yield s
+
+
+@pytest.fixture
+def client(sim):
+    c = ZStackClient(sim.base_url)
+    assert c.login("admin", "password").final.status == 200
+    yield c
+    c.logout()
+
+
+def stopped_vm(sim):
+    return next(u for u, vm in sim.vms.items() if vm["state"] == "Stopped")
+
+
+def test_login_sends_the_sha512_hash_and_keeps_the_session(sim):
+    c = ZStackClient(sim.base_url)
+    call = c.login("admin", "password")
+    assert call.exchange.call.request.body == {"logInByAccount": {"accountName": "admin", "password": password_hash("password")}}
+    assert len(password_hash("x")) == 128
+    assert c.session and c.session == call.final.body["inventory"]["uuid"]
+    assert c.logout().final.status == 200
+
+
+def test_wrong_password_keeps_no_session(sim):
+    c = ZStackClient(sim.base_url)
+    call = c.login("admin", "wrong")
+    assert call.final.status == 503 and call.final.body["error"]["code"] == "ID.1000"
+    assert c.session is None and c.logout() is None
+
+
+def test_async_call_is_polled_to_its_end_with_backoff(sim, client):
+    vm = stopped_vm(sim)
+    start = time.monotonic()
+    call = client.request("PUT", f"/v1/vm-instances/{vm}/actions", json_body={"reimageVmInstance": {}})
+    seen = time.monotonic() - start
+    statuses = [s.response.status for s in call.exchange.steps]
+    assert statuses[0] == 202 and statuses[-1] == 200 and set(statuses[1:-1]) <= {202}
+    assert call.final.body["inventory"]["uuid"] == vm
+    assert seen < 0.2 + 0.25  # a job done at 200 ms is seen well within a fixed 1 s poll
+    assert call.error is None
+
+
+def test_backoff_starts_fast_and_caps_near_a_second():
+    it = Backoff().intervals()
+    seq = [next(it) for _ in range(12)]
+    assert seq[0] <= 0.05 and seq == sorted(seq) and seq[-1] == 1.0
+
+
+def test_sync_call_is_not_polled(sim, client):
+    call = client.request("GET", "/v1/vm-instances", params=[("q", "state=Running")])
+    assert len(call.exchange.steps) == 1 and call.final.status == 200
+
+
+def test_location_host_is_replaced_by_the_base_url():
+    """Behind NAT the node names an address the client cannot reach: only the path is used."""
+    with Simulator(job_delay=0.05, advertise_url="http://10.255.0.1:8080/zstack") as s:
+        c = ZStackClient(s.base_url, timeout=(0.5, 5))
+        c.login("admin", "password")
+        call = c.request("PUT", f"/v1/vm-instances/{stopped_vm(s)}/actions", json_body={"reimageVmInstance": {}})
+        assert call.exchange.call.response.body["location"].startswith("http://10.255.0.1:8080/zstack/v1/api-jobs/")
+        assert all(step.request.url.startswith(s.base_url) for step in call.exchange.steps)
+        assert call.final.status == 200
+
+
+@responses.activate
+def test_job_gives_up_at_the_configured_limit():
+    base = "http://mn.example:8080/zstack"
+    responses.put(f"{base}/v1/vm-instances/{'a' * 32}/actions", status=202, json={"location": f"{base}/v1/api-jobs/j1", "apiTimeout": 600000})
+    responses.get(f"{base}/v1/api-jobs/j1", status=202, json={})
+    c = ZStackClient(base, session="s" * 32, job_timeout=0.3)
+    start = time.monotonic()
+    call = c.request("PUT", f"/v1/vm-instances/{'a' * 32}/actions", json_body={"reimageVmInstance": {}})
+    assert isinstance(call.error, JobTimeout) and "still running after 0.3 s" in str(call.error)
+    assert 0.3 <= time.monotonic() - start < 0.8
+    assert call.exchange.final.response.status == 202
+
+
+@responses.activate
+def test_job_gives_up_at_its_api_timeout_when_shorter():
+    base = "http://mn.example:8080/zstack"
+    responses.put(f"{base}/v1/vm-instances/{'a' * 32}/actions", status=202, json={"location": f"{base}/v1/api-jobs/j2", "apiTimeout": 200})
+    responses.get(f"{base}/v1/api-jobs/j2", status=202, json={})
+    c = ZStackClient(base, session="s" * 32, job_timeout=60)
+    start = time.monotonic()
+    call = c.request("PUT", f"/v1/vm-instances/{'a' * 32}/actions", json_body={"reimageVmInstance": {}})
+    assert isinstance(call.error, JobTimeout) and time.monotonic() - start < 0.6
+
+
+def test_expired_job_is_reported_as_such(sim, client):
+    c = ZStackClient(sim.base_url, session=client.session)
+    call = c.request("PUT", f"/v1/vm-instances/{new_uuid()}/actions", json_body={"reimageVmInstance": {}}, poll=False)
+    body = call.final.body
+    body["location"] = body["location"].rsplit("/", 1)[0] + "/" + new_uuid()  # a job the node never had
+    c._poll(call, c.headers())
+    assert call.exchange.final.response.status == 404
+    assert "unknown or expired (404)" in str(call.error)
+
+
+def test_no_location_is_an_error_not_a_poll(sim):
+    with Simulator(faults=("no-location",)) as s:
+        c = ZStackClient(s.base_url)
+        c.login("admin", "password")
+        call = c.request("PUT", f"/v1/vm-instances/{new_uuid()}/actions", json_body={"reimageVmInstance": {}})
+        assert len(call.exchange.steps) == 1 and "no job location" in str(call.error)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_unreachable_target_is_one_clear_error():
+    c = ZStackClient(f"http://127.0.0.1:{free_port()}/zstack", timeout=(0.5, 1))
+    with pytest.raises(TargetUnreachable) as exc:
+        c.login("admin", "password")
+    assert str(exc.value).startswith("cannot reach http://127.0.0.1:") and "connection refused" in str(exc.value)
+
+
+def test_read_timeout_is_one_clear_error():
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)  # accepts, never answers
+    try:
+        c = ZStackClient(f"http://127.0.0.1:{srv.getsockname()[1]}/zstack", timeout=(0.5, 0.3))
+        with pytest.raises(TargetUnreachable, match="did not answer PUT /v1/accounts/login within 0.3 s"):
+            c.login("admin", "password")
+    finally:
+        srv.close()
+
+
+def test_every_secret_is_known_to_the_redactor(sim):
+    c = ZStackClient(sim.base_url)
+    login = c.login("admin", "password")
+    session = c.session
+    logout = c.logout()
+    red = c.redactor
+    for ex in (login.exchange, logout.exchange):
+        text = str(red.exchange(ex).to_json())
+        assert session not in text and password_hash("password") not in text
+    assert red.exchange(logout.exchange).call.request.url.endswith("/v1/accounts/sessions/***")
+    assert red.exchange(logout.exchange).call.request.headers["Authorization"] == "OAuth ***"
+    assert red.exchange(login.exchange).call.request.body["logInByAccount"]["password"] == "***"
+    # the captured exchange itself is left as it went over the wire, for the checks
+    assert login.exchange.final.response.body["inventory"]["uuid"] == session
+    assert "session" not in repr(c).lower() or session not in repr(c)
