@@ -1,14 +1,86 @@
-"""``zstack-contract serve``: placeholder until the simulator lands (issue 4)."""
+"""``zstack-contract serve``: run the embedded ZStack REST simulator until Ctrl-C or SIGTERM.
+
+Prints the base URL (``http://HOST:PORT/zstack``) on stdout, alone on its line, as soon as the
+simulator listens, so a script can read it; exits 0 when stopped by a signal.
+"""
+
+from __future__ import annotations
 
 import argparse
+import json
+import signal
+import sys
+import threading
+
+from . import fail
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    pass
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
+    p.add_argument("--data", metavar="FILE", help="JSON file with the VMs, images and accounts to serve instead of the built-in set")
+    p.add_argument("--job-delay", type=float, default=0.05, metavar="SECONDS", help="how long an API job runs before it reports (default: 0.05)")
+    p.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable); see --list-faults")
+    p.add_argument("--session-timeout", type=float, default=7200.0, metavar="SECONDS", help="lifetime of a login session (default: 7200)")
+    p.add_argument("--advertise-url", metavar="URL", help="base URL to put into job locations, to play a node behind NAT or a proxy")
+    p.add_argument("--verbose", action="store_true", help="log one line per request on stderr")
+    p.add_argument("--list-faults", action="store_true", help="print the named faults, one per line, and exit")
+    p.add_argument("--print-data", action="store_true", help="print the built-in data set as a --data file and exit")
+
+
+def _print_data() -> None:
+    from ..simulator.render import plain
+    from ..simulator.seed import seed
+
+    local_iso = lambda dt: dt.isoformat(timespec="seconds")  # noqa: E731 - dates are the node's local time
+    print(json.dumps(plain(seed(), local_iso), indent=2, ensure_ascii=False))
 
 
 def run(args: argparse.Namespace) -> int:
-    from . import fail
+    from ..errors import ContractError
+    from ..simulator import FAULTS, Simulator
 
-    fail("the simulator is not built yet")
-    return 2
+    if args.list_faults:
+        for name, description in FAULTS.items():
+            print(f"{name}: {description}")
+        return 0
+    if args.print_data:
+        _print_data()
+        return 0
+    log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
+    try:
+        sim = Simulator(
+            faults=args.fault,
+            job_delay=args.job_delay,
+            data=args.data,
+            session_timeout=args.session_timeout,
+            host=args.host,
+            port=args.port,
+            advertise_url=args.advertise_url,
+            log=log,
+        )
+    except (ValueError, ContractError) as exc:
+        fail(str(exc))
+        return 2
+    try:
+        sim.start()
+    except OSError as exc:
+        fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        return 2
+
+    stop = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
+    try:
+        print(sim.base_url, flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:  # a SIGINT that arrived before the handler was in place
+        pass
+    finally:
+        sim.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
