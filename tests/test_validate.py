@@ -137,7 +137,7 @@ def test_bad_inputs_one_line_each_and_the_run_goes_on(tmp_path, reimage_page):
     for name, (_, words) in BAD_INPUTS.items():
         assert any(f"{name}: " in ln and words in ln for ln in err), (name, err)
     assert any("big.json: file is 50.0 MB" in ln for ln in err)
-    assert any("nojson: folder holds no JSON files" in ln for ln in err)
+    assert any("nojson: folder holds no JSON/HAR files" in ln for ln in err)
     assert any("missing: no such file or folder" in ln for ln in err)
     assert "ReimageVmInstance.violating.json: /inventory/cpuNum" in r.stdout  # the rest is still validated
     report = json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())

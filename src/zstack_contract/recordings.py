@@ -13,10 +13,11 @@ from typing import Any, Iterator
 
 from .errors import InputError
 from .exchange import Exchange, Request, Response, Step, exchange_from_json, is_exchange_record
+from .har import exchanges_from_har
 
 MAX_BYTES = 20 * 1024 * 1024  # a response body of a real node is kilobytes; bigger is not a recording
 MAX_DEPTH = 200
-SUFFIXES = (".json",)
+SUFFIXES = (".json", ".har")
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,14 @@ def _depth_over(doc: Any, limit: int) -> bool:
 
 
 def read_exchanges(source: Source) -> list[Exchange]:
-    """A file's exchanges: an exchange record, or a bare body as a one-step exchange with no status."""
+    """A file's exchanges: a HAR capture's (``.har``), an exchange record, or a bare body as a one-step exchange with no status."""
     try:
         raw = source.path.read_bytes()
     except OSError as exc:
         raise InputError(source.shown, f"cannot read: {exc.strerror or exc}") from None
     doc = parse_json_bytes(raw, source.shown)
+    if source.path.suffix.lower() == ".har":
+        return exchanges_from_har(doc, source.shown)
     if is_exchange_record(doc):
         try:
             return [exchange_from_json(doc, source.shown)]

@@ -1,0 +1,225 @@
+"""HAR captures as recordings: entries to exchanges, job polls tied to their call, bodies in every
+form exporters write them, unrelated traffic skipped and counted, broken files one clear line."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from test_validate import RECORDINGS, exe
+from zstack_contract.errors import InputError
+from zstack_contract.har import exchanges_from_har
+
+STOPPED = json.loads((RECORDINGS / "ReimageVmInstance.stopped-vm.exchange.json").read_text())
+SECRET = "OAuth 0123456789abcdef0123456789abcdef"
+JOB = "5b8c4bc3c1b34f0d8e0b6b8b0c6d2e11"
+
+
+def entry(method, url, status, body=None, *, req=None, second=0, b64=False, req_headers=None, text=None) -> dict:
+    """One HAR entry; ``body``/``req`` are JSON values (``text`` a raw response text instead)."""
+    content: dict = {"size": 0, "mimeType": ""}
+    raw = text if text is not None else (json.dumps(body) if body is not None else None)
+    if raw is not None:
+        content = {"size": len(raw), "mimeType": "application/json", "text": raw}
+        if b64:
+            content["text"], content["encoding"] = base64.b64encode(raw.encode()).decode(), "base64"
+    request = {"method": method, "url": url, "httpVersion": "HTTP/1.1", "headers": req_headers or [], "queryString": [], "cookies": []}
+    if req is not None:
+        request["postData"] = {"mimeType": "application/json;charset=UTF-8", "text": json.dumps(req)}
+    return {
+        "startedDateTime": f"2024-05-01T10:00:{second:02d}.000+02:00",
+        "time": 12.5,
+        "request": request,
+        "response": {"status": status, "statusText": "", "httpVersion": "HTTP/1.1", "headers": [], "cookies": [], "content": content},
+    }
+
+
+def har(*entries) -> dict:
+    return {"log": {"version": "1.2", "creator": {"name": "test", "version": "1"}, "entries": list(entries)}}
+
+
+def stopped_entries(exchange=STOPPED, b64=False) -> list[dict]:
+    """The bundled stopped-VM reimage as HAR entries: the call, its polls, the final 200."""
+    out = []
+    for n, step in enumerate(exchange["steps"]):
+        rq, rs = step["request"], step["response"]
+        headers = [{"name": "Authorization", "value": SECRET}]
+        out.append(entry(rq["method"], rq["url"], rs["status"], rs.get("body"), req=rq.get("body"), second=n, b64=b64, req_headers=headers))
+    return out
+
+
+def unrelated() -> list[dict]:
+    return [
+        entry("GET", "https://cdn.example.com/app.js", 200, text="console.log(1)", second=30),
+        entry("OPTIONS", "http://10.0.0.5:8080/zstack/v1/vm-instances/efb855424e2b38d3bc320f105a13bc0b/actions", 204, second=31),
+        entry("GET", "http://10.0.0.5:5000/theme.css", 200, text="body{}", second=32),
+    ]
+
+
+def write_har(path: Path, doc) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc) if not isinstance(doc, str) else doc)
+    return path
+
+
+def validate(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([exe("zstack-contract"), "validate", *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+
+
+def report(folder: Path) -> dict:
+    return json.loads((folder / "zstack-contract.json").read_text())
+
+
+# --- reading -----------------------------------------------------------------------------------
+def test_polls_become_later_steps_of_their_call_in_time_order():
+    entries = stopped_entries() + unrelated()
+    shuffled = list(reversed(entries))  # file order is not time order; startedDateTime is
+    got = exchanges_from_har(har(*shuffled), "c.har")
+    calls = [x for x in got if x.call.request.method == "PUT"]
+    assert len(calls) == 1 and len(got) == 1 + len(unrelated())
+    assert [s.response.status for s in calls[0].steps] == [202, 202, 200]
+    assert all(x.skippable for x in got)
+    assert calls[0].source == f"c.har#entries[{len(entries) - 1}]"  # the call's place in the file
+    assert calls[0].call.request.headers["Authorization"] == "OAuth ***"
+
+
+def test_poll_ties_by_job_path_even_when_the_location_names_another_host():
+    entries = stopped_entries()
+    entries[0]["response"]["content"]["text"] = json.dumps({"location": f"http://192.168.0.9:8080/zstack/v1/api-jobs/{JOB}", "apiTimeout": 1})
+    got = exchanges_from_har(har(*entries), "c.har")
+    assert len(got) == 1 and len(got[0].steps) == 3
+
+
+def test_poll_without_its_call_stays_apart_and_other_jobs_are_not_mixed():
+    other = entry("GET", "http://10.0.0.5:8080/zstack/v1/api-jobs/ffffffffffffffffffffffffffffffff", 200, {"inventory": {}}, second=5)
+    got = exchanges_from_har(har(*stopped_entries(), other), "c.har")
+    assert [len(x.steps) for x in got] == [3, 1]
+
+
+def test_bodies_base64_missing_and_no_answer():
+    entries = stopped_entries(b64=True)
+    entries[1]["response"]["content"] = {"size": 0, "mimeType": ""}  # a running poll with no body (older servers)
+    del entries[2]["response"]["content"]  # no content at all: an empty body
+    aborted = entry("PUT", "http://10.0.0.5:8080/zstack/v1/vm-instances/x/actions", 0, second=40)
+    got = exchanges_from_har(har(*entries, aborted), "c.har")
+    assert len(got) == 1
+    call, poll, final = got[0].steps
+    assert call.response.body["location"].endswith(JOB) and call.request.body == {"reimageVmInstance": {}, "systemTags": [], "userTags": []}
+    assert poll.response.is_empty and final.response.is_empty
+
+
+@pytest.mark.parametrize(
+    "doc, words",
+    [
+        ([], "expected object, found an array"),
+        ({}, "no 'log'"),
+        ({"log": {}}, "log: no 'entries'"),
+        ({"log": {"entries": {}}}, "log.entries: expected array"),
+        ({"log": {"entries": [{"request": {"method": "GET", "url": "http://x/"}}]}}, "log.entries[0]: no 'response'"),
+        (har(entry("GET", "http://x/", "200")), "log.entries[0].response.status: expected integer, found a string"),
+        (har({**entry("GET", "http://x/", 200), "request": {"method": "GET", "url": "http://x/", "headers": [{"name": "Authorization", "value": 7}]}}),
+         "log.entries[0].request.headers[0].value: expected string"),
+    ],
+)
+def test_broken_shapes_name_the_place(doc, words):
+    with pytest.raises(InputError) as exc:
+        exchanges_from_har(doc, "c.har")
+    assert str(exc.value).startswith("c.har: not a usable HAR file") and words in str(exc.value)
+
+
+def test_bad_base64_and_unknown_encoding_name_the_entry():
+    bad = har(entry("GET", "http://x/", 200, {"a": 1}, b64=True))
+    bad["log"]["entries"][0]["response"]["content"]["text"] = "not base64!"
+    with pytest.raises(InputError, match=r"entries\[0\]\.response\.content\.text: not valid base64"):
+        exchanges_from_har(bad, "c.har")
+    bad["log"]["entries"][0]["response"]["content"]["encoding"] = "gzip"
+    with pytest.raises(InputError, match="unsupported encoding 'gzip'"):
+        exchanges_from_har(bad, "c.har")
+
+
+# --- the CLI and the recorded suite ----------------------------------------------------------
+def test_capture_passes_and_unrelated_entries_are_counted(tmp_path):
+    f = write_har(tmp_path / "capture.har", har(*reversed(stopped_entries() + unrelated())))
+    r = validate(f, "--report", tmp_path / "rep")
+    assert r.returncode == 0, r.stdout + r.stderr
+    summary = report(tmp_path / "rep")["summary"]
+    assert summary["exchanges"] == 1 and summary["skipped"] == len(unrelated()) and summary["files"] == 1
+    assert SECRET not in r.stdout + r.stderr
+
+
+def test_base64_and_missing_bodies_pass(tmp_path):
+    entries = stopped_entries(b64=True)
+    entries[1]["response"]["content"] = {"size": 0, "mimeType": ""}
+    del entries[1]["request"]["headers"]
+    r = validate(write_har(tmp_path / "b64.har", har(*entries)), "--report", tmp_path / "rep")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert report(tmp_path / "rep")["summary"]["documents"] == 1  # the final 200
+
+
+def test_broken_body_fails_with_pointer_and_page_line(tmp_path):
+    broken = copy.deepcopy(STOPPED)
+    broken["steps"][-1]["response"]["body"]["inventory"]["memorySize"] = "big"
+    f = write_har(tmp_path / "broken.har", har(*stopped_entries(broken), *unrelated()))
+    r = validate(f, "--report", tmp_path / "rep")
+    assert r.returncode == 1, r.stdout + r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if "/inventory/memorySize" in ln)
+    assert line.startswith(f"violation: {f.as_posix()}#entries[0] step 2: /inventory/memorySize: expected integer")
+    assert "docs/api/ReimageVmInstance.txt:" in line and "memorySize" in line
+    rep = report(tmp_path / "rep")
+    assert rep["summary"]["skipped"] == len(unrelated())
+    assert SECRET not in r.stdout + r.stderr + json.dumps(rep) + (tmp_path / "rep" / "zstack-contract.md").read_text()
+
+
+def test_orphan_poll_is_skipped_and_counted(tmp_path):
+    orphan = entry("GET", f"http://10.0.0.5:8080/zstack/v1/api-jobs/{JOB}", 200, {"inventory": {}})
+    r = validate(write_har(tmp_path / "o.har", har(orphan)), "--report", tmp_path / "rep")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert report(tmp_path / "rep")["summary"]["skipped"] == 1
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ("{not json", "invalid JSON at line 1"),
+        ("[]", "not a usable HAR file: expected object"),
+        ('{"log": {"entries": 3}}', "log.entries: expected array, found an integer"),
+        ("", "empty file"),
+    ],
+)
+def test_broken_har_exit_2_one_line(tmp_path, content, words):
+    f = write_har(tmp_path / "bad.har", content)
+    r = validate(f, "--report", tmp_path / "rep")
+    assert r.returncode == 2
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"zstack-contract: error: {f.as_posix()}: "), r.stderr
+    assert words in r.stderr and "Traceback" not in r.stderr
+
+
+def test_folders_pick_up_har_files_and_the_recorded_suite_reads_them(tmp_path):
+    folder = tmp_path / "recordings"
+    write_har(folder / "capture.har", har(*stopped_entries(), *unrelated()))
+    write_har(folder / "UPPER.HAR", har(*stopped_entries(b64=True)))
+    r = validate(folder, "--report", tmp_path / "rep")
+    assert r.returncode == 0 and "2 file(s)" in r.stdout, r.stdout + r.stderr
+    p = subprocess.run(
+        [sys.executable, "-m", "pytest", "contract_tests/test_recorded.py", "-q", "-p", "no:cacheprovider",
+         "--zstack-recordings", str(folder), "--zstack-report", str(tmp_path / "rep2")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert p.returncode == 0 and "2 passed" in p.stdout, p.stdout + p.stderr
+    broken = copy.deepcopy(STOPPED)
+    broken["steps"][-1]["response"]["body"]["inventory"]["memorySize"] = "big"
+    write_har(folder / "capture.har", har(*stopped_entries(broken)))
+    p = subprocess.run(
+        [sys.executable, "-m", "pytest", "contract_tests/test_recorded.py", "-q", "-p", "no:cacheprovider",
+         "--zstack-recordings", str(folder), "--zstack-report", str(tmp_path / "rep3")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert p.returncode == 1 and "/inventory/memorySize" in p.stdout and SECRET not in p.stdout, p.stdout
