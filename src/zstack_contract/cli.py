@@ -14,6 +14,7 @@ COMMANDS = {
     "derive": ("zstack_contract.commands.derive", "derive JSON Schemas from API reference pages"),
     "validate": ("zstack_contract.commands.validate", "validate recorded responses and exchanges against the schemas"),
     "serve": ("zstack_contract.commands.serve", "run the embedded ZStack REST simulator"),
+    "openapi": ("zstack_contract.commands.openapi", "write an OpenAPI 3.1 document that references the derived schemas"),
 }
 
 
