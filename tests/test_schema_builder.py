@@ -146,7 +146,7 @@ def _keywords(node, out):
 def test_only_standard_keywords(response_schema, reimage_page, overlay):
     standard = {
         "$schema", "$ref", "$defs", "title", "description", "type", "properties", "required", "items",
-        "minimum", "maximum", "pattern", "enum", "oneOf", "anyOf", "additionalProperties",
+        "minimum", "maximum", "pattern", "enum", "oneOf", "anyOf", "additionalProperties", "examples",
     }
     for schema in (response_schema, build_request_schema(reimage_page, overlay)):
         used = _keywords(schema, set())

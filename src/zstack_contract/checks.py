@@ -104,7 +104,8 @@ def _expected(kw: str, value: Any, schema: dict, contract: Contract) -> str:
             bounds = " (signed 64-bit)" if schema["maximum"] > 2**31 else " (signed 32-bit)"
         return f"{value}{bounds}"
     if kw == "pattern":
-        return f"a string matching {value}"
+        examples = schema.get("examples")
+        return f"a string like {examples[0]!r}" if examples else f"a string matching {value}"
     if kw == "enum":
         return "one of " + ", ".join(map(str, value))
     if kw == "maximum":

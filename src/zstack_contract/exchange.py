@@ -6,6 +6,7 @@ only ever see these.
 
 from __future__ import annotations
 
+import enum
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -15,7 +16,15 @@ from typing import Any
 import jsonschema
 
 FORMAT = "zstack-contract.exchange/1"
-_MISSING = object()
+
+
+class _Missing(enum.Enum):
+    """No body: a singleton that stays itself through copy.deepcopy and pickling."""
+
+    MISSING = "no body"
+
+
+_MISSING = _Missing.MISSING
 
 
 @dataclass

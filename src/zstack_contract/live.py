@@ -26,10 +26,16 @@ EMBEDDED_ACCOUNT = ("admin", "password")
 class Target:
     base_url: str
     simulator: Any | None  # the embedded simulator, when no --zstack-url was given
+    simulated: bool = False  # answers carry the simulator's header: not a live node
 
     @property
     def embedded(self) -> bool:
         return self.simulator is not None
+
+    @property
+    def live_node(self) -> bool:
+        """A real management node: destructive tests need the explicit opt-in."""
+        return not (self.embedded or self.simulated)
 
 
 class LiveSession:
@@ -40,7 +46,7 @@ class LiveSession:
         self.client = client
         self.login_call = login_call
         self.vm = vm
-        self.allow_destructive = allow_destructive or target.embedded
+        self.allow_destructive = allow_destructive or not target.live_node
 
     @classmethod
     def open(cls, target: Target, run: "ContractRun", *, session: str | None, account: str | None,
@@ -49,21 +55,32 @@ class LiveSession:
         client = ZStackClient(target.base_url, session=session, redactor=run.redactor, on_exchange=run.recorder)
         if job_timeout:
             client.job_timeout = job_timeout
-        if target.embedded and not (session or account):
-            account, password = EMBEDDED_ACCOUNT
+        from .simulator import SIMULATOR_HEADER
+
+        def simulated(call: Call) -> bool:
+            return any(k.lower() == SIMULATOR_HEADER.lower() for k in call.final.headers)
+
         login_call = None
+        if not (session or account):
+            if not target.embedded:
+                # One harmless unauthenticated request: a simulator announces itself, a node answers 400.
+                probe = client.request("GET", "/v1/vm-instances", auth=False, note="identify the target")
+                target.simulated = simulated(probe)
+                if not target.simulated:
+                    raise ClientError("a live node needs --zstack-session, or --zstack-account with --zstack-password")
+            account, password = EMBEDDED_ACCOUNT
         if account:
             if password is None:
                 raise ClientError("--zstack-account needs --zstack-password (or ZSTACK_PASSWORD)")
             login_call = client.login(account, password)
             if not client.session:
                 raise ClientError(f"log-in as {account!r} at {target.base_url} failed: status {login_call.final.status}")
-        elif session:
+            target.simulated = target.simulated or simulated(login_call)
+        else:
             probe = client.request("GET", "/v1/vm-instances", params={"limit": "1"}, note="check the session")
             if probe.final.status != 200:
                 raise ClientError(f"{target.base_url} refused the given session: status {probe.final.status}")
-        else:
-            raise ClientError("a live node needs --zstack-session, or --zstack-account with --zstack-password")
+            target.simulated = simulated(probe)
         return cls(target, run, client, login_call, vm, allow_destructive)
 
     def close(self) -> None:
@@ -121,8 +138,8 @@ class BoundLive:
         return found[0]["uuid"]
 
     def designated_vm(self) -> str:
-        """The VM a destructive test may reimage: --zstack-vm on a live node, a Stopped VM of the simulator."""
-        if self.target.embedded:
+        """The VM a destructive test may reimage: --zstack-vm on a live node, a Stopped VM of a simulator."""
+        if not self.target.live_node:
             return self.live.vm or self.find_vm("Stopped")
         if not self.live.vm:
             pytest.skip("reimages a VM: pass --zstack-vm UUID (and --zstack-allow-destructive)")

@@ -139,8 +139,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if item.get_closest_marker("zstack_destructive") and option(item.config, "--zstack-url") and not option(item.config, "--zstack-allow-destructive"):
-        pytest.skip("changes state on a live node: pass --zstack-allow-destructive to run it")
     run = item.config.stash.get(_RUN, None)
     if run is not None and run.recorder is not None:
         run.recorder.current = item.nodeid
@@ -226,5 +224,10 @@ def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contrac
 
 @pytest.fixture
 def zstack_live(request: pytest.FixtureRequest, zstack_session):
-    """The run's live session, bound to the calling test (its id names the exchanges)."""
+    """The run's live session, bound to the calling test (its id names the exchanges).
+
+    A test marked ``zstack_destructive`` is skipped on a live node without --zstack-allow-destructive.
+    """
+    if request.node.get_closest_marker("zstack_destructive") and not zstack_session.allow_destructive:
+        pytest.skip("changes state on a live node: pass --zstack-allow-destructive to run it")
     return zstack_session.bind(request.node.nodeid)

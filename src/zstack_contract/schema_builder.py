@@ -27,6 +27,7 @@ TIMESTAMP_PATTERN = (
     f"^({MONTHS}) ([1-9]|[12][0-9]|3[01]), [0-9]{{4}},? "
     "([1-9]|1[0-2]):[0-5][0-9]:[0-5][0-9][ \u202f](AM|PM)$(?!\\n)"
 )
+TIMESTAMP_EXAMPLES = ("Nov 14, 2017 10:20:57 PM", "Nov 14, 2017, 10:20:57 PM", "Nov 14, 2017, 10:20:57\u202fPM")
 _BODYLESS = {"GET", "DELETE"}
 
 
@@ -43,7 +44,7 @@ def _kind_schema(kind: Kind) -> dict[str, Any]:
     if k == "number":
         return {"type": "number"}
     if k == "timestamp":
-        return {"type": "string", "pattern": TIMESTAMP_PATTERN}
+        return {"type": "string", "pattern": TIMESTAMP_PATTERN, "examples": list(TIMESTAMP_EXAMPLES)}
     if k == "object":
         return {"type": "object"}
     if k == "list":

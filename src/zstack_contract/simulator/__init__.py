@@ -5,7 +5,8 @@
         requests.put(f"{sim.base_url}/v1/accounts/login", ...)
 """
 
+from .app import SIMULATOR_HEADER
 from .faults import FAULTS
 from .server import DEFAULT_ACCOUNT, DEFAULT_PASSWORD, RecordedRequest, Simulator
 
-__all__ = ["FAULTS", "Simulator", "RecordedRequest", "DEFAULT_ACCOUNT", "DEFAULT_PASSWORD"]
+__all__ = ["SIMULATOR_HEADER", "FAULTS", "Simulator", "RecordedRequest", "DEFAULT_ACCOUNT", "DEFAULT_PASSWORD"]

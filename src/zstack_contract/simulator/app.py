@@ -52,6 +52,11 @@ class Answer(Exception):
         self.response = response
 
 
+# The one header a real node never sends: it lets the live suite know it talks to a simulator,
+# where reimaging is harmless, so the destructive tests run without --zstack-allow-destructive.
+SIMULATOR_HEADER = "X-ZStack-Simulator"
+
+
 def raw(status: int, body: bytes | str, content_type: str | None = None) -> Response:
     """A response with exactly this body and, like the node's, no Content-Type header."""
     resp = Response(body, status=status)
@@ -101,6 +106,8 @@ class App:
             response = ans.response
         except Exception as exc:  # like the servlet's catch (Throwable): 500 with the message
             response = raw(500, f"{type(exc).__name__}: {exc}")
+        if self.sim.announce:
+            response.headers[SIMULATOR_HEADER] = "zstack-contract"
         self.sim._record(request, body, response.status_code)
         return response(environ, start_response)
 

@@ -78,6 +78,7 @@ class Simulator:
         *,
         advertise_url: str | None = None,
         log: Callable[[str], None] | None = None,
+        announce: bool = True,
     ):
         self._faults = check_faults(faults)
         if job_delay < 0:
@@ -88,6 +89,8 @@ class Simulator:
         self.host = host
         self._port = int(port)
         self._advertise = advertise_url.rstrip("/") if advertise_url else None
+        # Send SIMULATOR_HEADER (False: pass for a live node, to test what the suite does there).
+        self.announce = announce
         self._log = log
         self.state = State(seed() if data is None else load_data(data), session_timeout)
         self._requests: list[RecordedRequest] = []

@@ -1,0 +1,177 @@
+"""The live contract suite, run as users run it: against the embedded simulator, a separately
+started one with each named fault (the self-test), an address where nothing listens, and a
+simulator passing for a live node. Also: recording, redaction, options."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from conftest import ROOT
+from zstack_contract.client import password_hash
+from zstack_contract.simulator import FAULTS, Simulator
+
+LIVE = "contract_tests/test_live.py"
+
+# fault -> (the test it must fail, the check that must trip, words naming the field)
+EXPECTED = {
+    "drop-uuid": ("test_reimage_designated_vm", "response-schema", "/inventory/uuid:"),
+    "string-memory": ("test_reimage_designated_vm", "response-schema", "/inventory/memorySize:"),
+    "float-cpu": ("test_reimage_designated_vm", "response-schema", "/inventory/cpuNum:"),
+    "iso-dates": ("test_reimage_designated_vm", "response-schema", "/inventory/createDate:"),
+    "nic-owner": ("test_reimage_designated_vm", "owner-uuid", "/inventory/vmNics/0/vmInstanceUuid:"),
+    "no-root-volume": ("test_reimage_designated_vm", "root-volume", "/inventory/rootVolumeUuid:"),
+    "error-as-text": ("test_reimage_of_a_vm_that_does_not_exist", "status-body", '{"error": {...}}'),
+    "error-200": ("test_reimage_of_a_vm_that_does_not_exist", "status-body", "/error:"),
+    "no-location": ("test_reimage_of_a_vm_that_does_not_exist", "status-body", "/location:"),
+    "never-done": ("test_reimage_of_a_vm_that_does_not_exist", "job-polling", "the job to finish"),
+    "server-error": ("test_reimage_of_a_vm_that_does_not_exist", "expected-answer", "expected status 202, found status 500"),
+    "accept-bad-tags": ("test_non_list_system_tags_are_rejected", "expected-answer", "expected status 500, found status 202"),
+    "truncated-json": ("test_reimage_designated_vm", "status-body", "a JSON body with inventory"),
+}
+
+
+def run_suite(*args: str, env: dict | None = None, tests: str = LIVE, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """The contract suite in a child pytest; ``tests`` is never empty, or the child would collect
+    this very module and recurse."""
+    assert tests.startswith("contract_tests")
+    return subprocess.run([sys.executable, "-m", "pytest", tests, "-q", "-p", "no:cacheprovider", *args],
+                          capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})})
+
+
+def failures(junit: Path) -> dict[str, str]:
+    out = {}
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        f = case.find("failure")
+        if f is not None:
+            out[case.get("name")] = f.get("message", "")
+    return out
+
+
+def test_suite_passes_against_the_embedded_simulator_with_no_option(tmp_path):
+    r = run_suite("-rs", "--zstack-report", str(tmp_path), tests="contract_tests")
+    assert r.returncode == 0, r.stdout[-2000:]
+    assert re.search(r"\b\d+ passed\b", r.stdout) and "skipped" not in r.stdout.splitlines()[-1]
+
+
+def test_every_fault_is_caught_in_the_right_test_and_check(tmp_path):
+    """The self-test: the suite passes against a clean simulator and fails against each fault."""
+    assert set(EXPECTED) == set(FAULTS)
+
+    def attempt(fault):
+        junit = tmp_path / f"{fault or 'clean'}.xml"
+        with Simulator(faults=(fault,) if fault else ()) as sim:
+            r = run_suite("--zstack-url", sim.base_url, "--zstack-timeout", "0.4", f"--junitxml={junit}",
+                          "--zstack-report", str(tmp_path / (fault or "clean")))
+        return fault, r, failures(junit)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(attempt, [None, *FAULTS]))
+    clean = results[0]
+    assert clean[1].returncode == 0 and clean[2] == {}, clean[1].stdout[-2000:]
+    caught = []
+    for fault, r, failed in results[1:]:
+        test, check, words = EXPECTED[fault]
+        message = failed.get(test, "")
+        if r.returncode == 1 and f"[{check}]" in message and words in message:
+            caught.append(fault)
+    print(f"\nself-test: {len(caught)}/{len(FAULTS)} faults caught; missed: {sorted(set(FAULTS) - set(caught)) or 'none'}")
+    assert caught == list(FAULTS)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_nothing_listening_fails_fast_with_one_clear_error(tmp_path):
+    r = run_suite("--zstack-url", f"http://127.0.0.1:{free_port()}/zstack", "--zstack-account", "admin",
+                  "--zstack-password", "x", "--zstack-report", str(tmp_path))
+    assert r.returncode == 2
+    out = r.stdout + r.stderr
+    assert out.count("cannot reach http://127.0.0.1:") == 1 and "connection refused" in out
+    assert "Traceback" not in out and "passed" not in out
+
+
+def test_a_live_node_needs_credentials_and_opt_in(tmp_path):
+    with Simulator(announce=False) as sim:  # passes for a real node
+        r = run_suite("--zstack-url", sim.base_url, "--zstack-report", str(tmp_path))
+        assert r.returncode == 2 and "needs --zstack-session, or --zstack-account" in r.stdout + r.stderr
+        r = run_suite("--zstack-url", sim.base_url, "-rs", "--zstack-report", str(tmp_path),
+                      env={"ZSTACK_ACCOUNT": "admin", "ZSTACK_PASSWORD": "password"})
+        assert r.returncode == 0, r.stdout
+        assert "2 skipped" in r.stdout and "pass --zstack-allow-destructive to run it" in r.stdout
+        before = {u: vm["lastOpDate"] for u, vm in sim.vms.items()}
+        assert {u: vm["lastOpDate"] for u, vm in sim.vms.items()} == before  # nothing was reimaged
+        r = run_suite("--zstack-url", sim.base_url, "-rs", "--zstack-allow-destructive", "--zstack-report", str(tmp_path),
+                      env={"ZSTACK_ACCOUNT": "admin", "ZSTACK_PASSWORD": "password"})
+        assert "1 skipped" in r.stdout and "pass --zstack-vm UUID" in r.stdout
+        vm = next(u for u, v in sim.vms.items() if v["state"] == "Stopped")
+        r = run_suite("--zstack-url", sim.base_url, "--zstack-allow-destructive", "--zstack-vm", vm, "--zstack-report", str(tmp_path),
+                      env={"ZSTACK_ACCOUNT": "admin", "ZSTACK_PASSWORD": "password"})
+        assert r.returncode == 0 and "7 passed" in r.stdout
+        assert sim.vms[vm]["lastOpDate"] != before[vm]
+
+
+def test_a_given_session_is_used_and_not_logged_out(tmp_path):
+    with Simulator(announce=False) as sim:
+        session = sim.create_session()
+        r = run_suite("--zstack-url", sim.base_url, "-rs", "--zstack-report", str(tmp_path), env={"ZSTACK_SESSION": session})
+        assert r.returncode == 0 and "no account given" in r.stdout
+        assert not any(q.path.endswith("/accounts/login") or q.method == "DELETE" for q in sim.requests)
+
+
+def test_no_secret_in_recordings_reports_or_output(tmp_path):
+    record, report, junit = tmp_path / "rec", tmp_path / "rep", tmp_path / "junit.xml"
+    with Simulator() as sim:
+        r = run_suite("--zstack-url", sim.base_url, "--zstack-record", str(record), "--zstack-report", str(report),
+                      f"--junitxml={junit}", "-rA", "-v",
+                      env={"ZSTACK_ACCOUNT": "admin", "ZSTACK_PASSWORD": "password"})
+        assert r.returncode == 0, r.stdout[-2000:]
+        sessions = [q.headers.get("Authorization", "")[len("OAuth "):].strip() for q in sim.requests if q.headers.get("Authorization")]
+    sessions = {s for s in sessions if s}
+    assert sessions  # the run did authenticate
+    secrets = sessions | {password_hash("password")}
+    texts = {"stdout": r.stdout + r.stderr, "junit": junit.read_text()}
+    for f in [*record.glob("*.json"), *report.iterdir()]:
+        texts[f.name] = f.read_text()
+    leaks = {name: s for name, text in texts.items() for s in secrets if s in text}
+    assert leaks == {}
+    assert any('"Authorization": "OAuth ***"' in t for t in texts.values())
+
+
+def test_recordings_of_a_passing_run_validate(tmp_path):
+    record = tmp_path / "rec"
+    r = run_suite("--zstack-record", str(record), "--zstack-report", str(tmp_path / "rep"))
+    assert r.returncode == 0
+    files = sorted(p.name for p in record.glob("*.json"))
+    assert "test_reimage_designated_vm.002.json" in files or "test_reimage_designated_vm.001.json" in files
+    assert not list(record.glob(".*.tmp"))  # atomic writes leave no temporaries
+    v = subprocess.run([str(Path(sys.executable).with_name("zstack-contract")), "validate", str(record), "--report", str(tmp_path / "v")],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert v.returncode == 0, v.stdout + v.stderr
+    assert "skipped: " in v.stdout  # the log-in and the queries: no schema for them here
+    doc = json.loads((record / files[0]).read_text())
+    assert doc["format"] == "zstack-contract.exchange/1"
+
+
+def test_options_are_in_help_under_their_own_group():
+    r = subprocess.run([sys.executable, "-m", "pytest", "--help"], capture_output=True, text=True, cwd=ROOT)
+    section = r.stdout.split("zstack-contract: contract tests of a ZStack REST API:", 1)[1]
+    for opt, env in [("--zstack-url", "ZSTACK_URL"), ("--zstack-session", "ZSTACK_SESSION"), ("--zstack-account", "ZSTACK_ACCOUNT"),
+                     ("--zstack-password", "ZSTACK_PASSWORD"), ("--zstack-vm", "ZSTACK_VM"), ("--zstack-allow-destructive", "ZSTACK_ALLOW_DESTRUCTIVE"),
+                     ("--zstack-timeout", "ZSTACK_TIMEOUT"), ("--zstack-record", "ZSTACK_RECORD"), ("--zstack-recordings", "ZSTACK_RECORDINGS"),
+                     ("--zstack-strict", "ZSTACK_STRICT"), ("--zstack-baseline", "ZSTACK_BASELINE")]:
+        assert opt in section and f"env {env}" in " ".join(section.split())
+    markers = subprocess.run([sys.executable, "-m", "pytest", "--markers"], capture_output=True, text=True, cwd=ROOT).stdout
+    assert "@pytest.mark.zstack_destructive" in markers and "@pytest.mark.zstack_live" in markers
