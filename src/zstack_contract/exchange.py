@@ -78,9 +78,6 @@ class Exchange:
     source: str  # file, or test id for live exchanges
     api: str | None = None
     note: str | None = None
-    # Kept for captures (HAR): any exchange with a request that no known API answers is counted as
-    # skipped by the validation, whatever this says.
-    skippable: bool = False
 
     @property
     def call(self) -> Step:

@@ -1,7 +1,7 @@
 """HAR captures (as browsers and proxies export them) read as exchanges.
 
-Each entry becomes an exchange of its own, marked ``skippable`` (a capture also holds unrelated
-traffic, which the validation counts and skips), except the job polls ``GET .../v1/api-jobs/<id>``:
+Each entry becomes an exchange of its own (a capture also holds unrelated traffic: the validation
+counts and skips any exchange whose request no known API answers), except the job polls ``GET .../v1/api-jobs/<id>``:
 they become the later steps, in time order, of the call whose ``202`` answer named that job in its
 ``location``. A poll whose call is not in the capture stays an exchange of its own (no API answers
 it, so it is skipped and counted). Entries that got no answer (status 0: blocked or aborted) are
@@ -88,7 +88,7 @@ def exchanges_from_har(doc: Any, shown: str) -> list[Exchange]:
         if job is not None and job in by_job:
             by_job[job].steps.append(step)
             continue
-        exchange = Exchange(steps=[step], source=f"{shown}#entries[{i}]", skippable=True)
+        exchange = Exchange(steps=[step], source=f"{shown}#entries[{i}]")
         exchanges.append(exchange)
         created = _job_created(step)
         if created is not None:

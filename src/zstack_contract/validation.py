@@ -42,17 +42,17 @@ class Validation:
     skipped_notes: list[InputError] = field(default_factory=list)
 
     def contract_for(self, exchange: Exchange) -> Contract:
-        """The API of an exchange: named in it, found from its request, or (bare bodies) --api,
-        the file name's prefix, or the only API known."""
+        """The API of an exchange: the one it names, else the one its request was for. A bare body
+        (no request) takes --api, else the API its file name starts with, else the only API known.
+
+        Raises NoContract for a request no known API answers (skipped, not unusable)."""
         named = exchange.api or None
         call = exchange.call.request
         if not named and call.url:
             found = self.contracts.match(call.method, call.url, call.body if call.has_json else None)
             if found:
                 return found
-            named = self.api
-            if not named:
-                raise NoContract(exchange.source, f"no known API answers {call.method} {api_path(call.url)}")
+            raise NoContract(exchange.source, f"no known API answers {call.method} {api_path(call.url)}")
         if not named:
             named = self.api or _api_from_name(exchange.source, self.contracts)
         if not named and len(self.contracts) == 1:
