@@ -1,6 +1,6 @@
 """Loading a ``--data`` file: another set of VMs, images and accounts, checked up front.
 
-The file is one JSON object (format in docs/simulator.md). Inventories are written as a node
+The file is one JSON object (format in the README, "The `--data` file"). Inventories are written as a node
 renders them; timestamps may be ISO-8601 or JVM-style and become datetimes. Anything that would
 make the simulator itself serve a contract break (a bad uuid, a NIC owned by another VM, a root
 volume that is not among the VM's volumes) is refused with one line naming the place.
