@@ -64,8 +64,11 @@ def test_async_call_is_polled_to_its_end_with_backoff(sim, client):
 
 def test_backoff_starts_fast_and_caps_near_a_second():
     it = Backoff().intervals()
-    seq = [next(it) for _ in range(12)]
+    seq = [next(it) for _ in range(40)]
     assert seq[0] <= 0.05 and seq == sorted(seq) and seq[-1] == 1.0
+    polls = [sum(seq[: n + 1]) for n in range(len(seq))]
+    assert next(t for t in polls if t >= 0.2) <= 0.25  # a job done at 200 ms is seen by 250 ms
+    assert next(t for t in polls if t >= 1.0) <= 1.25
 
 
 def test_sync_call_is_not_polled(sim, client):

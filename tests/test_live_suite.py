@@ -175,3 +175,16 @@ def test_options_are_in_help_under_their_own_group():
         assert opt in section and f"env {env}" in " ".join(section.split())
     markers = subprocess.run([sys.executable, "-m", "pytest", "--markers"], capture_output=True, text=True, cwd=ROOT).stdout
     assert "@pytest.mark.zstack_destructive" in markers and "@pytest.mark.zstack_live" in markers
+
+
+def test_xdist_gives_the_same_verdicts_and_report_as_a_serial_run(tmp_path):
+    with Simulator(faults=("float-cpu", "error-200")) as sim:
+        serial = run_suite("--zstack-url", sim.base_url, "--zstack-report", str(tmp_path / "s"), tests="contract_tests")
+        parallel = run_suite("--zstack-url", sim.base_url, "--zstack-report", str(tmp_path / "p"), "-n", "2", tests="contract_tests")
+    assert serial.returncode == parallel.returncode == 1
+    s, p = (json.loads((tmp_path / d / "zstack-contract.json").read_text()) for d in ("s", "p"))
+    assert s["summary"]["violations"] > 0
+    for report in (s, p):  # how many 202 polls precede the answer depends on timing, serial or not
+        for f in report["findings"]:
+            f.pop("step")
+    assert s == p  # the controller merged every worker's findings, drift and coverage into one report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 VIOLATION = "violation"
@@ -41,11 +41,18 @@ class Finding:
         rule = f" ({self.rule}{'; overlay ' + ', '.join(self.overlay) if self.overlay else ''})" if self.rule else ""
         return f"{self.where}: {self.pointer or '/'}: expected {self.expected}, found {self.found} [{self.check}]{rule}"
 
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Finding":
+        return cls(**{k: (tuple(v) if k == "overlay" else v) for k, v in d.items() if k in _FIELDS})
+
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["overlay"] = list(self.overlay)
         d["fingerprint"] = self.fingerprint
         return d
+
+
+_FIELDS = {f.name for f in fields(Finding)}
 
 
 def show(value: Any, limit: int = 60) -> str:

@@ -132,10 +132,29 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_RUN] = ContractRun(config)
 
 
+_WIRE_KEY = "zstack_contract"
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the reports; an xdist worker hands its aggregates to the controller instead."""
     run = session.config.stash.get(_RUN, None)
-    if run is not None:
-        run.write_reports()
+    if run is None:
+        return
+    if hasattr(session.config, "workeroutput"):
+        if run.used and run._validation is not None:
+            session.config.workeroutput[_WIRE_KEY] = run._validation.to_wire()
+        return
+    run.write_reports()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist controller: merge what a worker's contract tests found into the one report."""
+    wire = getattr(node, "workeroutput", {}).get(_WIRE_KEY)
+    if wire is None:
+        return
+    run = node.config.stash[_RUN]
+    run.validation.merge_wire(wire)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -7,6 +7,7 @@ counts, drift and coverage tallies), never the documents themselves.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 from pathlib import Path
@@ -108,6 +109,34 @@ class Validation:
 
     def add_error(self, error: InputError) -> None:
         self.input_errors.append(error)
+
+    # -- across processes (pytest-xdist workers, validate --jobs) -------------------------------
+    def to_wire(self) -> dict:
+        """Everything the run aggregated, as plain data another process can merge."""
+        return {
+            "findings": [f.to_json() for f in self.findings],
+            "inputErrors": [[e.path, e.message] for e in self.input_errors],
+            "skipped": [[e.path, e.message] for e in self.skipped_notes],
+            "drift": {api: dict(c) for api, c in self.tally.drift_files.items()},
+            "seen": {api: sorted(s) for api, s in self.tally.seen.items()},
+            "counts": [self.files, self.exchanges, self.documents],
+        }
+
+    def merge_wire(self, wire: dict) -> None:
+        self.findings.extend(Finding.from_json(f) for f in wire["findings"])
+        self.input_errors.extend(InputError(p, m) for p, m in wire["inputErrors"])
+        self.skipped_notes.extend(NoContract(p, m) for p, m in wire["skipped"])
+        self.skipped += len(wire["skipped"])
+        other = Tally()
+        for api, counts in wire["drift"].items():
+            other.drift_files[api] = Counter(counts)
+        for api, seen in wire["seen"].items():
+            other.seen[api] = set(seen)
+        self.tally.merge(other)
+        files, exchanges, documents = wire["counts"]
+        self.files += files
+        self.exchanges += exchanges
+        self.documents += documents
 
     # -- verdicts -----------------------------------------------------------------------------
     @property
