@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import uuid as uuidlib
 from dataclasses import dataclass, field
@@ -41,6 +42,37 @@ class JobTimeout(ClientError):
 
 class JobExpired(ClientError):
     pass
+
+
+class BudgetSpent(ClientError):
+    """The run's request budget (--zstack-max-requests) is used up."""
+
+
+class Budget:
+    """At most ``max_requests`` requests, at most ``rate`` per second (None: no limit).
+
+    The last request is held back for logging out, so a run never leaves its session behind.
+    Thread-safe: pytest-xdist runs one client per process, but probes may share a client.
+    """
+
+    def __init__(self, max_requests: int | None = None, rate: float | None = None, clock=time.monotonic, sleep=time.sleep):
+        self.max_requests = max_requests
+        self.rate = rate
+        self.sent = 0
+        self._next = 0.0
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+
+    def take(self, reserve: int = 1) -> None:
+        with self._lock:
+            if self.max_requests is not None and self.sent >= self.max_requests - reserve:
+                raise BudgetSpent(f"the request budget of {self.max_requests} is spent")
+            now = self._clock()
+            if now < self._next:
+                self._sleep(self._next - now)
+                now = self._next
+            self._next = now + (1.0 / self.rate if self.rate else 0.0)
+            self.sent += 1
 
 
 @dataclass
@@ -90,6 +122,7 @@ class ZStackClient:
     http: requests.Session = field(default_factory=requests.Session, repr=False)
     exchanges: list[Exchange] = field(default_factory=list, repr=False)
     redactor: Redactor = field(default_factory=Redactor, repr=False)  # knows every secret this client saw
+    budget: Budget = field(default_factory=Budget, repr=False)
     _logged_in: bool = False
 
     def __post_init__(self):
@@ -116,7 +149,7 @@ class ZStackClient:
     def logout(self) -> Call | None:
         if not (self._logged_in and self.session):
             return None
-        call = self.request("DELETE", f"/v1/accounts/sessions/{self.session}", note="log out")
+        call = self.request("DELETE", f"/v1/accounts/sessions/{self.session}", note="log out", reserve=0)
         self._logged_in = False
         return call
 
@@ -145,6 +178,7 @@ class ZStackClient:
         api: str | None = None,
         note: str | None = None,
         notify: bool = True,
+        reserve: int = 1,
     ) -> Call:
         """Send one request; an asynchronous answer (202 + location) is polled to its end.
 
@@ -157,7 +191,7 @@ class ZStackClient:
         if headers:
             h.update(headers)
         data = raw_body if raw_body is not None else (json.dumps(json_body) if json_body is not None else None)
-        first = self._send(method, self.url(path), h, data, params)
+        first = self._send(method, self.url(path), h, data, params, reserve)
         steps = [first]
         exchange = Exchange(steps=steps, source="", api=api, note=note)
         call = Call(exchange)
@@ -169,7 +203,8 @@ class ZStackClient:
             self.on_exchange(exchange)
         return call
 
-    def _send(self, method: str, url: str, headers: dict[str, str], data, params=None) -> Step:
+    def _send(self, method: str, url: str, headers: dict[str, str], data, params=None, reserve: int = 1) -> Step:
+        self.budget.take(reserve)
         start = time.monotonic()
         try:
             r = self.http.request(method, url, headers=headers, data=data, params=params, timeout=self.timeout, allow_redirects=False)
@@ -199,7 +234,11 @@ class ZStackClient:
         deadline = time.monotonic() + limit
         for delay in self.backoff.intervals():
             time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
-            step = self._send("GET", job_url, headers, None)
+            try:
+                step = self._send("GET", job_url, headers, None)
+            except BudgetSpent as exc:
+                call.error = exc
+                return
             steps.append(step)
             status = step.response.status
             if status == 404:

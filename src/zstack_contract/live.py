@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .client import Call, ClientError, ZStackClient
+from .client import Budget, Call, ClientError, ZStackClient
 from .expectations import expect
 
 if TYPE_CHECKING:
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # The embedded simulator's account (see docs: the simulator); never used against a live node.
 EMBEDDED_ACCOUNT = ("admin", "password")
+# Politeness towards a real node unless --zstack-max-requests / --zstack-rate say otherwise.
+LIVE_NODE_LIMITS = (1000, 10.0)
 
 
 @dataclass
@@ -50,9 +52,14 @@ class LiveSession:
 
     @classmethod
     def open(cls, target: Target, run: "ContractRun", *, session: str | None, account: str | None,
-             password: str | None, vm: str | None, job_timeout: float | None, allow_destructive: bool) -> "LiveSession":
-        """Connect and log in (or check the given session); raises ClientError with one clear line."""
-        client = ZStackClient(target.base_url, session=session, redactor=run.redactor, on_exchange=run.recorder)
+             password: str | None, vm: str | None, job_timeout: float | None, allow_destructive: bool,
+             limits: tuple[int | None, float | None] = (None, None)) -> "LiveSession":
+        """Connect and log in (or check the given session); raises ClientError with one clear line.
+
+        ``limits``: (max requests, requests per second); a live node gets polite defaults, a
+        simulator none, unless given."""
+        client = ZStackClient(target.base_url, session=session, redactor=run.redactor, on_exchange=run.recorder,
+                              budget=Budget(*limits))
         if job_timeout:
             client.job_timeout = job_timeout
         from .simulator import SIMULATOR_HEADER
@@ -81,6 +88,9 @@ class LiveSession:
             if probe.final.status != 200:
                 raise ClientError(f"{target.base_url} refused the given session: status {probe.final.status}")
             target.simulated = simulated(probe)
+        if target.live_node:  # polite defaults for what the options left open
+            client.budget.max_requests = client.budget.max_requests or LIVE_NODE_LIMITS[0]
+            client.budget.rate = client.budget.rate or LIVE_NODE_LIMITS[1]
         return cls(target, run, client, login_call, vm, allow_destructive)
 
     def close(self) -> None:

@@ -37,7 +37,12 @@ OPTIONS: dict[str, tuple[str, dict]] = {
     "--zstack-allow-destructive": ("ZSTACK_ALLOW_DESTRUCTIVE", dict(action="store_true", help="let tests change state on a live node (reimage)")),
     "--zstack-timeout": ("ZSTACK_TIMEOUT", dict(metavar="SECONDS", help="give up on a job after this long (default 300, or the job's apiTimeout if shorter)")),
     "--zstack-record": ("ZSTACK_RECORD", dict(metavar="DIR", help="write every live exchange as a redacted exchange record")),
+    "--zstack-max-requests": ("ZSTACK_MAX_REQUESTS", dict(metavar="N", help="send at most N requests to the target (default: 1000 to a live node, no cap to a simulator)")),
+    "--zstack-rate": ("ZSTACK_RATE", dict(metavar="R", help="send at most R requests per second (default: 10 to a live node, no cap to a simulator)")),
 }
+
+# The project's own known deviations of real nodes (see the file): used when no baseline is given.
+DEFAULT_BASELINE = Path(__file__).resolve().parents[2] / "contract_tests" / "baseline.json"
 
 MARKERS = {
     "zstack_live": "talks to the target (a live node or the embedded simulator)",
@@ -88,6 +93,8 @@ class ContractRun:
             try:
                 contracts = ContractSet.load(option(self.config, "--zstack-schemas"))
                 baseline_file = option(self.config, "--zstack-baseline")
+                if not baseline_file and DEFAULT_BASELINE.exists():
+                    baseline_file = str(DEFAULT_BASELINE)
                 baseline = Baseline.load(baseline_file) if baseline_file else None
             except ContractError as exc:
                 self._error = exc
@@ -126,10 +133,32 @@ class ContractRun:
 _RUN = pytest.StashKey[ContractRun]()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    register_profiles()
+    if os.environ.get("CI") and not config.getoption("hypothesis_profile", None):
+        from hypothesis import settings
+
+        settings.load_profile("ci")
+    elif not config.getoption("hypothesis_profile", None):
+        from hypothesis import settings
+
+        settings.load_profile("dev")
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     config.stash[_RUN] = ContractRun(config)
+
+
+def register_profiles() -> None:
+    """Hypothesis profiles: ``dev`` (quick), ``ci`` (derandomized: the same code sends the same
+    bodies, so a gate gives the same verdict) and ``live`` (a small budget, no deadline).
+    ``ci`` is the default when CI is set; ``--hypothesis-profile`` picks another."""
+    from hypothesis import HealthCheck, settings
+
+    common = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    settings.register_profile("dev", max_examples=25, **common)
+    settings.register_profile("ci", max_examples=60, derandomize=True, database=None, **common)
+    settings.register_profile("live", max_examples=10, **common)
 
 
 _WIRE_KEY = "zstack_contract"
@@ -170,7 +199,9 @@ def zstack_contract(request: pytest.FixtureRequest) -> ContractRun:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """``zstack_recording``: one test per recording file, with its path as the id."""
+    """``zstack_recording``: one test per recording file, with its path as the id;
+    ``zstack_probe``: one test per API that can be probed."""
+    _parametrize_probes(metafunc)
     if "zstack_recording" not in metafunc.fixturenames:
         return
     folder = option(metafunc.config, "--zstack-recordings") or str(Path(metafunc.definition.fspath).parent / "recordings")
@@ -223,6 +254,11 @@ def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contrac
     config = request.config
     timeout = option(config, "--zstack-timeout")
     try:
+        max_requests, rate = option(config, "--zstack-max-requests"), option(config, "--zstack-rate")
+        limits = (int(max_requests) if max_requests else None, float(rate) if rate else None)
+    except ValueError:
+        pytest.exit(f"zstack-contract: --zstack-max-requests takes a count and --zstack-rate a number, got {max_requests!r}, {rate!r}", returncode=2)
+    try:
         live = LiveSession.open(
             zstack_target,
             zstack_contract,
@@ -232,6 +268,7 @@ def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contrac
             vm=option(config, "--zstack-vm"),
             job_timeout=float(timeout) if timeout else None,
             allow_destructive=bool(option(config, "--zstack-allow-destructive")),
+            limits=limits,
         )
     except ValueError:
         pytest.exit(f"zstack-contract: --zstack-timeout takes seconds, got {timeout!r}", returncode=2)
@@ -250,3 +287,28 @@ def zstack_live(request: pytest.FixtureRequest, zstack_session):
     if request.node.get_closest_marker("zstack_destructive") and not zstack_session.allow_destructive:
         pytest.skip("changes state on a live node: pass --zstack-allow-destructive to run it")
     return zstack_session.bind(request.node.nodeid)
+
+
+# --- probing ---------------------------------------------------------------------------------------
+def _probe_apis(config: pytest.Config) -> list:
+    """APIs to probe: those with a request schema whose endpoint takes a resource uuid in its path."""
+    try:
+        contracts = ContractSet.load(option(config, "--zstack-schemas"))
+    except ContractError:
+        return []
+    return [c for c in contracts if c.request and any(p == "uuid" or p.endswith("Uuid") for e in c.endpoints for p in e.params)]
+
+
+@pytest.fixture
+def zstack_probe(request: pytest.FixtureRequest, zstack_live, zstack_contract: ContractRun):
+    """Sends generated bodies for one API (parametrized over every API that can be probed)."""
+    from .probing import Prober
+
+    contract = zstack_contract.validation.contracts.get(request.param)
+    return Prober(zstack_live, contract, zstack_contract, request.node.nodeid)
+
+
+def _parametrize_probes(metafunc: pytest.Metafunc) -> None:
+    if "zstack_probe" in metafunc.fixturenames:
+        apis = [c.api for c in _probe_apis(metafunc.config)]
+        metafunc.parametrize("zstack_probe", apis, ids=apis, indirect=True)

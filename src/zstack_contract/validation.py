@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
-from pathlib import Path
+from pathlib import PurePath
 
 from .baseline import Baseline
 from .checks import envelope_steps, run_checks
@@ -65,16 +65,17 @@ class Validation:
             raise InputError(exchange.source, f"unknown API {named!r}; schemas are known for {', '.join(self.contracts.by_api)}")
         return contract
 
-    def check(self, exchange: Exchange, extra: Iterable[Finding] = ()) -> list[Finding]:
+    def check(self, exchange: Exchange, extra: Iterable[Finding] = (), keep: bool = True) -> list[Finding]:
         """Run every check on one exchange (plus ``extra`` findings from the caller), record drift
-        and coverage; returns its findings."""
+        and coverage; returns its findings, kept in the run unless ``keep`` is false (the caller
+        then keeps what it chooses with :meth:`keep`)."""
         try:
             contract = self.contract_for(exchange)
         except NoContract as exc:
             # Traffic we hold no contract for (a login, another API, a HAR's unrelated entries).
             self.skipped += 1
             self.skipped_notes.append(exc)
-            return self._keep(list(extra))
+            return self.keep(list(extra), keep)
         findings = run_checks(exchange, contract)
         shapes = []
         for i, step in envelope_steps(exchange):
@@ -84,12 +85,14 @@ class Validation:
                 findings.extend(_undocumented(exchange, contract, i, step.response.body))
         self.tally.add_file(contract.api, shapes)
         self.exchanges += 1
-        return self._keep(findings + list(extra))
+        return self.keep(findings + list(extra), keep)
 
-    def _keep(self, findings: list[Finding]) -> list[Finding]:
+    def keep(self, findings: list[Finding], store: bool = True) -> list[Finding]:
+        """Findings with secrets scrubbed; stored in the run when ``store``."""
         if self.redactor is not None:
             findings = [self.redactor.finding(f) for f in findings]
-        self.findings.extend(findings)
+        if store:
+            self.findings.extend(findings)
         return findings
 
     def check_file(self, exchanges: "list[Exchange] | InputError") -> list[Finding]:
@@ -165,7 +168,10 @@ class Validation:
 
 
 def _undocumented(exchange: Exchange, contract: Contract, i: int, body) -> list[Finding]:
-    """--strict: each undocumented field is a violation, located by the strict schema's errors."""
+    """--strict: each undocumented field is a violation, located by the strict schema's errors
+    (explained by python-jsonschema only when the native validator rejects the body)."""
+    if contract.accepts(body, strict=True):
+        return []
     out = []
     for err in contract.strict_validator.iter_errors(body):
         if err.validator != "additionalProperties" or not isinstance(err.instance, dict):
@@ -185,7 +191,10 @@ def _undocumented(exchange: Exchange, contract: Contract, i: int, body) -> list[
     return out
 
 
+_API_PREFIX = re.compile(r"^([A-Z][A-Za-z0-9]*)(?=[._-])")
+
+
 def _api_from_name(source: str, contracts: ContractSet) -> str | None:
     """``ReimageVmInstance.sample.json`` -> ReimageVmInstance, when that API is known."""
-    m = re.match(r"^([A-Z][A-Za-z0-9]*)(?=[._-])", Path(source).name)
+    m = _API_PREFIX.match(PurePath(source).name)
     return m.group(1) if m and contracts.get(m.group(1)) else None

@@ -89,6 +89,7 @@ class App:
     # -- plumbing ------------------------------------------------------------------------------
 
     def __call__(self, environ, start_response):
+        arrived = time.monotonic()
         request = Request(environ)
         body = request.get_data(cache=True)
         path = request.path
@@ -108,7 +109,7 @@ class App:
             response = raw(500, f"{type(exc).__name__}: {exc}")
         if self.sim.announce:
             response.headers[SIMULATOR_HEADER] = "zstack-contract"
-        self.sim._record(request, body, response.status_code)
+        self.sim._record(request, body, response.status_code, arrived)
         return response(environ, start_response)
 
     def dispatch(self, ctx: Ctx) -> Response:

@@ -37,6 +37,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     status: int
+    at: float = 0.0  # time.monotonic() when the request arrived
 
 
 class _Handler(WSGIRequestHandler):
@@ -220,7 +221,7 @@ class Simulator:
 
     # -- the request log -----------------------------------------------------------------------
 
-    def _record(self, request, body: bytes, status: int) -> None:
+    def _record(self, request, body: bytes, status: int, arrived: float) -> None:
         rec = RecordedRequest(
             method=request.method,
             path=request.path,
@@ -228,6 +229,7 @@ class Simulator:
             headers=dict(request.headers.items()),
             body=body,
             status=status,
+            at=arrived,
         )
         with self._requests_lock:
             self._requests.append(rec)
