@@ -178,9 +178,10 @@ def test_options_are_in_help_under_their_own_group():
 
 
 def test_xdist_gives_the_same_verdicts_and_report_as_a_serial_run(tmp_path):
+    ci = {"CI": "1"}  # derandomized probes: both runs generate the same bodies
     with Simulator(faults=("float-cpu", "error-200")) as sim:
-        serial = run_suite("--zstack-url", sim.base_url, "--zstack-report", str(tmp_path / "s"), tests="contract_tests")
-        parallel = run_suite("--zstack-url", sim.base_url, "--zstack-report", str(tmp_path / "p"), "-n", "2", tests="contract_tests")
+        serial = run_suite("--zstack-url", sim.base_url, "--zstack-report", str(tmp_path / "s"), tests="contract_tests", env=ci)
+        parallel = run_suite("--zstack-url", sim.base_url, "--zstack-report", str(tmp_path / "p"), "-n", "2", tests="contract_tests", env=ci)
     assert serial.returncode == parallel.returncode == 1
     s, p = (json.loads((tmp_path / d / "zstack-contract.json").read_text()) for d in ("s", "p"))
     assert s["summary"]["violations"] > 0
