@@ -157,6 +157,16 @@ def test_the_log_callback_gets_one_line_per_request():
     assert lines == ["GET /zstack/v1/nowhere?x=1 404"]
 
 
+def test_the_log_never_names_a_session():
+    lines = []
+    with Simulator(log=lines.append) as sim:
+        session = sim.create_session()
+        r = requests.delete(f"{sim.base_url}/v1/accounts/sessions/{session}", headers={"Authorization": f"OAuth {session}"})
+        assert r.status_code == 200
+    assert lines == ["DELETE /zstack/v1/accounts/sessions/*** 200"]
+    assert not any(session in line for line in lines)
+
+
 def test_a_session_can_be_made_without_http():
     with Simulator() as sim:
         session = sim.create_session()

@@ -8,6 +8,7 @@ request thread: nothing is left behind.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from .faults import check_faults
 from .seed import seed
 from .state import State
 
+_SESSION_IN_PATH = re.compile(r"(/accounts/sessions/)[^/?]+")
 DEFAULT_ACCOUNT = "admin"
 DEFAULT_PASSWORD = "password"
 
@@ -235,7 +237,8 @@ class Simulator:
             self._requests.append(rec)
         if self._log is not None:
             query = f"?{rec.query_string}" if rec.query_string else ""
-            self._log(f"{rec.method} {rec.path}{query} {status}")
+            path = _SESSION_IN_PATH.sub(r"\1***", rec.path)  # a log-out names the session: never log it
+            self._log(f"{rec.method} {path}{query} {status}")
 
     @property
     def requests(self) -> list[RecordedRequest]:
