@@ -1,16 +1,21 @@
-"""Contracts: the derived schemas of each API, compiled once, and matching exchanges to their API."""
+"""Contracts: the derived schemas of each API, compiled once, and matching exchanges to their API.
+
+Each schema has two validators, both built once and reused: a native one (jsonschema-rs) that
+decides accept/reject fast, and python-jsonschema's, which explains a rejection in detail.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema
+import jsonschema_rs
 
 from .derive import SUFFIXES
 from .errors import InputError
@@ -66,6 +71,27 @@ class Contract:
         return jsonschema.Draft202012Validator(self.strict)
 
     @cached_property
+    def fast_validator(self) -> jsonschema_rs.Draft202012Validator:
+        """The native validator of the response schema: the accept/reject decision."""
+        return jsonschema_rs.Draft202012Validator(self.response)
+
+    @cached_property
+    def fast_strict_validator(self) -> jsonschema_rs.Draft202012Validator:
+        return jsonschema_rs.Draft202012Validator(self.strict)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Only the schemas go to another process; it compiles its own validators."""
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"_cache": {}}
+
+    def accepts(self, body: Any, strict: bool = False) -> bool:
+        """The native verdict on a body. False also when the native validator cannot take the
+        value at all; python-jsonschema then has the last word."""
+        try:
+            return (self.fast_strict_validator if strict else self.fast_validator).is_valid(body)
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            return False
+
+    @cached_property
     def request_validator(self) -> jsonschema.protocols.Validator | None:
         return jsonschema.Draft202012Validator(self.request) if self.request else None
 
@@ -84,6 +110,20 @@ class Contract:
         while "$ref" in schema and schema["$ref"].startswith("#/$defs/"):
             schema = root["$defs"][schema["$ref"][len("#/$defs/"):]]
         return schema
+
+    def list_properties(self, schema: dict[str, Any]) -> tuple[tuple[str, Any, Any], ...]:
+        """(name, ``items``, resolved ``items``) of each property of ``schema`` that has
+        ``items``, in page order; worked out once per schema for the checks that walk lists."""
+        lists = self._cache.setdefault("lists", {})
+        found = lists.get(id(schema))
+        if found is None:
+            found = tuple(
+                (name, prop["items"], self.resolve(prop["items"]) if isinstance(prop["items"], dict) else prop["items"])
+                for name, prop in schema.get("properties", {}).items()
+                if "items" in prop
+            )
+            lists[id(schema)] = found
+        return found
 
     def path_params(self, method: str, url: str) -> dict[str, str] | None:
         path = api_path(url)
@@ -152,10 +192,14 @@ class ContractSet:
         return cls(contracts)
 
 
+_DRAFT_2020_12 = ("https://json-schema.org/draft/2020-12/schema", "https://json-schema.org/draft/2020-12/schema#")
+
+
 def _load_schema(path: Path) -> dict[str, Any]:
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
-        jsonschema.Draft202012Validator.check_schema(schema)
+        if not (isinstance(schema, dict) and schema.get("$schema", _DRAFT_2020_12[0]) in _DRAFT_2020_12 and jsonschema_rs.meta.is_valid(schema)):
+            jsonschema.Draft202012Validator.check_schema(schema)  # slow, but says what is wrong
     except (OSError, ValueError) as exc:
         raise InputError(str(path), f"unusable schema: {exc}") from None
     except jsonschema.SchemaError as exc:

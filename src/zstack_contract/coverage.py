@@ -41,16 +41,71 @@ def _descend(prop: dict) -> tuple[dict | None, str | None, str]:
     return None, None, ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Shape:
     """What one body showed: documented paths present and undocumented paths present."""
 
-    seen: set[str] = field(default_factory=set)
-    undocumented: set[str] = field(default_factory=set)
+    seen: frozenset[str] = frozenset()
+    undocumented: frozenset[str] = frozenset()
+
+
+MAX_SHAPES = 4096  # distinct shapes remembered per API; a corpus of real answers has a handful
 
 
 def body_shape(contract: Contract, body: Any) -> Shape:
-    shape = Shape()
+    """The body's shape, memoized by its structural key: documents that share a shape are
+    walked once per API, the others only as far as their nested documented objects."""
+    key = shape_key(contract, body)
+    shapes = contract._cache.setdefault("shapes", {})
+    shape = shapes.get(key)
+    if shape is None:
+        shape = walk_shape(contract, body)
+        if len(shapes) < MAX_SHAPES:
+            shapes[key] = shape
+    return shape
+
+
+def shape_key(contract: Contract, body: Any) -> Any:
+    """A hashable key that determines :func:`walk_shape`'s answer: each object's key tuple (taken
+    whole, not key by key) and the keys of the documented objects nested in it."""
+    return _key(contract, contract.response, body, ())
+
+
+def _key(contract: Contract, schema: dict, value: Any, stack: tuple) -> Any:
+    if not isinstance(value, dict):
+        return None
+    nested = []
+    for name, (target, ref, is_list) in _containers(contract, schema).items():
+        if name not in value or ref in stack:
+            continue
+        sub, inner = value[name], stack + (ref,)
+        if not is_list:
+            nested.append(_key(contract, target, sub, inner))
+        elif isinstance(sub, list):
+            nested.append(tuple(dict.fromkeys(_key(contract, target, item, inner) for item in sub)))
+        else:
+            nested.append(False)
+    return tuple(value), tuple(nested)
+
+
+def _containers(contract: Contract, schema: dict) -> dict[str, tuple[dict, str, bool]]:
+    """The documented properties a walk descends into: name -> (resolved schema, $ref, is a list)."""
+    plans = contract._cache.setdefault("containers", {})
+    plan = plans.get(id(schema))
+    if plan is None:
+        plan = {}
+        for name, prop in schema.get("properties", {}).items():
+            target, ref, suffix = _descend(prop)
+            if target is not None:
+                plan[name] = (contract.resolve(target), ref, bool(suffix))
+        plans[id(schema)] = plan
+    return plan
+
+
+def walk_shape(contract: Contract, body: Any) -> Shape:
+    """The shape of one body, by walking every key of it."""
+    seen: set[str] = set()
+    undocumented: set[str] = set()
 
     def walk(schema: dict, value: Any, prefix: str, stack: tuple[str, ...]) -> None:
         if not isinstance(value, dict):
@@ -60,9 +115,9 @@ def body_shape(contract: Contract, body: Any) -> Shape:
             path = f"{prefix}{key}"
             prop = props.get(key)
             if prop is None:
-                shape.undocumented.add(path)
+                undocumented.add(path)
                 continue
-            shape.seen.add(path)
+            seen.add(path)
             target, ref, suffix = _descend(prop)
             if target is None or ref in stack:
                 continue
@@ -76,7 +131,7 @@ def body_shape(contract: Contract, body: Any) -> Shape:
                 walk(resolved, sub, path + ".", nested)
 
     walk(contract.response, body, "", ())
-    return shape
+    return Shape(frozenset(seen), frozenset(undocumented))
 
 
 @dataclass

@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 
 FORMAT = "zstack-contract.exchange/1"
 
@@ -130,9 +131,18 @@ def is_exchange_record(doc: Any) -> bool:
     return isinstance(doc, dict) and ("steps" in doc or doc.get("format") == FORMAT)
 
 
+@lru_cache(maxsize=1)
+def _fast_exchange_validator():
+    return jsonschema_rs.Draft202012Validator(exchange_schema())
+
+
 def exchange_from_json(doc: dict[str, Any], source: str) -> Exchange:
-    """Build an Exchange from a record; raises ValueError with the first problem, as a path."""
-    err = jsonschema.exceptions.best_match(_exchange_validator().iter_errors(doc))
+    """Build an Exchange from a record; raises ValueError with the first problem, as a path.
+
+    The native validator accepts good records; python-jsonschema judges and words the rest."""
+    err = None
+    if not _fast_exchange_validator().is_valid(doc):
+        err = jsonschema.exceptions.best_match(_exchange_validator().iter_errors(doc))
     if err is not None:
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path).lstrip(".")
         raise ValueError(f"exchange record: {where + ': ' if where else ''}{err.message}")

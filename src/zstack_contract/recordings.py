@@ -7,11 +7,13 @@ naming the file; nothing here lets a traceback through.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import InputError
+from .fastjson import SLOW, depth_over, loads_exact
 from .exchange import Exchange, Request, Response, Step, exchange_from_json, is_exchange_record
 from .har import exchanges_from_har
 
@@ -28,20 +30,49 @@ class Source:
 
 def discover(paths: list[str]) -> tuple[list[Source], list[InputError]]:
     """Files to read, in a stable order, and an error for each path that yields none."""
-    sources: list[Source] = []
     errors: list[InputError] = []
+    sources = [Source(Path(name), name) for name in iter_files(paths, errors)]
+    return sources, errors
+
+
+_NONE_FOUND = f"folder holds no {'/'.join(s.lstrip('.').upper() for s in SUFFIXES)} files"
+
+
+def iter_files(paths: list[str], errors: list[InputError]) -> Iterator[str]:
+    """The files under ``paths``, as shown in findings (each also a usable path), in a stable
+    order: a folder's tree sorted as pathlib sorts paths, not following links to folders. Found
+    one folder at a time, so a large corpus is never listed whole; a path that yields no file
+    adds an error to ``errors``."""
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES)
+            base = p.as_posix()
+            found = 0
+            for name in _walk(base, "" if base == "." else base.rstrip("/") + "/"):
+                found += 1
+                yield name
             if not found:
-                errors.append(InputError(raw, f"folder holds no {'/'.join(s.lstrip('.').upper() for s in SUFFIXES)} files"))
-            sources.extend(Source(f, f.as_posix()) for f in found)
+                errors.append(InputError(raw, _NONE_FOUND))
         elif p.is_file():
-            sources.append(Source(p, p.as_posix()))
+            yield p.as_posix()
         else:
             errors.append(InputError(raw, "no such file or folder"))
-    return sources, errors
+
+
+def _walk(folder: str, prefix: str) -> Iterator[str]:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return  # unreadable folder: skipped, as pathlib's glob does
+    for entry in entries:
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                yield from _walk(entry.path, prefix + entry.name + "/")
+            elif os.path.splitext(entry.name)[1].lower() in SUFFIXES and entry.is_file():
+                yield prefix + entry.name
+        except OSError:
+            continue
 
 
 class _Duplicate(ValueError):
@@ -62,8 +93,17 @@ def _reject_constant(name: str):
 
 
 def parse_json_bytes(raw: bytes, shown: str) -> Any:
+    """The JSON document in ``raw``, or a one-line InputError naming ``shown``.
+
+    orjson decodes; the strict standard-library reader runs only when orjson's value could differ
+    from its own (see :mod:`zstack_contract.fastjson`) or the input is bad, and words the error."""
     if len(raw) > MAX_BYTES:
-        raise InputError(shown, f"file is {len(raw) / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MiB limit for a recording")
+        raise _too_big(len(raw), shown)
+    doc = loads_exact(raw, MAX_DEPTH)
+    return _parse_strict(raw, shown) if doc is SLOW else doc
+
+
+def _parse_strict(raw: bytes, shown: str) -> Any:
     if not raw.strip():
         raise InputError(shown, "empty file")
     try:
@@ -80,42 +120,60 @@ def parse_json_bytes(raw: bytes, shown: str) -> Any:
         raise InputError(shown, str(exc)) from None
     except RecursionError:
         raise InputError(shown, "JSON nested too deeply to be a response") from None
-    if _depth_over(doc, MAX_DEPTH):
+    if depth_over(doc, MAX_DEPTH):
         raise InputError(shown, f"JSON nested more than {MAX_DEPTH} levels deep")
     return doc
 
 
-def _depth_over(doc: Any, limit: int) -> bool:
-    stack = [(doc, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
-        elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
-    return False
-
-
 def read_exchanges(source: Source) -> list[Exchange]:
     """A file's exchanges: a HAR capture's (``.har``), an exchange record, or a bare body as a one-step exchange with no status."""
+    return exchanges_in(read_bytes(source.path, source.shown), source.shown, source.path.suffix.lower() == ".har")
+
+
+def read_file(name: str) -> list[Exchange]:
+    """:func:`read_exchanges` for a file given by the name it is shown as (from :func:`iter_files`)."""
+    return exchanges_in(read_bytes(name, name), name, os.path.splitext(name)[1].lower() == ".har")
+
+
+def read_bytes(path: str | Path, shown: str) -> bytes:
+    """A file's bytes; a file over the size limit is refused before it is read."""
     try:
-        raw = source.path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            size = os.fstat(fd).st_size
+            if size > MAX_BYTES:
+                raise _too_big(size, shown)
+            blocks, total = [], 0
+            while block := os.read(fd, max(size + 1 - total, 1 << 16)):
+                blocks.append(block)
+                total += len(block)
+                if total > MAX_BYTES:
+                    raise _too_big(total, shown)
+        finally:
+            os.close(fd)
     except OSError as exc:
-        raise InputError(source.shown, f"cannot read: {exc.strerror or exc}") from None
-    doc = parse_json_bytes(raw, source.shown)
-    if source.path.suffix.lower() == ".har":
-        return exchanges_from_har(doc, source.shown)
+        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
+    return b"".join(blocks)
+
+
+def _too_big(size: int, shown: str) -> InputError:
+    return InputError(shown, f"file is {size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MiB limit for a recording")
+
+
+def exchanges_in(raw: bytes, shown: str, har: bool = False) -> list[Exchange]:
+    """The exchanges a file's bytes hold (see :func:`read_exchanges`)."""
+    doc = parse_json_bytes(raw, shown)
+    if har:
+        return exchanges_from_har(doc, shown)
     if is_exchange_record(doc):
         try:
-            return [exchange_from_json(doc, source.shown)]
+            return [exchange_from_json(doc, shown)]
         except ValueError as exc:
-            raise InputError(source.shown, str(exc)) from None
+            raise InputError(shown, str(exc)) from None
     if not isinstance(doc, dict):
         kind = {list: "an array", str: "a string"}.get(type(doc), f"a {type(doc).__name__}")
-        raise InputError(source.shown, f"a response body must be a JSON object, found {kind}")
-    return [bare_body_exchange(doc, source.shown)]
+        raise InputError(shown, f"a response body must be a JSON object, found {kind}")
+    return [bare_body_exchange(doc, shown)]
 
 
 def bare_body_exchange(body: dict, shown: str) -> Exchange:

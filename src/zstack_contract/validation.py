@@ -10,7 +10,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
-from pathlib import PurePath
 
 from .baseline import Baseline
 from .checks import envelope_steps, run_checks
@@ -196,5 +195,5 @@ _API_PREFIX = re.compile(r"^([A-Z][A-Za-z0-9]*)(?=[._-])")
 
 def _api_from_name(source: str, contracts: ContractSet) -> str | None:
     """``ReimageVmInstance.sample.json`` -> ReimageVmInstance, when that API is known."""
-    m = _API_PREFIX.match(PurePath(source).name)
+    m = _API_PREFIX.match(source.rpartition("/")[2])
     return m.group(1) if m and contracts.get(m.group(1)) else None
