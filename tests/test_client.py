@@ -9,8 +9,9 @@ import socket
 import time
 
 import pytest
-import requests
 import responses
+
+from conftest import free_port
 
 from zstack_contract.client import Backoff, JobTimeout, TargetUnreachable, ZStackClient, new_uuid, password_hash
 from zstack_contract.simulator import Simulator
@@ -127,12 +128,6 @@ def test_no_location_is_an_error_not_a_poll(sim):
         c.login("admin", "password")
         call = c.request("PUT", f"/v1/vm-instances/{new_uuid()}/actions", json_body={"reimageVmInstance": {}})
         assert len(call.exchange.steps) == 1 and "no job location" in str(call.error)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_unreachable_target_is_one_clear_error():

@@ -7,16 +7,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
 
-import pytest
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from zstack_contract.client import password_hash
 from zstack_contract.simulator import FAULTS, Simulator
 
@@ -87,12 +85,6 @@ def test_every_fault_is_caught_in_the_right_test_and_check(tmp_path, capsys):
     with capsys.disabled():  # the score is shown in every run, not only with -s
         print(f"\nself-test: {len(caught)}/{len(FAULTS)} faults caught; missed: {sorted(set(FAULTS) - set(caught)) or 'none'}")
     assert caught == list(FAULTS)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_nothing_listening_fails_fast_with_one_clear_error(tmp_path):

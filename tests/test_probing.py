@@ -7,12 +7,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import jsonschema
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from conftest import PAGES, ROOT
 from zstack_contract.client import Budget, BudgetSpent
