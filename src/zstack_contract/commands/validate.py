@@ -1,4 +1,4 @@
-"""``zstack-contract validate [--api NAME] [--schemas DIR] [--strict] [--baseline FILE] [--report DIR] PATH...``"""
+"""``zstack-contract validate [--api NAME] [--schemas DIR] [--strict] [--baseline FILE] [--report DIR] [--jobs N] PATH...``"""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from ..baseline import Baseline
 from ..contracts import ContractSet
 from ..errors import ContractError, InputError
 from ..files import write_atomic
-from ..recordings import discover, iter_exchanges
+from ..parallel import default_jobs, validate_files
+from ..recordings import iter_files
 from ..reports import write_reports
 from ..validation import Validation
 from . import fail
@@ -24,7 +25,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--baseline", metavar="FILE", help="known deviations: reported, but they do not fail the run")
     p.add_argument("--update-baseline", action="store_true", help="write --baseline FILE from this run's violations, keeping existing reasons")
     p.add_argument("--report", metavar="DIR", default="reports", help="folder for zstack-contract.json and zstack-contract.md (default: reports)")
+    p.add_argument("-j", "--jobs", metavar="N", type=_jobs, default=None,
+                   help="check files in N processes; the findings and reports are the same for any N (default: the number of cores)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only unusable inputs and the summary line")
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more, got {text!r}")
+    return n
 
 
 def run(args: argparse.Namespace) -> int:
@@ -41,14 +54,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     v = Validation(contracts, api=args.api, strict=args.strict, baseline=baseline)
-    sources, errors = discover(args.paths)
-    for e in errors:
-        v.add_error(e)
-    for _source, got in iter_exchanges(sources):
-        try:
-            v.check_file(got)
-        except InputError:
-            pass  # recorded in v.input_errors; the run goes on
+    missing: list[InputError] = []
+    validate_files(v, iter_files(args.paths, missing), args.jobs or default_jobs())
+    v.input_errors[:0] = missing  # paths that gave no file are named first
 
     if args.update_baseline:
         write_atomic(Path(args.baseline), Baseline.render(v.findings, baseline))

@@ -1,0 +1,282 @@
+"""The fast path agrees with the slow one: orjson with the strict reader, jsonschema-rs with
+python-jsonschema, memoized shapes with walked ones, over the bundled recordings, every mutation
+and Hypothesis-generated documents and texts."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT
+from mutations import MUTATIONS, server_shaped
+from zstack_contract import exchange as exchange_module
+from zstack_contract import recordings, validation
+from zstack_contract.checks import envelope_steps, parse_jvm_date, run_checks
+from zstack_contract.contracts import Contract, ContractSet
+from zstack_contract.coverage import body_shape, shape_key, walk_shape
+from zstack_contract.errors import InputError
+from zstack_contract.fastjson import SLOW, loads_exact
+from zstack_contract.recordings import MAX_DEPTH, bare_body_exchange, discover, parse_json_bytes, read_exchanges
+from zstack_contract.validation import Validation
+
+RECORDINGS = ROOT / "contract_tests" / "recordings"
+SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def contracts():
+    return ContractSet.load(ROOT / "schemas")
+
+
+@pytest.fixture(scope="module")
+def contract(contracts):
+    return contracts.get("ReimageVmInstance")
+
+
+@pytest.fixture(scope="module")
+def sample(reimage_page):
+    return reimage_page.response_sample
+
+
+def recorded_bodies():
+    sources, _ = discover([str(RECORDINGS)])
+    for s in sources:
+        for ex in read_exchanges(s):
+            for _i, step in envelope_steps(ex):
+                yield step.response.body
+
+
+def fixed_documents(sample):
+    docs = list(recorded_bodies()) + [sample, server_shaped(sample)]
+    docs += [m.body(sample) for m in MUTATIONS] + [m.body(server_shaped(sample)) for m in MUTATIONS]
+    return docs
+
+
+# --- parsing ---------------------------------------------------------------------------------------
+def strict(raw: bytes):
+    """The reference: the strict standard-library reader, or its one-line error."""
+    try:
+        return ("ok", json.dumps(recordings._parse_strict(raw, "f.json")))
+    except InputError as exc:
+        return ("error", str(exc))
+
+
+def fast(raw: bytes):
+    try:
+        return ("ok", json.dumps(parse_json_bytes(raw, "f.json")))  # dumps tells 1, 1.0 and true apart
+    except InputError as exc:
+        return ("error", str(exc))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.integers(min_value=-(2**70), max_value=2**70) | st.sampled_from([2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1])
+    | st.text(alphabet=st.sampled_from('ab:"\\/\u00e9\u202f\n{}[],u0123'), max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(alphabet=st.sampled_from('ab:"\\ x'), max_size=4), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@SETTINGS
+@given(value=json_values, ensure_ascii=st.booleans(), indent=st.sampled_from([None, 0, 2]), bom=st.booleans())
+def test_orjson_path_gives_what_the_strict_reader_gives(value, ensure_ascii, indent, bom):
+    raw = json.dumps(value, ensure_ascii=ensure_ascii, indent=indent).encode()
+    raw = (b"\xef\xbb\xbf" if bom else b"") + raw
+    assert fast(raw) == strict(raw)
+
+
+@SETTINGS
+@given(data=st.data(), value=st.dictionaries(st.text(alphabet="ab:", min_size=1, max_size=3), json_values, min_size=1, max_size=4))
+def test_duplicate_keys_are_caught_whatever_the_strings_hold(data, value):
+    """A duplicate key in any object, its dropped value holding colons, escaped or not."""
+    key = data.draw(st.sampled_from(sorted(value)))
+    dropped = data.draw(st.sampled_from(['"x:y"', '"\\u003a\\u003A"', "{}", '{"k:": ":"}', "1"]))
+    escaped_key = data.draw(st.booleans())
+    body = json.dumps(value)[1:-1]
+    key_text = json.dumps(key, ensure_ascii=False)
+    if escaped_key:
+        key_text = key_text.replace(":", "\\u003a")
+    nested = data.draw(st.booleans())
+    raw = ("{" + f"{key_text}: {dropped}, " + body + "}").encode()
+    if nested:
+        raw = b'{"outer": ' + raw + b', "z": "a:b"}'
+    assert strict(raw)[0] == "error" and "duplicate key" in strict(raw)[1]
+    assert fast(raw) == strict(raw)
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"a": 1, "a": 1}', b'{"a":1,"a":2,"b":"\\u003a"}', b'{"a" : 1, "b": {"c": 2, "c" : 3}}', b'{"a\\u003a": 1, "a:": 2}', b'{"\\u003a": 1, ":": 2}',
+    b'[' * MAX_DEPTH + b']' * MAX_DEPTH, b'[' * (MAX_DEPTH + 1) + b']' * (MAX_DEPTH + 1), b'[' * 5000 + b']' * 5000,
+    b'{"x": [' + b'{}, ' * 300 + b'{}]}', b'18446744073709551616', b'-9223372036854775809', b'1E400', b'"\\ud800"',
+    b'\xef\xbb\xbf{"a": 1}', b'{"a": NaN}', b'{"a": -Infinity}', b'', b'  \n', b'{"a": 1,}', b'{"a": "caf\xe9"}', b'\x00',
+    b'{"s": "1234567890123456789"}', b'{"n": 1000000000000000000}',
+])
+def test_edge_inputs_take_the_same_way(raw):
+    assert fast(raw) == strict(raw)
+
+
+def test_fast_path_is_taken_for_ordinary_bodies(sample):
+    for doc in fixed_documents(sample):
+        raw = json.dumps(doc).encode()
+        if b"9223372036854775808" not in raw:  # 2**63 has 19 digits: the strict reader decides
+            assert loads_exact(raw, MAX_DEPTH) is not SLOW
+    assert loads_exact(b'{"d": "tier\\u003dfront"}', MAX_DEPTH) == {"d": "tier=front"}  # Gson's HTML-safe escapes
+
+
+# --- schema verdicts and findings ------------------------------------------------------------------
+NASTY = st.one_of(
+    st.sampled_from([0, 1, -1, 2**31 - 1, 2**31, -(2**31) - 1, 2**63 - 1, 2**63, -(2**63), 1.0, 1.5, -0.0, 8.589934592e9, 1e300,
+                     True, False, None, "", "x", "Stopped", "Sleeping", "efb855424e2b38d3bc320f105a13bc0b",
+                     "efb855424e2b38d3bc320f105a13bc0b\n", "EFB855424E2B38D3BC320F105A13BC0B", "efb85542-4e2b-38d3-bc32-0f105a13bc0b",
+                     "Nov 14, 2017 10:20:57 PM", "Nov 14, 2017, 10:20:57\u202fPM", "Nov 14, 2017 10:20:57 PM\n", "2017-11-14T22:20:57Z",
+                     {}, [], [{}], {"code": "SYS.1000"}, {"code": 1}]),
+    st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8),
+)
+
+
+def paths(doc, prefix=()):
+    yield prefix
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from paths(v, prefix + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from paths(v, prefix + (i,))
+
+
+@st.composite
+def documents(draw, base):
+    """A body near a good one: a few values replaced by nasty ones, keys dropped or added."""
+    doc = copy.deepcopy(draw(st.sampled_from(base)))
+    for _ in range(draw(st.integers(0, 4))):
+        where = draw(st.sampled_from(list(paths(doc))))
+        if not where:
+            continue
+        *parent_path, last = where
+        parent = doc
+        for p in parent_path:
+            parent = parent[p]
+        action = draw(st.sampled_from(["set", "set", "drop", "add"]))
+        if action == "set":
+            parent[last] = draw(NASTY)
+        elif action == "drop" and isinstance(parent, dict):
+            del parent[last]
+        elif action == "add" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(["extra", "uuid", "error", "cause", "usedIps"]))] = draw(NASTY)
+    return doc
+
+
+def slow_findings(fn):
+    """What ``fn`` gives when the native validators reject everything (python-jsonschema decides)."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(Contract, "accepts", lambda self, body, strict=False: False)
+        return fn()
+
+
+def test_validators_agree_on_recordings_and_mutations(contract, sample):
+    for doc in fixed_documents(sample):
+        assert contract.accepts(doc) == contract.validator.is_valid(doc), doc
+        assert contract.accepts(doc, strict=True) == contract.strict_validator.is_valid(doc), doc
+        ex = bare_body_exchange(doc, "ReimageVmInstance.x.json")
+        assert run_checks(ex, contract) == slow_findings(lambda: run_checks(ex, contract))
+        assert validation._undocumented(ex, contract, 0, doc) == slow_findings(lambda: validation._undocumented(ex, contract, 0, doc))
+
+
+def test_mutations_are_rejected_natively(contract, sample):
+    assert contract.accepts(sample) and contract.accepts(server_shaped(sample))
+    assert not contract.accepts(server_shaped(sample), strict=True)
+    assert all(not contract.accepts(m.body(sample)) for m in MUTATIONS)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_validators_agree_on_generated_documents(data, contract, sample):
+    doc = data.draw(documents([sample, server_shaped(sample), {"error": {"code": "SYS.1003", "cause": {"code": "X"}}}]))
+    assert contract.accepts(doc) == contract.validator.is_valid(doc)
+    assert contract.accepts(doc, strict=True) == contract.strict_validator.is_valid(doc)
+    ex = bare_body_exchange(doc, "ReimageVmInstance.x.json")
+    assert run_checks(ex, contract) == slow_findings(lambda: run_checks(ex, contract))
+    assert validation._undocumented(ex, contract, 0, doc) == slow_findings(lambda: validation._undocumented(ex, contract, 0, doc))
+
+
+# --- shapes ------------------------------------------------------------------------------------
+@SETTINGS
+@given(data=st.data())
+def test_memoized_shapes_are_the_walked_shapes(data, contract, sample):
+    """The memo is shared across examples: a key that did not determine the shape would show."""
+    doc = data.draw(documents([sample, server_shaped(sample), {"error": {"code": "A", "cause": {"code": "B", "x": 1}}}]))
+    assert body_shape(contract, doc) == walk_shape(contract, doc)
+
+
+def test_shape_key_ignores_values_but_not_keys(contract, sample):
+    a, b = server_shaped(sample), server_shaped(sample)
+    b["inventory"]["name"] = "other"
+    b["inventory"]["vmNics"] = b["inventory"]["vmNics"] * 3
+    assert shape_key(contract, a) == shape_key(contract, b)
+    b["inventory"]["vmNics"][1] = {**b["inventory"]["vmNics"][1], "newField": 1}
+    assert shape_key(contract, a) != shape_key(contract, b)
+    assert "inventory.vmNics[].newField" in body_shape(contract, b).undocumented
+
+
+# --- exchange records and whole runs -------------------------------------------------------------
+def test_exchange_records_judged_alike(monkeypatch):
+    good = json.loads((RECORDINGS / "ReimageVmInstance.stopped-vm.exchange.json").read_text())
+    variants = [good]
+    for change in ({"method": "GET\n"}, {"method": 1}, {"url": ""}, {"text": "x"}):
+        v = copy.deepcopy(good)
+        v["steps"][1]["request"].update(change)
+        variants.append(v)
+    v = copy.deepcopy(good)
+    v["steps"][2]["response"]["status"] = 600
+    variants.append(v)
+
+    def build(doc):
+        try:
+            return exchange_module.exchange_from_json(doc, "f").to_json()
+        except ValueError as exc:
+            return str(exc)
+
+    fast_results = [build(d) for d in variants]
+    with monkeypatch.context() as m:
+        m.setattr(exchange_module, "_fast_exchange_validator", lambda: type("No", (), {"is_valid": staticmethod(lambda doc: False)})())
+        assert [build(d) for d in variants] == fast_results
+    assert isinstance(fast_results[1], dict) and isinstance(fast_results[2], str)  # python-jsonschema has the last word
+
+
+def test_a_whole_run_is_the_same_without_the_fast_path(contracts, sample, tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for f in RECORDINGS.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    for n, doc in enumerate(fixed_documents(sample)):
+        (folder / f"ReimageVmInstance.{n:03d}.json").write_text(json.dumps(doc, indent=n % 3 or None))
+    (folder / "ReimageVmInstance.dupe.json").write_bytes(b'{"inventory": {"uuid": "a", "uuid": "b"}}')
+    sources, _ = discover([str(folder)])
+
+    def run(strict):
+        v = Validation(contracts, strict=strict)
+        for s in sources:
+            try:
+                v.check_file(read_exchanges(s))
+            except InputError as exc:
+                if exc not in v.input_errors:
+                    v.add_error(exc)
+        return v.to_wire()
+
+    fast_runs = [run(False), run(True)]
+    with monkeypatch.context() as m:
+        m.setattr(Contract, "accepts", lambda self, body, strict=False: False)
+        m.setattr(recordings, "loads_exact", lambda raw, depth: SLOW)
+        m.setattr(validation, "body_shape", walk_shape)
+        assert [run(False), run(True)] == fast_runs
+    assert fast_runs[0]["findings"] and fast_runs[0]["inputErrors"]
+
+
+def test_dates_parse_both_jvm_renderings():
+    assert parse_jvm_date("Nov 14, 2017, 10:20:57\u202fPM") == parse_jvm_date("Nov 14, 2017 10:20:57 PM")
+    assert parse_jvm_date("Nov 14, 2017 12:30:00 AM").hour == 0
+    assert parse_jvm_date("2017-11-14T22:20:57Z") is None and parse_jvm_date(["x"]) is None

@@ -1,0 +1,119 @@
+"""``validate --jobs N``: the files are spread over processes, and the findings, the output and
+the reports are those of ``--jobs 1``, byte for byte; files are found lazily, in pathlib's order."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from mutations import MUTATIONS, server_shaped
+from test_validate import RECORDINGS, validate, write
+from zstack_contract import parallel
+from zstack_contract.contracts import ContractSet
+from zstack_contract.recordings import iter_files
+from zstack_contract.reports import report_json
+from zstack_contract.validation import Validation
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, reimage_page):
+    """600 files in nested folders: good, broken, unusable, skipped and exchange records."""
+    folder = tmp_path_factory.mktemp("corpus")
+    sample = reimage_page.response_sample
+    shaped = server_shaped(sample)
+    for n in range(560):
+        doc = MUTATIONS[n % len(MUTATIONS)].body(sample) if n % 7 == 0 else shaped
+        if n % 5 == 0:
+            doc = dict(doc, **{f"extra{n % 3}": n})  # drift: some files carry an undocumented field
+        write(folder / f"{n % 4}" / f"ReimageVmInstance.{n:04d}.json", doc)
+    for f in RECORDINGS.iterdir():
+        (folder / "rec" / f.name).parent.mkdir(exist_ok=True)
+        (folder / "rec" / f.name).write_bytes(f.read_bytes())
+    bad = {"empty.json": b"", "dupes.json": b'{"inventory": {"uuid": "a", "uuid": "b"}}', "array.json": b"[1]", "nan.json": b'{"a": NaN}'}
+    for name, data in bad.items():
+        (folder / "2" / name).write_bytes(data)
+    login = {"format": "zstack-contract.exchange/1", "steps": [{"request": {"method": "PUT", "url": "http://mn/zstack/v1/accounts/login"}, "response": {"status": 200, "body": {}}}]}
+    write(folder / "3" / "login.exchange.json", login)
+    return folder
+
+
+def test_jobs_give_the_same_output_and_reports_byte_for_byte(corpus, tmp_path):
+    runs = {}
+    for jobs in (1, 2, 3):
+        r = validate(corpus, tmp_path / "missing", "--jobs", jobs, "--report", tmp_path / f"rep{jobs}")
+        runs[jobs] = r
+        assert "Traceback" not in r.stderr
+    for jobs in (2, 3):
+        assert (runs[jobs].returncode, runs[jobs].stdout.replace(f"rep{jobs}", "rep1"), runs[jobs].stderr) == (runs[1].returncode, runs[1].stdout, runs[1].stderr)
+        for name in ("zstack-contract.json", "zstack-contract.md"):
+            assert (tmp_path / f"rep{jobs}" / name).read_bytes() == (tmp_path / "rep1" / name).read_bytes()
+    report = json.loads((tmp_path / "rep1" / "zstack-contract.json").read_text())
+    assert report["summary"]["files"] == 560 + 4 + 4 + 1 and report["summary"]["skipped"] == 1
+    assert report["summary"]["inputErrors"] == 4 + 1 and report["summary"]["violations"] > 0 and report["drift"]
+    assert runs[1].returncode == 2 and runs[1].stderr.splitlines()[0].endswith("missing: no such file or folder")
+
+
+def test_files_are_spread_over_worker_processes(corpus, reimage_page):
+    contracts = ContractSet.load(ROOT / "schemas")
+    serial, spread = Validation(contracts), Validation(contracts)
+    assert parallel.validate_files(serial, iter_files([str(corpus)], []), jobs=1) == {os.getpid()}
+    pids = parallel.validate_files(spread, iter_files([str(corpus)], []), jobs=2, chunk=16)
+    assert pids and os.getpid() not in pids
+    assert spread.to_wire() == serial.to_wire()
+    assert json.dumps(report_json(spread)) == json.dumps(report_json(serial))
+
+
+def test_names_are_pulled_a_few_chunks_ahead(monkeypatch, corpus):
+    """Streaming: the parent never holds more than a window of chunks, however many files."""
+    contracts = ContractSet.load(ROOT / "schemas")
+    pulled, ahead = [0], []
+    merge = parallel._merge
+
+    def names():
+        for name in iter_files([str(corpus)], []):
+            pulled[0] += 1
+            yield name
+
+    def counting_merge(v, result):
+        ahead.append(pulled[0] - v.files)
+        return merge(v, result)
+
+    monkeypatch.setattr(parallel, "_merge", counting_merge)
+    v = Validation(contracts)
+    parallel.validate_files(v, names(), jobs=2, chunk=10)
+    assert v.files == pulled[0] and len(ahead) > 20
+    assert max(ahead) <= (2 * 2 + 1) * 10  # chunks in flight, plus the one just handed over
+
+
+def test_iter_files_sorts_as_pathlib_and_is_lazy(tmp_path):
+    for rel in ("b.json", "a-b.json", "a/z.json", "a/B.JSON", "a/c/d.har", "a/c/notes.txt", "A.json", "x/.json", "x/y.json.bak"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("{}")
+    (tmp_path / "link").symlink_to(tmp_path / "a", target_is_directory=True)
+    (tmp_path / "filelink.json").symlink_to(tmp_path / "b.json")
+    old = [f.as_posix() for f in sorted(f for f in tmp_path.rglob("*") if f.is_file() and f.suffix.lower() in (".json", ".har"))]
+    errors: list = []
+    assert list(iter_files([str(tmp_path)], errors)) == old and errors == []
+    assert "link/z.json" not in " ".join(old)  # a link to a folder is not followed
+    lazy = iter_files([str(tmp_path / "a"), str(tmp_path / "nowhere")], errors)
+    assert next(lazy).endswith("a/B.JSON") and errors == []  # nothing looked at beyond the first file yet
+    rest = list(lazy)
+    assert len(rest) == 2 and [str(e) for e in errors] == [f"{tmp_path / 'nowhere'}: no such file or folder"]
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two"])
+def test_jobs_must_be_a_positive_count(value, tmp_path):
+    r = validate(RECORDINGS, "--jobs", value, "--report", tmp_path)
+    assert r.returncode == 2 and "--jobs" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_relative_and_dotted_paths_are_shown_as_before(tmp_path, reimage_page):
+    write(tmp_path / "in" / "sub" / "ReimageVmInstance.a.json", {"inventory": {"cpuNum": 1.5}})
+    for arg, shown in ((".", "sub/ReimageVmInstance.a.json"), ("./sub/", "sub/ReimageVmInstance.a.json"), (str(tmp_path / "in"), f"{(tmp_path / 'in').as_posix()}/sub/")):
+        r = validate(arg, "--report", tmp_path / "rep", cwd=tmp_path / "in")
+        assert shown in r.stdout, (arg, r.stdout)
+    assert Path(tmp_path / "rep" / "zstack-contract.json").exists()
