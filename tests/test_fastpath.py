@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 from conftest import ROOT
 from mutations import MUTATIONS, server_shaped
 from zstack_contract import exchange as exchange_module
+from zstack_contract import explain
 from zstack_contract import recordings, validation
 from zstack_contract.checks import envelope_steps, parse_jvm_date, run_checks
 from zstack_contract.contracts import Contract, ContractSet
 from zstack_contract.coverage import body_shape, shape_key, walk_shape
 from zstack_contract.errors import InputError
+from zstack_contract.findings import escape_pointer
 from zstack_contract.fastjson import SLOW, loads_exact
 from zstack_contract.recordings import MAX_DEPTH, bare_body_exchange, discover, parse_json_bytes, read_exchanges
 from zstack_contract.validation import Validation
@@ -170,10 +172,16 @@ def documents(draw, base):
     return doc
 
 
+def without_native(m: pytest.MonkeyPatch) -> None:
+    """The slow path: python-jsonschema judges every body, walking all of it."""
+    m.setattr(Contract, "accepts", lambda self, body, strict=False: False)
+    m.setattr(explain, "_targets", lambda *args: None)
+
+
 def slow_findings(fn):
-    """What ``fn`` gives when the native validators reject everything (python-jsonschema decides)."""
+    """What ``fn`` gives on the slow path."""
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(Contract, "accepts", lambda self, body, strict=False: False)
+        without_native(m)
         return fn()
 
 
@@ -186,10 +194,22 @@ def test_validators_agree_on_recordings_and_mutations(contract, sample):
         assert validation._undocumented(ex, contract, 0, doc) == slow_findings(lambda: validation._undocumented(ex, contract, 0, doc))
 
 
-def test_mutations_are_rejected_natively(contract, sample):
+def test_mutations_are_rejected_natively_and_explained_from_the_flagged_place(contract, sample):
     assert contract.accepts(sample) and contract.accepts(server_shaped(sample))
     assert not contract.accepts(server_shaped(sample), strict=True)
-    assert all(not contract.accepts(m.body(sample)) for m in MUTATIONS)
+    for m in MUTATIONS:
+        doc = m.body(sample)
+        assert not contract.accepts(doc), m.name
+        targets = explain._targets(contract, contract.response, doc, False)
+        if m.keyword == "oneOf":
+            assert targets is None  # an envelope break: the whole body is walked
+        elif m.keyword != "required":
+            assert [escape_pointer(place) for _rank, place, _schema in targets] == [m.pointer], m.name
+    two = server_shaped(sample)
+    two["inventory"]["cpuNum"], two["inventory"]["vmNics"][0]["deviceId"], two["inventory"]["allVolumes"][0]["size"] = 1.5, "0", -(2**64)
+    targets = explain._targets(contract, contract.response, two, False)
+    walked = [escape_pointer(e.absolute_path) for e in contract.validator.iter_errors(two)]  # in the walk's order
+    assert [escape_pointer(place) for _r, place, _s in targets] == walked and len(walked) == 3
 
 
 @SETTINGS
@@ -269,7 +289,7 @@ def test_a_whole_run_is_the_same_without_the_fast_path(contracts, sample, tmp_pa
 
     fast_runs = [run(False), run(True)]
     with monkeypatch.context() as m:
-        m.setattr(Contract, "accepts", lambda self, body, strict=False: False)
+        without_native(m)
         m.setattr(recordings, "loads_exact", lambda raw, depth: SLOW)
         m.setattr(validation, "body_shape", walk_shape)
         assert [run(False), run(True)] == fast_runs

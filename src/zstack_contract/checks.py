@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .contracts import Contract
 from .exchange import Exchange, Step
+from .explain import python_errors
 from .findings import Finding, escape_pointer, show
 
 UNKNOWN_STATUS = 0
@@ -68,14 +69,15 @@ def _finding(exchange: Exchange, contract: Contract, i: int, check_name: str, **
 def schema_findings(exchange: Exchange, contract: Contract, i: int, body: Any) -> list[Finding]:
     """Every schema error in one body, as findings that cite the page line of the broken rule.
 
-    The native validator decides; python-jsonschema explains only the bodies it rejects."""
+    The native validator decides; python-jsonschema explains only the bodies it rejects, from the
+    places the native validator flagged (:mod:`zstack_contract.explain`)."""
     if contract.accepts(body):
         return []
     out = []
     reported_missing: set[tuple[str, str]] = set()
-    for err in contract.validator.iter_errors(body):
+    for path, err in python_errors(contract, body):
         schema = err.schema if isinstance(err.schema, dict) else {}
-        pointer = escape_pointer(err.absolute_path)
+        pointer = escape_pointer(path)
         rule_schema = schema
         kw = err.validator
         if kw == "required":

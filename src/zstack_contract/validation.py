@@ -17,6 +17,7 @@ from .contracts import Contract, ContractSet, api_path
 from .coverage import Tally, body_shape
 from .errors import InputError
 from .exchange import Exchange
+from .explain import python_errors
 from .findings import VIOLATION, WARNING, Finding, escape_pointer
 from .redaction import Redactor
 
@@ -172,7 +173,7 @@ def _undocumented(exchange: Exchange, contract: Contract, i: int, body) -> list[
     if contract.accepts(body, strict=True):
         return []
     out = []
-    for err in contract.strict_validator.iter_errors(body):
+    for path, err in python_errors(contract, body, strict=True):
         if err.validator != "additionalProperties" or not isinstance(err.instance, dict):
             continue
         documented = err.schema.get("properties", {})
@@ -182,7 +183,7 @@ def _undocumented(exchange: Exchange, contract: Contract, i: int, body) -> list[
                     Finding(
                         check="undocumented-field", file=exchange.source, api=contract.api,
                         step=None if exchange.call.response.status == 0 else i,
-                        pointer=escape_pointer([*err.absolute_path, key]),
+                        pointer=escape_pointer([*path, key]),
                         expected="only fields the page documents", found=f"undocumented field {key!r}",
                         rule=err.schema.get("x-source"),
                     )
