@@ -73,6 +73,11 @@ def answers(call: Call, limit: int = 160) -> str:
     return "\n".join(out)
 
 
+def resource_endpoint(contract):
+    """The endpoint that acts on one resource (a uuid in its path), or None."""
+    return next((e for e in contract.endpoints if any(p == "uuid" or p.endswith("Uuid") for p in e.params)), None)
+
+
 class Prober:
     """Sends probes for one API to a resource that does not exist and holds each answer to the
     contract; a break raises AssertionError (so Hypothesis shrinks it) with a replayable report."""
@@ -81,17 +86,16 @@ class Prober:
         from .client import new_uuid
 
         self.live, self.contract, self.run, self.test_id = live, contract, run, test_id
-        endpoint = next(e for e in contract.endpoints if any(p == "uuid" or p.endswith("Uuid") for p in e.params))
-        self.method = endpoint.method
-        self.path_template = endpoint.template
+        self.endpoint = resource_endpoint(contract)
+        self.method = self.endpoint.method
         self.missing = new_uuid()  # one resource that does not exist, for the whole test
         self.sent = 0
         self.unsent = 0
         self._recorded: set[str] = set()
 
     def path(self, resource: str | None = None) -> str:
-        p = self.path_template
-        for name in (n for n in self.contract.endpoints[0].params):
+        p = self.endpoint.template
+        for name in self.endpoint.params:
             p = p.replace("{" + name + "}", resource or self.missing)
         return p
 
