@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -294,6 +295,47 @@ def test_a_whole_run_is_the_same_without_the_fast_path(contracts, sample, tmp_pa
         m.setattr(validation, "body_shape", walk_shape)
         assert [run(False), run(True)] == fast_runs
     assert fast_runs[0]["findings"] and fast_runs[0]["inputErrors"]
+
+
+def strptime_only(text: str):
+    text = text.replace("\u202f", " ")
+    for fmt in ("%b %d, %Y %I:%M:%S %p", "%b %d, %Y, %I:%M:%S %p"):
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            pass
+    return None
+
+
+date_texts = st.builds(
+    lambda mon, day, year, comma, hour, minute, second, space, half, junk: f"{mon} {day}, {year}{comma} {hour}:{minute}:{second}{space}{half}{junk}",
+    st.sampled_from(["Jan", "Feb", "Nov", "Dec", "nov", "NOV", "Foo", "Sept"]),
+    st.sampled_from(["1", "01", "9", "14", "29", "30", "31", "32", "0", " 1"]),
+    st.sampled_from(["2017", "2024", "1900", "0000", "99999", "17"]),
+    st.sampled_from(["", ",", " ,"]),
+    st.sampled_from(["1", "01", "9", "10", "12", "13", "0", "00"]),
+    st.sampled_from(["00", "05", "59", "60", "5"]),
+    st.sampled_from(["00", "57", "59", "60", "61", "7"]),
+    st.sampled_from([" ", "\u202f", "  ", "", "\t"]),
+    st.sampled_from(["AM", "PM", "am", "pm", "XM", "A"]),
+    st.sampled_from(["", "\n", " ", "x"]),
+)
+
+
+@SETTINGS
+@given(text=date_texts | st.text(max_size=30))
+def test_dates_read_as_strptime_reads_them(text):
+    assert parse_jvm_date(text) == strptime_only(text)
+
+
+def test_every_rendering_reads_as_strptime_reads_it():
+    for mon in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"):
+        for day in (1, 29, 30, 31):
+            for year, comma, sep in (("2017", "", " "), ("2024", ",", "\u202f"), ("2023", ",", " "), ("1999", "", "\u202f")):
+                for hour in range(1, 13):
+                    for minute, second, half in (("00", "07", "AM"), ("59", "59", "PM")):
+                        text = f"{mon} {day}, {year}{comma} {hour}:{minute}:{second}{sep}{half}"
+                        assert parse_jvm_date(text) == strptime_only(text), text
 
 
 def test_dates_parse_both_jvm_renderings():

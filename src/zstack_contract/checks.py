@@ -7,6 +7,7 @@ checks that need a status or a URL skip it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -210,6 +211,7 @@ def _type_of(schema: dict) -> str:
     return (schema.get("x-source") or "").rsplit(" ", 1)[-1]
 
 
+@lru_cache(maxsize=256)
 def _owner_name(type_or_list: str, from_list: bool) -> str:
     """VmInstanceInventory -> vmInstance; vmNics -> vmNic: the prefix of the owner's uuid field."""
     base = type_or_list
@@ -241,19 +243,22 @@ def check_owner_uuid(exchange: Exchange, contract: Contract) -> Iterator[Finding
 
 def _owned(exchange, contract, i, pointer, obj, schema, owner):
     owner_field = owner + "Uuid"
+    has_uuid = "uuid" in obj
     for name, items, item_schema in contract.list_properties(schema):
         value = obj.get(name)
         if not items or not isinstance(value, list):
             continue
+        checked = has_uuid and owner_field in item_schema.get("properties", {})
+        deeper = contract.list_properties(item_schema)  # items without lists of their own own nothing
         for n, item in enumerate(value):
             if not isinstance(item, dict):
                 continue
-            where = f"{pointer}/{name}/{n}"
-            if owner_field in item_schema.get("properties", {}) and "uuid" in obj and owner_field in item and item[owner_field] != obj["uuid"]:
-                yield _finding(exchange, contract, i, "owner-uuid", pointer=f"{where}/{owner_field}",
+            if checked and owner_field in item and item[owner_field] != obj["uuid"]:
+                yield _finding(exchange, contract, i, "owner-uuid", pointer=f"{pointer}/{name}/{n}/{owner_field}",
                                expected=f"{obj['uuid']!r} (the uuid of {pointer.lstrip('/') or 'its owner'})", found=show(item[owner_field]),
                                rule=item_schema["properties"][owner_field].get("x-source"))
-            yield from _owned(exchange, contract, i, where, item, item_schema, _owner_name(name, True))
+            if deeper:
+                yield from _owned(exchange, contract, i, f"{pointer}/{name}/{n}", item, item_schema, _owner_name(name, True))
 
 
 @check("root-volume", "rootVolumeUuid names a volume of type Root among allVolumes")
@@ -273,6 +278,9 @@ def check_root_volume(exchange: Exchange, contract: Contract) -> Iterator[Findin
 
 
 _JVM_FORMATS = ("%b %d, %Y %I:%M:%S %p", "%b %d, %Y, %I:%M:%S %p")
+_MONTHS = {m: n for n, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+# Exactly the renderings nodes produce (either JVM format): read without strptime, which is slow.
+_RENDERED = re.compile(r"([A-Z][a-z]{2}) ([1-9]|[12][0-9]|3[01]), ([0-9]{4}),? ([1-9]|1[0-2]):([0-5][0-9]):([0-5][0-9]) ([AP])M")
 
 
 def parse_jvm_date(text: Any) -> datetime | None:
@@ -281,8 +289,14 @@ def parse_jvm_date(text: Any) -> datetime | None:
 
 @lru_cache(maxsize=4096)
 def _parse_jvm_date(text: str) -> datetime | None:
-    """Memoized: strptime is the dearest step of the semantic checks, and dates repeat."""
+    """Memoized, and the usual renderings read by a pattern; strptime decides everything else."""
     text = text.replace("\u202f", " ")
+    m = _RENDERED.fullmatch(text)
+    if m and m[1] in _MONTHS:
+        try:
+            return datetime(int(m[3]), _MONTHS[m[1]], int(m[2]), int(m[4]) % 12 + (12 if m[7] == "P" else 0), int(m[5]), int(m[6]))
+        except ValueError:
+            pass  # no such day (Feb 30): strptime says so
     for fmt in _JVM_FORMATS if text.count(",") < 2 else _JVM_FORMATS[::-1]:  # the likely one first
         try:
             return datetime.strptime(text, fmt)
@@ -298,15 +312,29 @@ def check_date_order(exchange: Exchange, contract: Contract) -> Iterator[Finding
 
 
 def _dates(exchange, contract, i, pointer, obj, schema):
-    created_text, last_text = obj.get("createDate"), obj.get("lastOpDate")
-    created = last = None
-    if created_text != last_text:  # the same rendering is in order: no need to parse it
-        created, last = parse_jvm_date(created_text), parse_jvm_date(last_text)
-    if created and last and created > last:
-        yield _finding(exchange, contract, i, "date-order", pointer=f"{pointer}/lastOpDate",
-                       expected=f"not before createDate {obj['createDate']!r}", found=show(obj["lastOpDate"]))
+    if _out_of_order(obj):
+        yield _date_finding(exchange, contract, i, pointer, obj)
     for name, _items, item_schema in contract.list_properties(schema):
-        if isinstance(obj.get(name), list):
-            for n, item in enumerate(obj[name]):
-                if isinstance(item, dict):
+        value = obj.get(name)
+        if isinstance(value, list):
+            deeper = contract.list_properties(item_schema)
+            for n, item in enumerate(value):
+                if not isinstance(item, dict):
+                    continue
+                if deeper:
                     yield from _dates(exchange, contract, i, f"{pointer}/{name}/{n}", item, item_schema)
+                elif _out_of_order(item):
+                    yield _date_finding(exchange, contract, i, f"{pointer}/{name}/{n}", item)
+
+
+def _out_of_order(obj: dict) -> bool:
+    created_text, last_text = obj.get("createDate"), obj.get("lastOpDate")
+    if created_text == last_text:  # the same rendering is in order: no need to parse it
+        return False
+    created, last = parse_jvm_date(created_text), parse_jvm_date(last_text)
+    return bool(created and last and created > last)
+
+
+def _date_finding(exchange, contract, i, pointer, obj) -> Finding:
+    return _finding(exchange, contract, i, "date-order", pointer=f"{pointer}/lastOpDate",
+                    expected=f"not before createDate {obj['createDate']!r}", found=show(obj["lastOpDate"]))
