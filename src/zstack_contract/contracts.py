@@ -114,7 +114,9 @@ class Contract:
     def list_properties(self, schema: dict[str, Any]) -> tuple[tuple[str, Any, Any], ...]:
         """(name, ``items``, resolved ``items``) of each property of ``schema`` that has
         ``items``, in page order; worked out once per schema for the checks that walk lists."""
-        lists = self._cache.setdefault("lists", {})
+        lists = self._cache.get("lists")
+        if lists is None:
+            lists = self._cache["lists"] = {}
         found = lists.get(id(schema))
         if found is None:
             found = tuple(

@@ -68,38 +68,36 @@ def body_shape(contract: Contract, body: Any) -> Shape:
 def shape_key(contract: Contract, body: Any) -> Any:
     """A hashable key that determines :func:`walk_shape`'s answer: each object's key tuple (taken
     whole, not key by key) and the keys of the documented objects nested in it."""
-    return _key(contract, contract.response, body, ())
+    plan = contract._cache.get("shape-plan")
+    if plan is None:
+        plan = contract._cache["shape-plan"] = _plan(contract, contract.response, ())
+    return _key(plan, body)
 
 
-def _key(contract: Contract, schema: dict, value: Any, stack: tuple) -> Any:
+def _plan(contract: Contract, schema: dict, stack: tuple) -> tuple:
+    """The documented properties a walk descends into, level by level: ((name, is a list, plan), ...)."""
+    out = []
+    for name, prop in schema.get("properties", {}).items():
+        target, ref, suffix = _descend(prop)
+        if target is not None and ref not in stack:
+            out.append((name, bool(suffix), _plan(contract, contract.resolve(target), stack + (ref,))))
+    return tuple(out)
+
+
+def _key(plan: tuple, value: Any) -> Any:
     if not isinstance(value, dict):
         return None
     nested = []
-    for name, (target, ref, is_list) in _containers(contract, schema).items():
-        if name not in value or ref in stack:
-            continue
-        sub, inner = value[name], stack + (ref,)
-        if not is_list:
-            nested.append(_key(contract, target, sub, inner))
-        elif isinstance(sub, list):
-            nested.append(tuple(dict.fromkeys(_key(contract, target, item, inner) for item in sub)))
-        else:
-            nested.append(False)
+    for name, is_list, below in plan:
+        if name in value:
+            sub = value[name]
+            if not is_list:
+                nested.append(_key(below, sub))
+            elif isinstance(sub, list):
+                nested.append(tuple(dict.fromkeys([_key(below, item) for item in sub])))
+            else:
+                nested.append(False)
     return tuple(value), tuple(nested)
-
-
-def _containers(contract: Contract, schema: dict) -> dict[str, tuple[dict, str, bool]]:
-    """The documented properties a walk descends into: name -> (resolved schema, $ref, is a list)."""
-    plans = contract._cache.setdefault("containers", {})
-    plan = plans.get(id(schema))
-    if plan is None:
-        plan = {}
-        for name, prop in schema.get("properties", {}).items():
-            target, ref, suffix = _descend(prop)
-            if target is not None:
-                plan[name] = (contract.resolve(target), ref, bool(suffix))
-        plans[id(schema)] = plan
-    return plan
 
 
 def walk_shape(contract: Contract, body: Any) -> Shape:
@@ -140,11 +138,20 @@ class Tally:
 
     drift_files: dict[str, Counter] = field(default_factory=dict)  # api -> path -> files showing it
     seen: dict[str, set[str]] = field(default_factory=dict)  # api -> documented paths seen
+    _merged: dict[str, set[Shape]] = field(default_factory=dict, repr=False, compare=False)  # shapes already in ``seen``
 
     def add_file(self, api: str, shapes: list[Shape]) -> None:
-        undocumented = set().union(*(s.undocumented for s in shapes)) if shapes else set()
+        if len(shapes) == 1:  # the usual file: one body
+            undocumented = shapes[0].undocumented
+        else:
+            undocumented = set().union(*(s.undocumented for s in shapes))
         self.drift_files.setdefault(api, Counter()).update(undocumented)
-        self.seen.setdefault(api, set()).update(*(s.seen for s in shapes))
+        seen, merged = self.seen.setdefault(api, set()), self._merged.setdefault(api, set())
+        for shape in shapes:
+            if shape not in merged:  # a shape seen before adds nothing to coverage
+                seen.update(shape.seen)
+                if len(merged) < MAX_SHAPES:
+                    merged.add(shape)
 
     def merge(self, other: "Tally") -> None:
         for api, counts in other.drift_files.items():

@@ -9,10 +9,8 @@ them. Only a few chunks are in flight at a time, so memory does not grow with th
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from itertools import chain, islice
 from typing import Iterable, Iterator
 
@@ -55,6 +53,8 @@ def validate_files(v: Validation, names: Iterable[str], jobs: int, chunk: int = 
     if len(head) < 2:  # a single chunk: not worth starting processes
         check_files(v, head[0] if head else ())
         return {os.getpid()}
+    from concurrent.futures import ProcessPoolExecutor  # imported only when there is work to spread
+
     pids: set[int] = set()
     settings = (v.contracts, v.api, v.strict)
     with ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_start_worker, initargs=settings) as pool:
@@ -82,6 +82,8 @@ def _chunks(names: Iterable[str], size: int) -> Iterator[list[str]]:
 
 def _context():
     """fork where there is one: workers inherit the compiled contracts instead of rebuilding them."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
 

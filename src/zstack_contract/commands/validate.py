@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -54,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     v = Validation(contracts, api=args.api, strict=args.strict, baseline=baseline)
+    gc.freeze()  # what lives for the whole run (schemas, validators, modules) is kept out of the collector's walks
     missing: list[InputError] = []
     validate_files(v, iter_files(args.paths, missing), args.jobs or default_jobs())
     v.input_errors[:0] = missing  # paths that gave no file are named first
