@@ -1,17 +1,20 @@
 """Reports of a run: a JSON report (``data/report.schema.json``) and a Markdown summary.
 
-Both are deterministic for the same findings and are written even when the run fails.
+Both are deterministic for the same findings and are written even when the run fails. They are
+written as they are encoded, each finding's entry made only when its turn comes, so a run with
+many findings does not hold its report twice over in memory.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections import defaultdict
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from . import __version__
-from .files import write_atomic
 from .validation import Validation
 
 JSON_NAME = "zstack-contract.json"
@@ -19,7 +22,34 @@ MARKDOWN_NAME = "zstack-contract.md"
 _VERDICT = {0: "pass", 1: "fail", 2: "unusable input"}
 
 
+class _Entries(list):
+    """The report's findings, each entry made when it is read (a list, so ``json`` encodes it)."""
+
+    def __init__(self, findings: list, new: set[int]):
+        super().__init__()
+        self._findings, self._new = findings, new
+
+    def __len__(self) -> int:
+        return len(self._findings)
+
+    def __bool__(self) -> bool:
+        return bool(self._findings)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        f = self._findings[i]
+        return {**f.to_json(), "known": f.severity == "violation" and id(f) not in self._new}
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self._findings)))
+
+
 def report_json(v: Validation) -> dict[str, Any]:
+    report = _report(v)
+    report["findings"] = list(report["findings"])
+    return report
+
+
+def _report(v: Validation) -> dict[str, Any]:
     findings = sorted(v.findings, key=lambda f: (f.file, f.step or 0, f.pointer, f.check, f.expected, f.found))
     new = {id(f) for f in v.new_violations()}
     stale = v.baseline.stale(v.findings) if v.baseline else []
@@ -45,7 +75,7 @@ def report_json(v: Validation) -> dict[str, Any]:
             "inputErrors": len(v.input_errors),
             "staleBaseline": len(stale),
         },
-        "findings": [{**f.to_json(), "known": f.severity == "violation" and id(f) not in new} for f in findings],
+        "findings": _Entries(findings, new),
         "inputErrors": [{"file": e.path, "message": e.message} for e in sorted(v.input_errors, key=lambda e: e.path)],
         "drift": v.drift(),
         "coverage": v.coverage(),
@@ -58,51 +88,71 @@ def _cell(text: Any) -> str:
 
 
 def report_markdown(report: dict[str, Any]) -> str:
+    return "\n".join(_markdown_lines(report))
+
+
+def _markdown_lines(report: dict[str, Any]) -> Iterator[str]:
     s = report["summary"]
     verdict = {"pass": "PASS", "fail": "FAIL", "unusable input": "UNUSABLE INPUT"}[s["verdict"]]
-    lines = [f"# zstack-contract: {verdict}", ""]
-    lines.append(
+    yield from [f"# zstack-contract: {verdict}", ""]
+    yield (
         f"{s['newViolations']} new violation(s), {s['knownViolations']} known (baseline), {s['warnings']} warning(s), "
         f"{s['undocumentedPaths']} undocumented field path(s), {s['inputErrors']} unusable input(s); {s['files']} file(s), {s['exchanges']} exchange(s), {s['documents']} response bod(ies) checked"
         + (", strict mode" if report["strict"] else "") + "."
     )
     if report["baseline"]:
-        lines.append(f"Baseline: `{report['baseline']}` ({s['staleBaseline']} stale entr(ies)).")
-    lines.append("")
+        yield f"Baseline: `{report['baseline']}` ({s['staleBaseline']} stale entr(ies))."
+    yield ""
     if report["inputErrors"]:
-        lines += ["## Unusable inputs", ""] + [f"- `{e['file']}`: {e['message']}" for e in report["inputErrors"]] + [""]
-    violations = [f for f in report["findings"] if f["severity"] == "violation"]
-    if violations:
-        lines += ["## Violations by page line", ""]
-        groups: dict[str, list] = defaultdict(list)
-        for f in violations:
-            groups[f["rule"] or f"(no page line: {f['check']})"].append(f)
+        yield from ["## Unusable inputs", ""] + [f"- `{e['file']}`: {e['message']}" for e in report["inputErrors"]] + [""]
+    entries = report["findings"]
+    groups: dict[str, list[int]] = defaultdict(list)  # page line -> positions of its violations
+    for n, f in enumerate(entries):
+        if f["severity"] == "violation":
+            groups[f["rule"] or f"(no page line: {f['check']})"].append(n)
+    if groups:
+        yield from ["## Violations by page line", ""]
         for rule in sorted(groups):
-            lines += [f"### {rule}", "", "| | file | step | pointer | expected | found | check |", "|---|---|---|---|---|---|---|"]
-            for f in groups[rule]:
+            yield from [f"### {rule}", "", "| | file | step | pointer | expected | found | check |", "|---|---|---|---|---|---|---|"]
+            for n in groups[rule]:
+                f = entries[n]
                 mark = "known" if f["known"] else "**new**"
                 step = "" if f["step"] is None else f["step"]
-                lines.append(f"| {mark} | `{_cell(f['file'])}` | {step} | `{_cell(f['pointer'] or '/')}` | {_cell(f['expected'])} | {_cell(f['found'])} | {f['check']} |")
-            lines.append("")
+                yield f"| {mark} | `{_cell(f['file'])}` | {step} | `{_cell(f['pointer'] or '/')}` | {_cell(f['expected'])} | {_cell(f['found'])} | {f['check']} |"
+            yield ""
     if report["drift"]:
-        lines += ["## Drift: undocumented fields", "", "| API | path | files | severity |", "|---|---|---|---|"]
-        lines += [f"| {d['api']} | `{d['path']}` | {d['files']} | {d['severity']} |" for d in report["drift"]] + [""]
+        yield from ["## Drift: undocumented fields", "", "| API | path | files | severity |", "|---|---|---|---|"]
+        yield from [f"| {d['api']} | `{d['path']}` | {d['files']} | {d['severity']} |" for d in report["drift"]] + [""]
     if report["coverage"]:
-        lines += ["## Coverage: documented fields seen", "", "| API | seen / documented | % | never seen |", "|---|---|---|---|"]
+        yield from ["## Coverage: documented fields seen", "", "| API | seen / documented | % | never seen |", "|---|---|---|---|"]
         for api, c in sorted(report["coverage"].items()):
             unseen = ", ".join(f"`{p}`" for p in c["unseen"]) or "-"
-            lines.append(f"| {api} | {c['seen']} / {c['documented']} | {c['percent']} | {unseen} |")
-        lines.append("")
+            yield f"| {api} | {c['seen']} / {c['documented']} | {c['percent']} | {unseen} |"
+        yield ""
     if report["staleBaseline"]:
-        lines += ["## Stale baseline entries (no longer seen)", ""]
-        lines += [f"- `{e['api']}|{e['check']}|{e['path']}`: {e['reason']}" for e in report["staleBaseline"]] + [""]
-    return "\n".join(lines)
+        yield from ["## Stale baseline entries (no longer seen)", ""]
+        yield from [f"- `{e['api']}|{e['check']}|{e['path']}`: {e['reason']}" for e in report["staleBaseline"]] + [""]
 
 
 def write_reports(v: Validation, directory: str | Path) -> tuple[Path, Path]:
     d = Path(directory)
-    report = report_json(v)
+    report = _report(v)
     j, m = d / JSON_NAME, d / MARKDOWN_NAME
-    write_atomic(j, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    write_atomic(m, report_markdown(report).encode("utf-8"))
+    _write_atomic(j, chain(json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(report), ["\n"]))
+    _write_atomic(m, _joined(_markdown_lines(report)))
     return j, m
+
+
+def _joined(lines: Iterator[str]) -> Iterator[str]:
+    """``"\n".join(lines)``, piece by piece."""
+    for n, line in enumerate(lines):
+        yield ("\n" if n else "") + line
+
+
+def _write_atomic(path: Path, pieces: Iterable[str]) -> None:
+    """Write UTF-8 text as it comes, so a reader never sees half of the file (as files.write_atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.writelines(pieces)
+    os.replace(tmp, path)
