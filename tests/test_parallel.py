@@ -15,7 +15,7 @@ from test_validate import RECORDINGS, validate, write
 from zstack_contract import parallel
 from zstack_contract.contracts import ContractSet
 from zstack_contract.recordings import iter_files
-from zstack_contract.reports import report_json
+from zstack_contract.reports import report_json, report_markdown, write_reports
 from zstack_contract.validation import Validation
 
 
@@ -65,6 +65,16 @@ def test_files_are_spread_over_worker_processes(corpus, reimage_page):
     assert pids and os.getpid() not in pids
     assert spread.to_wire() == serial.to_wire()
     assert json.dumps(report_json(spread)) == json.dumps(report_json(serial))
+
+
+def test_reports_written_piece_by_piece_are_the_whole_report(corpus, tmp_path):
+    v = Validation(ContractSet.load(ROOT / "schemas"))
+    parallel.validate_files(v, iter_files([str(corpus)], []), jobs=1)
+    json_path, md_path = write_reports(v, tmp_path)
+    report = report_json(v)
+    assert json_path.read_text(encoding="utf-8") == json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    assert md_path.read_text(encoding="utf-8") == report_markdown(report)
+    assert len(report["findings"]) > 50 and "## Violations by page line" in report_markdown(report)
 
 
 def test_names_are_pulled_a_few_chunks_ahead(monkeypatch, corpus):

@@ -1,0 +1,102 @@
+"""Running a command and measuring it: wall time, exit code, and peak memory.
+
+Peak memory is given two ways: the largest resident set of any one process of the run (the kernel's
+``ru_maxrss`` of the child, which covers its waited-for workers), and the peak of the sum of
+resident sets over the whole process tree, sampled every few milliseconds from /proc.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def exe(name: str) -> str:
+    return str(VENV_BIN / name)
+
+
+@dataclass
+class Run:
+    seconds: float
+    returncode: int
+    max_rss_kb: int  # largest single process
+    tree_peak_kb: int  # largest sum over the process tree (sampled)
+    stdout: str
+    stderr: str
+
+
+def run(cmd: list[str], cwd: str | Path | None = None, sample_every: float = 0.005) -> Run:
+    """Run ``cmd`` to its end (output kept in temporary files, so nothing blocks on a pipe)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        peak = [0]
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample, args=(proc.pid, peak, done, sample_every), daemon=True)
+        sampler.start()
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return Run(seconds, proc.returncode, usage.ru_maxrss, peak[0], out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+
+
+def _sample(pid: int, peak: list[int], done: threading.Event, every: float) -> None:
+    while not done.is_set():
+        peak[0] = max(peak[0], sum(_rss_kb(p) for p in _tree(pid)))
+        done.wait(every)
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        todo.extend(int(c) for c in children)
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def machine() -> dict:
+    """nproc, CPU model, Python version, and the load at the time of the measurement."""
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
