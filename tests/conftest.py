@@ -37,3 +37,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the scores tests recorded with ``record_property("score", ...)`` (the self-test's)."""
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "score" and getattr(report, "when", "call") == "call":
+                    terminalreporter.write_line(str(value))

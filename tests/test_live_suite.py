@@ -61,7 +61,7 @@ def test_suite_passes_against_the_embedded_simulator_with_no_option(tmp_path):
     assert re.search(r"\b\d+ passed\b", r.stdout) and "skipped" not in r.stdout.splitlines()[-1]
 
 
-def test_every_fault_is_caught_in_the_right_test_and_check(tmp_path, capsys):
+def test_every_fault_is_caught_in_the_right_test_and_check(tmp_path, record_property):
     """The self-test: the suite passes against a clean simulator and fails against each fault."""
     assert set(EXPECTED) == set(FAULTS)
 
@@ -82,8 +82,8 @@ def test_every_fault_is_caught_in_the_right_test_and_check(tmp_path, capsys):
         message = failed.get(test, "")
         if r.returncode == 1 and f"[{check}]" in message and words in message:
             caught.append(fault)
-    with capsys.disabled():  # the score is shown in every run, not only with -s
-        print(f"\nself-test: {len(caught)}/{len(FAULTS)} faults caught; missed: {sorted(set(FAULTS) - set(caught)) or 'none'}")
+    # Shown in the terminal summary of every run, xdist or not (see conftest.py).
+    record_property("score", f"self-test: {len(caught)}/{len(FAULTS)} faults caught; missed: {sorted(set(FAULTS) - set(caught)) or 'none'}")
     assert caught == list(FAULTS)
 
 
