@@ -1,8 +1,13 @@
 """Running a command and measuring it: wall time, exit code, and peak memory.
 
 Peak memory is given two ways: the largest resident set of any one process of the run (the kernel's
-``ru_maxrss`` of the child, which covers its waited-for workers), and the peak of the sum of
-resident sets over the whole process tree, sampled every few milliseconds from /proc.
+``ru_maxrss`` of the command, which covers its waited-for workers, as GNU time reports it), and
+the peak of the sum of proportional set sizes (shared pages divided among the processes sharing
+them) over the whole process tree, sampled every few milliseconds from /proc.
+
+The command is started through ``/usr/bin/time``: Linux counts into a process's ``ru_maxrss`` the
+memory of the image it was forked from, up to its ``exec``, so a command started straight from
+this (larger) Python process would report this process's size when that is the larger.
 """
 
 from __future__ import annotations
@@ -30,33 +35,39 @@ class Run:
     seconds: float
     returncode: int
     max_rss_kb: int  # largest single process
-    tree_peak_kb: int  # largest sum over the process tree (sampled)
+    tree_peak_kb: int  # largest sum of proportional set sizes over the process tree (sampled)
     stdout: str
     stderr: str
 
 
 def run(cmd: list[str], cwd: str | Path | None = None, sample_every: float = 0.005) -> Run:
     """Run ``cmd`` to its end (output kept in temporary files, so nothing blocks on a pipe)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
+        launcher = [TIME, "-q", "-f", "%M", "-o", rss.name] if TIME else []
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=err)
+        proc = subprocess.Popen([*launcher, *cmd], cwd=cwd, stdout=out, stderr=err)
         peak = [0]
         done = threading.Event()
-        sampler = threading.Thread(target=_sample, args=(proc.pid, peak, done, sample_every), daemon=True)
+        sampler = threading.Thread(target=_sample, args=(proc.pid, peak, done, sample_every, bool(TIME)), daemon=True)
         sampler.start()
         _pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         done.set()
         sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
+        max_rss = int(rss.read().split()[-1]) if TIME else usage.ru_maxrss
         out.seek(0)
         err.seek(0)
-        return Run(seconds, proc.returncode, usage.ru_maxrss, peak[0], out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+        return Run(seconds, proc.returncode, max_rss, peak[0], out.read().decode(errors="replace"), err.read().decode(errors="replace"))
 
 
-def _sample(pid: int, peak: list[int], done: threading.Event, every: float) -> None:
+TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None
+
+
+def _sample(pid: int, peak: list[int], done: threading.Event, every: float, skip_root: bool) -> None:
     while not done.is_set():
-        peak[0] = max(peak[0], sum(_rss_kb(p) for p in _tree(pid)))
+        tree = _tree(pid)[1:] if skip_root else _tree(pid)  # the launcher itself is not counted
+        peak[0] = max(peak[0], sum(_rss_kb(p) for p in tree))
         done.wait(every)
 
 
@@ -74,12 +85,15 @@ def _tree(pid: int) -> list[int]:
 
 
 def _rss_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
+    """The process's proportional set size (pages shared with its forked workers counted once
+    over them all), or its resident set where the kernel does not give that."""
+    for name, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            for line in Path(name).read_text().splitlines():
+                if line.startswith(field):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            continue
     return 0
 
 

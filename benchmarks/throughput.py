@@ -194,7 +194,7 @@ def print_row(n: int, row: dict) -> None:
              "python_jsonschema": "python-jsonschema, reused validator", "check_jsonschema": "check-jsonschema"}
     for key, label in names.items():
         r = row[key]
-        extra = f"  peak RSS {r['max_rss_kb'] / 1024:.0f} MiB (largest process), {r['tree_peak_kb'] / 1024:.0f} MiB (all processes)" if key.startswith("ours") else ""
+        extra = f"  peak RSS {r['max_rss_kb'] / 1024:.0f} MiB (largest process), {r['tree_peak_kb'] / 1024:.0f} MiB (all processes, PSS)" if key.startswith("ours") else ""
         print(f"  {label:38s} {r['seconds']:8.2f} s  {r['docs_per_second']:9d} docs/s{extra}")
     print(f"  ours vs check-jsonschema: {row['ours_vs_check_jsonschema']}x faster;  ours vs floor: {row['ours_vs_floor']} of its throughput"
           f" (--jobs 1: {row['jobs1_vs_floor']});  same files rejected by all: {row['all_rejected_the_same_files']}", flush=True)
