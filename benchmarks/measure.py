@@ -38,6 +38,7 @@ class Run:
     tree_peak_kb: int  # largest sum of proportional set sizes over the process tree (sampled)
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0  # user + system time of the command and all its processes
 
 
 def run(cmd: list[str], cwd: str | Path | None = None, sample_every: float = 0.005) -> Run:
@@ -58,7 +59,8 @@ def run(cmd: list[str], cwd: str | Path | None = None, sample_every: float = 0.0
         max_rss = int(rss.read().split()[-1]) if TIME else usage.ru_maxrss
         out.seek(0)
         err.seek(0)
-        return Run(seconds, proc.returncode, max_rss, peak[0], out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+        cpu = usage.ru_utime + usage.ru_stime
+        return Run(seconds, proc.returncode, max_rss, peak[0], out.read().decode(errors="replace"), err.read().decode(errors="replace"), cpu)
 
 
 TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else None

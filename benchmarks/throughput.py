@@ -71,7 +71,7 @@ def ours(root: Path, folders: list[str], report: Path, jobs: int | None = None) 
     assert r.returncode in (0, 1), r.stderr[-2000:]
     doc = json.loads((report / "zstack-contract.json").read_text())
     rejected = {f["file"] for f in doc["findings"] if f["check"] == "response-schema"}
-    return {"seconds": r.seconds, "max_rss_kb": r.max_rss_kb, "tree_peak_kb": r.tree_peak_kb,
+    return {"seconds": r.seconds, "cpu_seconds": round(r.cpu_seconds, 3), "max_rss_kb": r.max_rss_kb, "tree_peak_kb": r.tree_peak_kb,
             "documents": doc["summary"]["documents"], "rejected": sorted(rejected)}
 
 
@@ -102,7 +102,7 @@ def child(kind: str, root: Path, folders: list[str]) -> dict:
     r = run([sys.executable, __file__, "--child", kind, "--root", str(root), *folders])
     assert r.returncode == 0, r.stderr[-2000:]
     out = json.loads(r.stdout)
-    out["seconds"] = r.seconds
+    out["seconds"], out["cpu_seconds"] = r.seconds, round(r.cpu_seconds, 3)
     return out
 
 
@@ -195,7 +195,8 @@ def print_row(n: int, row: dict) -> None:
     for key, label in names.items():
         r = row[key]
         extra = f"  peak RSS {r['max_rss_kb'] / 1024:.0f} MiB (largest process), {r['tree_peak_kb'] / 1024:.0f} MiB (all processes, PSS)" if key.startswith("ours") else ""
-        print(f"  {label:38s} {r['seconds']:8.2f} s  {r['docs_per_second']:9d} docs/s{extra}")
+        cpu = f"  (CPU {r['cpu_seconds']:.2f} s)" if "cpu_seconds" in r else ""
+        print(f"  {label:38s} {r['seconds']:8.2f} s  {r['docs_per_second']:9d} docs/s{cpu}{extra}")
     print(f"  ours vs check-jsonschema: {row['ours_vs_check_jsonschema']}x faster;  ours vs floor: {row['ours_vs_floor']} of its throughput"
           f" (--jobs 1: {row['jobs1_vs_floor']});  same files rejected by all: {row['all_rejected_the_same_files']}", flush=True)
 
