@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
-from .contracts import Contract
+from .contracts import Contract, is_resource_param
 from .exchange import Exchange, Step
 from .explain import python_errors
 from .findings import Finding, escape_pointer, show
@@ -226,7 +226,7 @@ def _owner_name(type_or_list: str, from_list: bool) -> str:
 def check_uuid_matches_url(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
     call = exchange.call.request
     params = contract.path_params(call.method, call.url) if call.url else None
-    wanted = next((v for k, v in (params or {}).items() if k == "uuid" or k.endswith("Uuid")), None)
+    wanted = next((v for k, v in (params or {}).items() if is_resource_param(k)), None)
     if wanted is None:
         return
     for i, pointer, obj, _schema in success_objects(exchange, contract):

@@ -29,6 +29,11 @@ def project_schemas_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "schemas"
 
 
+def is_resource_param(name: str) -> bool:
+    """A path parameter that names a resource by its uuid (``uuid``, ``vmInstanceUuid``, ...)."""
+    return name == "uuid" or name.endswith("Uuid")
+
+
 @dataclass(frozen=True)
 class Endpoint:
     method: str

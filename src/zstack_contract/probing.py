@@ -16,7 +16,9 @@ from __future__ import annotations
 import json
 import shlex
 
-from .client import Call
+from .client import BudgetSpent, Call, ClientError, new_uuid
+from .contracts import is_resource_param
+from .expectations import expect
 from .findings import Finding
 from .redaction import Redactor
 from .strategies import Probe
@@ -75,7 +77,7 @@ def answers(call: Call, limit: int = 160) -> str:
 
 def resource_endpoint(contract):
     """The endpoint that acts on one resource (a uuid in its path), or None."""
-    return next((e for e in contract.endpoints if any(p == "uuid" or p.endswith("Uuid") for p in e.params)), None)
+    return next((e for e in contract.endpoints if any(is_resource_param(p) for p in e.params)), None)
 
 
 class Prober:
@@ -83,14 +85,10 @@ class Prober:
     contract; a break raises AssertionError (so Hypothesis shrinks it) with a replayable report."""
 
     def __init__(self, live, contract, run, test_id: str):
-        from .client import new_uuid
-
         self.live, self.contract, self.run, self.test_id = live, contract, run, test_id
         self.endpoint = resource_endpoint(contract)
         self.method = self.endpoint.method
         self.missing = new_uuid()  # one resource that does not exist, for the whole test
-        self.sent = 0
-        self.unsent = 0
         self._recorded: set[str] = set()
 
     def path(self, resource: str | None = None) -> str:
@@ -100,22 +98,16 @@ class Prober:
         return p
 
     def send(self, probe: Probe, resource: str | None = None, expectation: dict | None = None) -> None:
-        from .client import BudgetSpent, ClientError
-        from .expectations import expect
-
         client = self.live.live.client
         try:
             call = client.request(self.method, self.path(resource), raw_body=probe.body, api=self.contract.api, note=f"probe: {probe.kind}")
         except BudgetSpent:
-            self.unsent += 1
             return  # the budget holds: nothing more is sent, nothing is judged
         except ClientError as exc:  # no answer in time: a hang is a contract break too
             raise AssertionError(f"probe {probe.kind} got no answer: {self.run.redactor.text(str(exc))}\n"
                                  f"body: {probe.body[:500]!r}") from None
         if isinstance(call.error, BudgetSpent):
-            self.unsent += 1
             return
-        self.sent += 1
         call.exchange.source = self.test_id
         if probe.valid:
             extra = expect(call.exchange, self.contract.api, **(expectation or VALID_EXPECTATION))
