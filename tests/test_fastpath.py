@@ -1,4 +1,4 @@
-"""The fast path agrees with the slow one: orjson with the strict reader, jsonschema-rs with
+"""The fast path agrees with the slow one: jiter with the strict reader, jsonschema-rs with
 python-jsonschema, memoized shapes with walked ones, over the bundled recordings, every mutation
 and Hypothesis-generated documents and texts."""
 
@@ -19,10 +19,10 @@ from zstack_contract import explain
 from zstack_contract import recordings, validation
 from zstack_contract.checks import envelope_steps, parse_jvm_date, run_checks
 from zstack_contract.contracts import Contract, ContractSet
-from zstack_contract.coverage import body_shape, shape_key, walk_shape
+from zstack_contract.coverage import body_shape, walk_shape
 from zstack_contract.errors import InputError
 from zstack_contract.findings import escape_pointer
-from zstack_contract.fastjson import SLOW, loads_exact
+from zstack_contract.fastjson import SLOW, loads_exact, native_depth_holds
 from zstack_contract.recordings import MAX_DEPTH, bare_body_exchange, discover, parse_json_bytes, read_exchanges
 from zstack_contract.validation import Validation
 
@@ -86,7 +86,7 @@ json_values = st.recursive(
 
 @SETTINGS
 @given(value=json_values, ensure_ascii=st.booleans(), indent=st.sampled_from([None, 0, 2]), bom=st.booleans())
-def test_orjson_path_gives_what_the_strict_reader_gives(value, ensure_ascii, indent, bom):
+def test_native_reader_gives_what_the_strict_reader_gives(value, ensure_ascii, indent, bom):
     raw = json.dumps(value, ensure_ascii=ensure_ascii, indent=indent).encode()
     raw = (b"\xef\xbb\xbf" if bom else b"") + raw
     assert fast(raw) == strict(raw)
@@ -114,9 +114,11 @@ def test_duplicate_keys_are_caught_whatever_the_strings_hold(data, value):
 @pytest.mark.parametrize("raw", [
     b'{"a": 1, "a": 1}', b'{"a":1,"a":2,"b":"\\u003a"}', b'{"a" : 1, "b": {"c": 2, "c" : 3}}', b'{"a\\u003a": 1, "a:": 2}', b'{"\\u003a": 1, ":": 2}',
     b'[' * MAX_DEPTH + b']' * MAX_DEPTH, b'[' * (MAX_DEPTH + 1) + b']' * (MAX_DEPTH + 1), b'[' * 5000 + b']' * 5000,
+    b'[' * (MAX_DEPTH - 1) + b'0' + b']' * (MAX_DEPTH - 1), b'[' * MAX_DEPTH + b'0' + b']' * MAX_DEPTH, b'{"a":' * MAX_DEPTH + b'0' + b'}' * MAX_DEPTH,
     b'{"x": [' + b'{}, ' * 300 + b'{}]}', b'18446744073709551616', b'-9223372036854775809', b'1E400', b'"\\ud800"',
     b'\xef\xbb\xbf{"a": 1}', b'{"a": NaN}', b'{"a": -Infinity}', b'', b'  \n', b'{"a": 1,}', b'{"a": "caf\xe9"}', b'\x00',
     b'{"s": "1234567890123456789"}', b'{"n": 1000000000000000000}',
+    b'1' * 4300, b'-' + b'1' * 4301, b'{"n": 0.' + b'1' * 5000 + b'}',  # Python's limit on the digits of an int
 ])
 def test_edge_inputs_take_the_same_way(raw):
     assert fast(raw) == strict(raw)
@@ -124,10 +126,18 @@ def test_edge_inputs_take_the_same_way(raw):
 
 def test_fast_path_is_taken_for_ordinary_bodies(sample):
     for doc in fixed_documents(sample):
-        raw = json.dumps(doc).encode()
-        if b"9223372036854775808" not in raw:  # 2**63 has 19 digits: the strict reader decides
-            assert loads_exact(raw, MAX_DEPTH) is not SLOW
+        assert loads_exact(json.dumps(doc).encode(), MAX_DEPTH) is not SLOW
     assert loads_exact(b'{"d": "tier\\u003dfront"}', MAX_DEPTH) == {"d": "tier=front"}  # Gson's HTML-safe escapes
+    assert loads_exact(b"\xef\xbb\xbf" + b'{"n": 18446744073709551616}', MAX_DEPTH) == {"n": 2**64}
+
+
+def test_depth_is_left_to_the_native_reader_only_where_it_holds():
+    assert native_depth_holds(MAX_DEPTH)  # the limit the recordings use: nothing to count
+    shallow = 5
+    assert not native_depth_holds(shallow)
+    for n in range(2, 8):  # under a shallower limit, deep documents are found by a walk
+        for raw in (b"[" * n + b"]" * n, b"[" * (n - 1) + b"0" + b"]" * (n - 1), b'{"a":' * (n - 1) + b'"x"' + b"}" * (n - 1)):
+            assert (loads_exact(raw, shallow) is SLOW) == (n > shallow), raw
 
 
 # --- schema verdicts and findings ------------------------------------------------------------------
@@ -233,14 +243,16 @@ def test_memoized_shapes_are_the_walked_shapes(data, contract, sample):
     assert body_shape(contract, doc) == walk_shape(contract, doc)
 
 
-def test_shape_key_ignores_values_but_not_keys(contract, sample):
+def test_shape_memo_ignores_values_but_not_keys(sample):
+    contract = ContractSet.load(ROOT / "schemas").get("ReimageVmInstance")  # a memo of its own
+    memo = lambda: contract._cache.get("shapes", {})  # noqa: E731
     a, b = server_shaped(sample), server_shaped(sample)
     b["inventory"]["name"] = "other"
     b["inventory"]["vmNics"] = b["inventory"]["vmNics"] * 3
-    assert shape_key(contract, a) == shape_key(contract, b)
+    assert body_shape(contract, a) is body_shape(contract, b) and len(memo()) == 1
     b["inventory"]["vmNics"][1] = {**b["inventory"]["vmNics"][1], "newField": 1}
-    assert shape_key(contract, a) != shape_key(contract, b)
-    assert "inventory.vmNics[].newField" in body_shape(contract, b).undocumented
+    assert "inventory.vmNics[].newField" in body_shape(contract, b).undocumented and len(memo()) == 2
+    assert "inventory.vmNics[].newField" not in body_shape(contract, a).undocumented
 
 
 # --- exchange records and whole runs -------------------------------------------------------------
@@ -292,7 +304,7 @@ def test_a_whole_run_is_the_same_without_the_fast_path(contracts, sample, tmp_pa
     with monkeypatch.context() as m:
         without_native(m)
         m.setattr(recordings, "loads_exact", lambda raw, depth: SLOW)
-        m.setattr(validation, "body_shape", walk_shape)
+        m.setattr(validation, "body_shape", lambda contract, body, _found: walk_shape(contract, body))
         assert [run(False), run(True)] == fast_runs
     assert fast_runs[0]["findings"] and fast_runs[0]["inputErrors"]
 

@@ -1,5 +1,6 @@
-"""The named checks. Each takes an :class:`~zstack_contract.exchange.Exchange` and its contract and
-yields findings; recorded files, replays and live runs all go through :func:`run_checks`.
+"""The named checks. Each takes a :class:`View` of an :class:`~zstack_contract.exchange.Exchange`
+and its contract and yields findings; recorded files, replays and live runs all go through
+:func:`run_checks`.
 
 A bare response body (no request, no status) is an exchange of one step with status 0: the
 checks that need a status or a URL skip it.
@@ -17,6 +18,7 @@ from .contracts import Contract, is_resource_param
 from .exchange import Exchange, Step
 from .explain import python_errors
 from .findings import Finding, escape_pointer, show
+from .objects import INDEX, PARENT, TABLE, VALUE, Found, pointer, tables, walk
 
 UNKNOWN_STATUS = 0
 _ENVELOPE_STATUSES = (200, 503, UNKNOWN_STATUS)
@@ -26,7 +28,7 @@ _ENVELOPE_STATUSES = (200, 503, UNKNOWN_STATUS)
 class Check:
     name: str
     summary: str
-    run: Callable[[Exchange, Contract], Iterable[Finding]]
+    run: Callable[["View"], Iterable[Finding]]
 
 
 CHECKS: dict[str, Check] = {}
@@ -40,10 +42,51 @@ def check(name: str, summary: str):
     return register
 
 
+class View:
+    """An exchange as the checks see it, with what several of them need worked out once: the
+    steps that answer with the documented envelope, and the documented objects in each."""
+
+    __slots__ = ("_objects", "_resources", "contract", "envelopes", "exchange")
+
+    def __init__(self, exchange: Exchange, contract: Contract):
+        self.exchange = exchange
+        self.contract = contract
+        self.envelopes: list[tuple[int, Any]] = [(i, step.response.body) for i, step in envelope_steps(exchange)]
+        self._objects: list[list[Found]] | None = None
+        self._resources: list[tuple[int, Found]] | None = None
+
+    def objects(self) -> list[list[Found]]:
+        """For each envelope, its documented objects (:func:`zstack_contract.objects.walk`)."""
+        if self._objects is None:
+            root = tables(self.contract)
+            self._objects = [walk(root, body) for _i, body in self.envelopes]
+        return self._objects
+
+    def resources(self) -> list[tuple[int, Found]]:
+        """(step, object) for each resource object of a success body (``inventory`` and the tables in it)."""
+        if self._resources is None:
+            errors = self.contract.error_fields
+            self._resources = [
+                (i, entry)
+                for (i, body), found in zip(self.envelopes, self.objects())
+                if found and not any(k in body for k in errors)
+                for entry in found
+                if entry[TABLE].resource
+            ]
+        return self._resources
+
+    def finding(self, i: int, check_name: str, **kw) -> Finding:
+        return Finding(check=check_name, file=self.exchange.source, api=self.contract.api, step=_step(self.exchange, i), **kw)
+
+
 def run_checks(exchange: Exchange, contract: Contract, names: Iterable[str] | None = None) -> list[Finding]:
+    return check_view(View(exchange, contract), names)
+
+
+def check_view(view: View, names: Iterable[str] | None = None) -> list[Finding]:
     out: list[Finding] = []
     for name in names or CHECKS:
-        out.extend(CHECKS[name].run(exchange, contract))
+        out.extend(CHECKS[name].run(view))
     return out
 
 
@@ -62,16 +105,13 @@ def _step(exchange: Exchange, i: int) -> int | None:
     return None if exchange.call.response.status == UNKNOWN_STATUS else i
 
 
-def _finding(exchange: Exchange, contract: Contract, i: int, check_name: str, **kw) -> Finding:
-    return Finding(check=check_name, file=exchange.source, api=contract.api, step=_step(exchange, i), **kw)
-
-
 # --- schema ------------------------------------------------------------------------------------
-def schema_findings(exchange: Exchange, contract: Contract, i: int, body: Any) -> list[Finding]:
+def schema_findings(view: View, i: int, body: Any) -> list[Finding]:
     """Every schema error in one body, as findings that cite the page line of the broken rule.
 
     The native validator decides; python-jsonschema explains only the bodies it rejects, from the
     places the native validator flagged (:mod:`zstack_contract.explain`)."""
+    contract = view.contract
     if contract.accepts(body):
         return []
     out = []
@@ -86,20 +126,20 @@ def schema_findings(exchange: Exchange, contract: Contract, i: int, body: Any) -
                 if isinstance(err.instance, dict) and name not in err.instance and (pointer, name) not in reported_missing:
                     reported_missing.add((pointer, name))
                     prop = schema.get("properties", {}).get(name, {})
-                    out.append(_schema_finding(exchange, contract, i, pointer + escape_pointer([name]), "present (always sent)", "absent", prop))
+                    out.append(_schema_finding(view, i, pointer + escape_pointer([name]), "present (always sent)", "absent", prop))
             continue
         expected = _expected(kw, err.validator_value, schema, contract)
         if kw == "oneOf" and pointer == "":
             found = _envelope_found(err.instance, contract)
         else:
             found = show(err.instance)
-        out.append(_schema_finding(exchange, contract, i, pointer, expected, found, rule_schema))
+        out.append(_schema_finding(view, i, pointer, expected, found, rule_schema))
     return out
 
 
-def _schema_finding(exchange, contract, i, pointer, expected, found, schema) -> Finding:
-    return _finding(
-        exchange, contract, i, "response-schema",
+def _schema_finding(view, i, pointer, expected, found, schema) -> Finding:
+    return view.finding(
+        i, "response-schema",
         pointer=pointer, expected=expected, found=found,
         rule=schema.get("x-source"), overlay=tuple(schema.get("x-overlay", ())),
     )
@@ -135,19 +175,18 @@ def _envelope_found(instance: Any, contract: Contract) -> str:
 
 
 @check("response-schema", "the response body matches the schema derived from the page")
-def check_response_schema(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
-    for i, step in envelope_steps(exchange):
-        yield from schema_findings(exchange, contract, i, step.response.body)
+def check_response_schema(view: View) -> Iterator[Finding]:
+    for i, body in view.envelopes:
+        yield from schema_findings(view, i, body)
 
 
 # --- status and body ---------------------------------------------------------------------------
 @check("status-body", "the status code agrees with the body: 200 + success, 503 + error, 202 + location")
-def check_status_body(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
-    for i, step in enumerate(exchange.steps):
+def check_status_body(view: View) -> Iterator[Finding]:
+    contract = view.contract
+    for i, step in enumerate(view.exchange.steps):
         status, resp = step.response.status, step.response
-        fail = lambda expected, found, pointer="": _finding(  # noqa: E731
-            exchange, contract, i, "status-body", pointer=pointer, expected=expected, found=found
-        )
+        fail = lambda expected, found, pointer="": view.finding(i, "status-body", pointer=pointer, expected=expected, found=found)  # noqa: E731
         body = resp.body if resp.has_json else None
         if status == 200:
             if not resp.has_json:
@@ -175,112 +214,73 @@ def _text_found(resp) -> str:
 
 
 @check("job-polling", "an asynchronous call ends: its polls answer 202 until a final 200 or 503")
-def check_job_polling(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
+def check_job_polling(view: View) -> Iterator[Finding]:
+    exchange = view.exchange
     if not is_async(exchange):
         return
     for i, step in enumerate(exchange.steps[1:], start=1):
         if step.response.status not in (200, 202, 503):
-            yield _finding(exchange, contract, i, "job-polling", pointer="", expected="202, 200 or 503 from the job",
-                           found=f"status {step.response.status} {_text_found(step.response)}")
+            yield view.finding(i, "job-polling", pointer="", expected="202, 200 or 503 from the job",
+                               found=f"status {step.response.status} {_text_found(step.response)}")
             return
     if exchange.final.response.status == 202:
-        yield _finding(exchange, contract, len(exchange.steps) - 1, "job-polling", pointer="",
-                       expected="the job to finish (200 or 503)", found=f"still running after {len(exchange.steps) - 1} poll(s)")
+        yield view.finding(len(exchange.steps) - 1, "job-polling", pointer="",
+                           expected="the job to finish (200 or 503)", found=f"still running after {len(exchange.steps) - 1} poll(s)")
 
 
-# --- semantic invariants ------------------------------------------------------------------------
-def success_objects(exchange: Exchange, contract: Contract) -> Iterator[tuple[int, str, dict, dict]]:
-    """(step, pointer, object, schema) for each resource object in a success body."""
-    for i, step in envelope_steps(exchange):
-        body = step.response.body
-        if not isinstance(body, dict) or any(k in body for k in contract.error_fields):
-            continue
-        for name in contract.success_fields:
-            value = body.get(name)
-            prop = contract.response["properties"][name]
-            if isinstance(value, dict):
-                yield i, f"/{name}", value, prop
-            elif isinstance(value, list) and "items" in prop:
-                for n, item in enumerate(value):
-                    if isinstance(item, dict):
-                        yield i, f"/{name}/{n}", item, prop["items"]
-
-
-def _type_of(schema: dict) -> str:
-    """The page's type name from an x-source annotation: 'page:line name Type' -> 'Type'."""
-    return (schema.get("x-source") or "").rsplit(" ", 1)[-1]
-
-
-@lru_cache(maxsize=256)
-def _owner_name(type_or_list: str, from_list: bool) -> str:
-    """VmInstanceInventory -> vmInstance; vmNics -> vmNic: the prefix of the owner's uuid field."""
-    base = type_or_list
-    if from_list:
-        base = base[:-1] if base.endswith("s") else base
-    elif base.endswith("Inventory"):
-        base = base[: -len("Inventory")]
-    return base[:1].lower() + base[1:]
-
-
+# --- semantic invariants: over the resource objects of success bodies ----------------------------
 @check("uuid-matches-url", "the inventory's uuid is the resource uuid in the request URL")
-def check_uuid_matches_url(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
-    call = exchange.call.request
-    params = contract.path_params(call.method, call.url) if call.url else None
+def check_uuid_matches_url(view: View) -> Iterator[Finding]:
+    call = view.exchange.call.request
+    params = view.contract.path_params(call.method, call.url) if call.url else None
     wanted = next((v for k, v in (params or {}).items() if is_resource_param(k)), None)
     if wanted is None:
         return
-    for i, pointer, obj, _schema in success_objects(exchange, contract):
-        if pointer.count("/") == 1 and "uuid" in obj and obj["uuid"] != wanted:
-            yield _finding(exchange, contract, i, "uuid-matches-url", pointer=pointer + "/uuid",
-                           expected=f"{wanted!r} (the uuid in the request URL)", found=show(obj["uuid"]))
+    for i, entry in view.resources():
+        obj = entry[VALUE]
+        if entry[TABLE].top and entry[INDEX] is None and "uuid" in obj and obj["uuid"] != wanted:
+            yield view.finding(i, "uuid-matches-url", pointer=pointer(entry) + "/uuid",
+                               expected=f"{wanted!r} (the uuid in the request URL)", found=show(obj["uuid"]))
 
 
 @check("owner-uuid", "nested items point back at their owner (vmNics[].vmInstanceUuid is the VM's uuid, usedIps[].vmNicUuid the NIC's)")
-def check_owner_uuid(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
-    for i, pointer, obj, schema in success_objects(exchange, contract):
-        yield from _owned(exchange, contract, i, pointer, obj, contract.resolve(schema), _owner_name(_type_of(schema), False))
-
-
-def _owned(exchange, contract, i, pointer, obj, schema, owner):
-    owner_field = owner + "Uuid"
-    has_uuid = "uuid" in obj
-    for name, items, item_schema in contract.list_properties(schema):
-        value = obj.get(name)
-        if not items or not isinstance(value, list):
+def check_owner_uuid(view: View) -> Iterator[Finding]:
+    for i, entry in view.resources():
+        field = entry[TABLE].owner_field
+        if field is None:
             continue
-        checked = has_uuid and owner_field in item_schema.get("properties", {})
-        deeper = contract.list_properties(item_schema)  # items without lists of their own own nothing
-        for n, item in enumerate(value):
-            if not isinstance(item, dict):
-                continue
-            if checked and owner_field in item and item[owner_field] != obj["uuid"]:
-                yield _finding(exchange, contract, i, "owner-uuid", pointer=f"{pointer}/{name}/{n}/{owner_field}",
-                               expected=f"{obj['uuid']!r} (the uuid of {pointer.lstrip('/') or 'its owner'})", found=show(item[owner_field]),
-                               rule=item_schema["properties"][owner_field].get("x-source"))
-            if deeper:
-                yield from _owned(exchange, contract, i, f"{pointer}/{name}/{n}", item, item_schema, _owner_name(name, True))
+        item, owner = entry[VALUE], entry[PARENT][VALUE]
+        if field in item and "uuid" in owner and item[field] != owner["uuid"]:
+            where = pointer(entry[PARENT])
+            yield view.finding(i, "owner-uuid", pointer=pointer(entry) + escape_pointer([field]),
+                               expected=f"{owner['uuid']!r} (the uuid of {where.lstrip('/') or 'its owner'})", found=show(item[field]),
+                               rule=entry[TABLE].owner_rule)
 
 
 @check("root-volume", "rootVolumeUuid names a volume of type Root among allVolumes")
-def check_root_volume(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
-    for i, pointer, obj, _schema in success_objects(exchange, contract):
+def check_root_volume(view: View) -> Iterator[Finding]:
+    for i, entry in view.resources():
+        obj = entry[VALUE]
+        if not entry[TABLE].top:
+            continue
         root, volumes = obj.get("rootVolumeUuid"), obj.get("allVolumes")
         if not isinstance(root, str) or not isinstance(volumes, list):
             continue
         match = next((v for v in volumes if isinstance(v, dict) and v.get("uuid") == root), None)
         if match is None:
-            yield _finding(exchange, contract, i, "root-volume", pointer=f"{pointer}/rootVolumeUuid",
-                           expected="the uuid of a volume in allVolumes", found=f"{root!r}, not among {len(volumes)} volume(s)")
+            yield view.finding(i, "root-volume", pointer=pointer(entry) + "/rootVolumeUuid",
+                               expected="the uuid of a volume in allVolumes", found=f"{root!r}, not among {len(volumes)} volume(s)")
         elif match.get("type") != "Root":
             n = volumes.index(match)
-            yield _finding(exchange, contract, i, "root-volume", pointer=f"{pointer}/allVolumes/{n}/type",
-                           expected="'Root' for the root volume", found=show(match.get("type")))
+            yield view.finding(i, "root-volume", pointer=f"{pointer(entry)}/allVolumes/{n}/type",
+                               expected="'Root' for the root volume", found=show(match.get("type")))
 
 
 _JVM_FORMATS = ("%b %d, %Y %I:%M:%S %p", "%b %d, %Y, %I:%M:%S %p")
 _MONTHS = {m: n for n, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
 # Exactly the renderings nodes produce (either JVM format): read without strptime, which is slow.
-_RENDERED = re.compile(r"([A-Z][a-z]{2}) ([1-9]|[12][0-9]|3[01]), ([0-9]{4}),? ([1-9]|1[0-2]):([0-5][0-9]):([0-5][0-9]) ([AP])M")
+# Newer JVMs put a narrow no-break space (U+202F) before AM/PM.
+_RENDERED = re.compile(r"([A-Z][a-z]{2}) ([1-9]|[12][0-9]|3[01]), ([0-9]{4}),? ([1-9]|1[0-2]):([0-5][0-9]):([0-5][0-9])[ \u202f]([AP])M")
 
 
 def parse_jvm_date(text: Any) -> datetime | None:
@@ -290,13 +290,14 @@ def parse_jvm_date(text: Any) -> datetime | None:
 @lru_cache(maxsize=4096)
 def _parse_jvm_date(text: str) -> datetime | None:
     """Memoized, and the usual renderings read by a pattern; strptime decides everything else."""
-    text = text.replace("\u202f", " ")
     m = _RENDERED.fullmatch(text)
     if m and m[1] in _MONTHS:
+        month, day, year, hour, minute, second, half = m.groups()
         try:
-            return datetime(int(m[3]), _MONTHS[m[1]], int(m[2]), int(m[4]) % 12 + (12 if m[7] == "P" else 0), int(m[5]), int(m[6]))
+            return datetime(int(year), _MONTHS[month], int(day), int(hour) % 12 + (12 if half == "P" else 0), int(minute), int(second))
         except ValueError:
             pass  # no such day (Feb 30): strptime says so
+    text = text.replace("\u202f", " ")
     for fmt in _JVM_FORMATS if text.count(",") < 2 else _JVM_FORMATS[::-1]:  # the likely one first
         try:
             return datetime.strptime(text, fmt)
@@ -306,35 +307,13 @@ def _parse_jvm_date(text: str) -> datetime | None:
 
 
 @check("date-order", "createDate is not after lastOpDate")
-def check_date_order(exchange: Exchange, contract: Contract) -> Iterator[Finding]:
-    for i, pointer, obj, schema in success_objects(exchange, contract):
-        yield from _dates(exchange, contract, i, pointer, obj, contract.resolve(schema))
-
-
-def _dates(exchange, contract, i, pointer, obj, schema):
-    if _out_of_order(obj):
-        yield _date_finding(exchange, contract, i, pointer, obj)
-    for name, _items, item_schema in contract.list_properties(schema):
-        value = obj.get(name)
-        if isinstance(value, list):
-            deeper = contract.list_properties(item_schema)
-            for n, item in enumerate(value):
-                if not isinstance(item, dict):
-                    continue
-                if deeper:
-                    yield from _dates(exchange, contract, i, f"{pointer}/{name}/{n}", item, item_schema)
-                elif _out_of_order(item):
-                    yield _date_finding(exchange, contract, i, f"{pointer}/{name}/{n}", item)
-
-
-def _out_of_order(obj: dict) -> bool:
-    created_text, last_text = obj.get("createDate"), obj.get("lastOpDate")
-    if created_text == last_text:  # the same rendering is in order: no need to parse it
-        return False
-    created, last = parse_jvm_date(created_text), parse_jvm_date(last_text)
-    return bool(created and last and created > last)
-
-
-def _date_finding(exchange, contract, i, pointer, obj) -> Finding:
-    return _finding(exchange, contract, i, "date-order", pointer=f"{pointer}/lastOpDate",
-                    expected=f"not before createDate {obj['createDate']!r}", found=show(obj["lastOpDate"]))
+def check_date_order(view: View) -> Iterator[Finding]:
+    for i, entry in view.resources():
+        obj = entry[VALUE]
+        created_text, last_text = obj.get("createDate"), obj.get("lastOpDate")
+        if created_text == last_text:  # the same rendering is in order: no need to parse it
+            continue
+        created, last = parse_jvm_date(created_text), parse_jvm_date(last_text)
+        if created and last and created > last:
+            yield view.finding(i, "date-order", pointer=pointer(entry) + "/lastOpDate",
+                               expected=f"not before createDate {created_text!r}", found=show(last_text))

@@ -8,42 +8,32 @@ are not counted again.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .contracts import Contract
+from .objects import TABLE, VALUE, Found, Table, descend, tables, walk
 
 
 def documented_paths(contract: Contract) -> list[str]:
     """Every documented field path of the response, in page order."""
     out: list[str] = []
 
-    def visit(schema: dict, prefix: str, stack: tuple[str, ...]) -> None:
-        for name, prop in schema.get("properties", {}).items():
-            path = f"{prefix}{name}"
-            out.append(path)
-            target, ref, suffix = _descend(prop)
-            if target is None or ref in stack:
-                continue
-            visit(contract.resolve(target), path + suffix + ".", stack + ((ref,) if ref else ()))
+    def visit(table: Table) -> None:
+        below = {name: sub for name, _is_list, sub in table.children}
+        for name in table.properties:
+            out.append(table.prefix + name)
+            if name in below:
+                visit(below[name])
 
-    visit(contract.response, "", ())
+    visit(tables(contract))
     return out
 
 
-def _descend(prop: dict) -> tuple[dict | None, str | None, str]:
-    """(schema to walk into, the $defs name it refers to, path suffix) for a property."""
-    if "$ref" in prop:
-        return prop, prop["$ref"], ""
-    items = prop.get("items")
-    if isinstance(items, dict) and "$ref" in items:
-        return items, items["$ref"], "[]"
-    return None, None, ""
-
-
-@dataclass(frozen=True)
-class Shape:
-    """What one body showed: documented paths present and undocumented paths present."""
+class Shape(NamedTuple):
+    """What one body showed: documented paths present and undocumented paths present. (A
+    tuple: hashed and compared in C, as the tally counts files by shape.)"""
 
     seen: frozenset[str] = frozenset()
     undocumented: frozenset[str] = frozenset()
@@ -52,60 +42,33 @@ class Shape:
 MAX_SHAPES = 4096  # distinct shapes remembered per API; a corpus of real answers has a handful
 
 
-def body_shape(contract: Contract, body: Any) -> Shape:
-    """The body's shape, memoized by its structural key: documents that share a shape are
-    walked once per API, the others only as far as their nested documented objects."""
-    key = shape_key(contract, body)
+def body_shape(contract: Contract, body: Any, found: list[Found] | None = None) -> Shape:
+    """The body's shape, from the keys of each of its documented objects (``found``: the body's
+    :func:`~zstack_contract.objects.walk`, when the caller has it). Memoized by those keys and
+    the places they are at, so documents that share a shape are summed up once per API."""
+    if found is None:
+        found = walk(tables(contract), body)
+    key = frozenset([(entry[TABLE], tuple(entry[VALUE])) for entry in found])
     shapes = contract._cache.setdefault("shapes", {})
     shape = shapes.get(key)
     if shape is None:
-        shape = walk_shape(contract, body)
+        seen: set[str] = set()
+        undocumented: set[str] = set()
+        for table, keys in key:
+            for name in keys:
+                (seen if name in table.properties else undocumented).add(table.prefix + name)
+        shape = Shape(frozenset(seen), frozenset(undocumented))
         if len(shapes) < MAX_SHAPES:
             shapes[key] = shape
     return shape
 
 
-def shape_key(contract: Contract, body: Any) -> Any:
-    """A hashable key that determines :func:`walk_shape`'s answer: each object's key tuple (taken
-    whole, not key by key) and the keys of the documented objects nested in it."""
-    plan = contract._cache.get("shape-plan")
-    if plan is None:
-        plan = contract._cache["shape-plan"] = _plan(contract, contract.response, ())
-    return _key(plan, body)
-
-
-def _plan(contract: Contract, schema: dict, stack: tuple) -> tuple:
-    """The documented properties a walk descends into, level by level: ((name, is a list, plan), ...)."""
-    out = []
-    for name, prop in schema.get("properties", {}).items():
-        target, ref, suffix = _descend(prop)
-        if target is not None and ref not in stack:
-            out.append((name, bool(suffix), _plan(contract, contract.resolve(target), stack + (ref,))))
-    return tuple(out)
-
-
-def _key(plan: tuple, value: Any) -> Any:
-    if not isinstance(value, dict):
-        return None
-    nested = []
-    for name, is_list, below in plan:
-        if name in value:
-            sub = value[name]
-            if not is_list:
-                nested.append(_key(below, sub))
-            elif isinstance(sub, list):
-                nested.append(tuple(dict.fromkeys([_key(below, item) for item in sub])))
-            else:
-                nested.append(False)
-    return tuple(value), tuple(nested)
-
-
 def walk_shape(contract: Contract, body: Any) -> Shape:
-    """The shape of one body, by walking every key of it."""
+    """The shape of one body, by walking every key of it: the reference :func:`body_shape` is held to."""
     seen: set[str] = set()
     undocumented: set[str] = set()
 
-    def walk(schema: dict, value: Any, prefix: str, stack: tuple[str, ...]) -> None:
+    def visit(schema: dict, value: Any, prefix: str, stack: tuple[str, ...]) -> None:
         if not isinstance(value, dict):
             return
         props = schema.get("properties", {})
@@ -116,48 +79,70 @@ def walk_shape(contract: Contract, body: Any) -> Shape:
                 undocumented.add(path)
                 continue
             seen.add(path)
-            target, ref, suffix = _descend(prop)
+            target, ref, is_list = descend(prop)
             if target is None or ref in stack:
                 continue
             resolved = contract.resolve(target)
             nested = stack + ((ref,) if ref else ())
-            if suffix:
+            if is_list:
                 if isinstance(sub, list):
                     for item in sub:
-                        walk(resolved, item, path + "[].", nested)
+                        visit(resolved, item, path + "[].", nested)
             else:
-                walk(resolved, sub, path + ".", nested)
+                visit(resolved, sub, path + ".", nested)
 
-    walk(contract.response, body, "", ())
+    visit(contract.response, body, "", ())
     return Shape(frozenset(seen), frozenset(undocumented))
 
 
 @dataclass
 class Tally:
-    """Drift and coverage over a corpus, per API. Keeps counts, not documents."""
+    """Drift and coverage over a corpus, per API. Keeps counts, not documents: files are counted
+    by their shapes (a handful of distinct ones in a corpus of real answers), and the counts of
+    paths worked out from those when asked for."""
 
-    drift_files: dict[str, Counter] = field(default_factory=dict)  # api -> path -> files showing it
-    seen: dict[str, set[str]] = field(default_factory=dict)  # api -> documented paths seen
-    _merged: dict[str, set[Shape]] = field(default_factory=dict, repr=False, compare=False)  # shapes already in ``seen``
+    by_shapes: dict[str, Counter] = field(default_factory=dict)  # api -> a file's shape(s) -> files
+    _drift: dict[str, Counter] = field(default_factory=dict)  # api -> path -> files, for what is not in by_shapes
+    _seen: dict[str, set[str]] = field(default_factory=dict)  # api -> documented paths seen, likewise
 
     def add_file(self, api: str, shapes: list[Shape]) -> None:
-        if len(shapes) == 1:  # the usual file: one body
-            undocumented = shapes[0].undocumented
-        else:
-            undocumented = set().union(*(s.undocumented for s in shapes))
-        self.drift_files.setdefault(api, Counter()).update(undocumented)
-        seen, merged = self.seen.setdefault(api, set()), self._merged.setdefault(api, set())
-        for shape in shapes:
-            if shape not in merged:  # a shape seen before adds nothing to coverage
-                seen.update(shape.seen)
-                if len(merged) < MAX_SHAPES:
-                    merged.add(shape)
+        key = shapes[0] if len(shapes) == 1 else tuple(shapes)  # the usual file: one body
+        counts = self.by_shapes.get(api)
+        if counts is None:
+            counts = self.by_shapes[api] = Counter()
+        if key in counts or len(counts) < MAX_SHAPES:
+            counts[key] += 1
+        else:  # an unusual corpus: as many shapes as files; count its paths directly
+            self._add_paths(api, shapes, 1)
 
-    def merge(self, other: "Tally") -> None:
-        for api, counts in other.drift_files.items():
-            self.drift_files.setdefault(api, Counter()).update(counts)
-        for api, seen in other.seen.items():
-            self.seen.setdefault(api, set()).update(seen)
+    def _add_paths(self, api: str, shapes: list[Shape] | tuple[Shape, ...], files: int) -> None:
+        drift, seen = self._drift.setdefault(api, Counter()), self._seen.setdefault(api, set())
+        for path in set().union(*(s.undocumented for s in shapes)):
+            drift[path] += files
+        for shape in shapes:
+            seen.update(shape.seen)
+
+    def _flat(self) -> "Tally":
+        flat = Tally(_drift={api: Counter(c) for api, c in self._drift.items()}, _seen={api: set(s) for api, s in self._seen.items()})
+        for api, counts in self.by_shapes.items():
+            for key, files in counts.items():
+                flat._add_paths(api, (key,) if isinstance(key, Shape) else key, files)
+        return flat
+
+    @property
+    def drift_files(self) -> dict[str, Counter]:
+        """api -> undocumented path -> files showing it."""
+        return {api: c for api, c in self._flat()._drift.items() if c}
+
+    @property
+    def seen(self) -> dict[str, set[str]]:
+        """api -> documented paths seen."""
+        return self._flat()._seen
+
+    def add_counts(self, api: str, drift: dict[str, int], seen: Iterable[str]) -> None:
+        """Counts another process worked out (see :meth:`drift_files`, :meth:`seen`)."""
+        self._drift.setdefault(api, Counter()).update(drift)
+        self._seen.setdefault(api, set()).update(seen)
 
     def coverage(self, contract: Contract) -> dict[str, Any]:
         documented = documented_paths(contract)

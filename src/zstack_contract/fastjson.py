@@ -1,54 +1,54 @@
-r"""Decoding JSON with orjson, trusted only where it gives exactly what the strict reader gives.
+"""Decoding JSON natively, with exactly the strict reader's result.
 
 The strict reader (:func:`zstack_contract.recordings.parse_json_bytes`' slow path: the standard
-library with a duplicate-key hook) is the reference. orjson agrees with it on every document
-except three kinds, which :func:`loads_exact` rules out with byte counts instead of a walk:
+library with a duplicate-key hook) is the reference. jiter (pydantic's JSON parser), told to
+refuse duplicate keys and NaN/Infinity, gives the same value for every document it accepts:
+integers of any size stay integers, floats are correctly rounded both ways, and a duplicate key is
+an error, even one spelled with escapes. What it refuses (a lone surrogate, bad input) is left to
+the strict reader, which also words the one-line error; so fast and strict paths give the
+same value or the same message.
 
-- **duplicate keys** (orjson keeps the last): the input's colons are one per key, duplicates
-  included, plus those inside its strings, dropped values' too; orjson re-encodes the decoded
-  document with one colon per kept key plus the colons of the kept strings, each of which was a
-  literal colon of the input unless it was escaped (``\u003a``). So with no such escape, equal
-  counts prove that no key was dropped;
-- **integers beyond 64 bits** (orjson makes them floats): ruled out by the absence of any run of
-  19 digits;
-- **nesting deeper than** ``max_depth`` (orjson allows 1024 levels): ruled out by counting
-  brackets, or, when there are more brackets than levels allowed, by a walk.
-
-Anything else orjson rejects (BOM aside) is left to the strict reader, which also words the
-one-line error, so fast and strict paths give the same value or the same message.
+Nesting: jiter refuses documents more than 201 levels deep (its recursion limit; a scalar, or an
+empty list or object, is a level of its own), so a limit at least that deep needs no further
+check. :func:`native_depth_holds` probes jiter once per limit; under a shallower limit, or a jiter
+with a deeper one, documents with enough brackets are walked.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-import orjson
+import jiter
 
 BOM = b"\xef\xbb\xbf"
 SLOW = object()  # loads_exact's answer when only the strict reader can tell
 
-_DIGITS_AND_OPENERS = bytes.maketrans(b"0123456789[", b"0000000000{")
-_LONG_NUMBER = b"0" * 19
-_ESCAPE_003 = b"\\u003"  # found first: Gson's HTML-safe \u003d, \u003c, \u003e are common, \u003a is not
-_COLON_ESCAPES = (b"\\u003a", b"\\u003A")
-
 
 def loads_exact(raw: bytes, max_depth: int) -> Any:
-    """The decoded document, or :data:`SLOW` when orjson's value might differ from the strict
-    reader's, orjson refuses the input, or it nests more than ``max_depth`` levels."""
+    """The decoded document, or :data:`SLOW` when jiter refuses the input or it may nest more
+    than ``max_depth`` levels."""
     text = raw[len(BOM):] if raw.startswith(BOM) else raw
     try:
-        doc = orjson.loads(text)
-    except orjson.JSONDecodeError:
+        doc = jiter.from_json(text, allow_inf_nan=False, cache_mode="keys", catch_duplicate_keys=True)
+    except ValueError:
         return SLOW
-    folded = text.translate(_DIGITS_AND_OPENERS)
-    if _LONG_NUMBER in folded or (_ESCAPE_003 in text and any(e in text for e in _COLON_ESCAPES)):
+    if not native_depth_holds(max_depth) and text.count(b"[") + text.count(b"{") >= max_depth and depth_over(doc, max_depth):
         return SLOW
-    if folded.count(b"{") > max_depth and depth_over(doc, max_depth):
-        return SLOW
-    if folded.count(b":") != orjson.dumps(doc).count(b":"):
-        return SLOW  # a duplicate key: the strict reader names it
     return doc
+
+
+@lru_cache(maxsize=8)
+def native_depth_holds(max_depth: int) -> bool:
+    """Whether jiter refuses every document nested more than ``max_depth`` levels (the two
+    shapes of the shallowest such: empty lists, and lists around a scalar)."""
+    for raw in (b"[" * (max_depth + 1) + b"]" * (max_depth + 1), b"[" * max_depth + b"0" + b"]" * max_depth):
+        try:
+            jiter.from_json(raw)
+        except ValueError:
+            continue
+        return False
+    return True
 
 
 def depth_over(doc: Any, limit: int) -> bool:

@@ -18,7 +18,7 @@ from .exchange import Exchange, Request, Response, Step, exchange_from_json, is_
 from .har import exchanges_from_har
 
 MAX_BYTES = 20 * 1024 * 1024  # a response body of a real node is kilobytes; bigger is not a recording
-MAX_DEPTH = 200
+MAX_DEPTH = 201  # jiter's own limit, so the native reader needs no check of its own (fastjson)
 SUFFIXES = (".json", ".har")
 
 
@@ -95,8 +95,8 @@ def _reject_constant(name: str):
 def parse_json_bytes(raw: bytes, shown: str) -> Any:
     """The JSON document in ``raw``, or a one-line InputError naming ``shown``.
 
-    orjson decodes; the strict standard-library reader runs only when orjson's value could differ
-    from its own (see :mod:`zstack_contract.fastjson`) or the input is bad, and words the error."""
+    jiter decodes; the strict standard-library reader runs only when jiter refuses the input (see
+    :mod:`zstack_contract.fastjson`), and words the error."""
     if len(raw) > MAX_BYTES:
         raise _too_big(len(raw), shown)
     doc = loads_exact(raw, MAX_DEPTH)

@@ -7,12 +7,11 @@ counts, drift and coverage tallies), never the documents themselves.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
 from .baseline import Baseline
-from .checks import envelope_steps, run_checks
+from .checks import View, check_view
 from .contracts import Contract, ContractSet, api_path
 from .coverage import Tally, body_shape
 from .errors import InputError
@@ -76,13 +75,14 @@ class Validation:
             self.skipped += 1
             self.skipped_notes.append(exc)
             return self.keep(list(extra), keep)
-        findings = run_checks(exchange, contract)
+        view = View(exchange, contract)
+        findings = check_view(view)
         shapes = []
-        for i, step in envelope_steps(exchange):
+        for (i, body), found in zip(view.envelopes, view.objects()):
             self.documents += 1
-            shapes.append(body_shape(contract, step.response.body))
+            shapes.append(body_shape(contract, body, found))
             if self.strict:
-                findings.extend(_undocumented(exchange, contract, i, step.response.body))
+                findings.extend(_undocumented(exchange, contract, i, body))
         self.tally.add_file(contract.api, shapes)
         self.exchanges += 1
         return self.keep(findings + list(extra), keep)
@@ -130,12 +130,8 @@ class Validation:
         self.input_errors.extend(InputError(p, m) for p, m in wire["inputErrors"])
         self.skipped_notes.extend(NoContract(p, m) for p, m in wire["skipped"])
         self.skipped += len(wire["skipped"])
-        other = Tally()
-        for api, counts in wire["drift"].items():
-            other.drift_files[api] = Counter(counts)
-        for api, seen in wire["seen"].items():
-            other.seen[api] = set(seen)
-        self.tally.merge(other)
+        for api in wire["drift"].keys() | wire["seen"].keys():
+            self.tally.add_counts(api, wire["drift"].get(api, {}), wire["seen"].get(api, ()))
         files, exchanges, documents = wire["counts"]
         self.files += files
         self.exchanges += exchanges
@@ -164,7 +160,8 @@ class Validation:
         return rows
 
     def coverage(self) -> dict[str, dict]:
-        return {c.api: self.tally.coverage(c) for c in self.contracts if c.api in self.tally.seen}
+        seen = self.tally.seen
+        return {c.api: self.tally.coverage(c) for c in self.contracts if c.api in seen}
 
 
 def _undocumented(exchange: Exchange, contract: Contract, i: int, body) -> list[Finding]:
