@@ -211,16 +211,39 @@ def test_mutations_are_rejected_natively_and_explained_from_the_flagged_place(co
     for m in MUTATIONS:
         doc = m.body(sample)
         assert not contract.accepts(doc), m.name
-        targets = explain._targets(contract, contract.response, doc, False)
+        targets, _flagged = explain._targets(contract, contract.response, doc, False)
         if m.keyword == "oneOf":
-            assert targets is None  # an envelope break: the whole body is walked
+            assert [place for _rank, place, _schema in targets] == [()]  # an envelope break: from the root, pruned
         elif m.keyword != "required":
             assert [escape_pointer(place) for _rank, place, _schema in targets] == [m.pointer], m.name
     two = server_shaped(sample)
     two["inventory"]["cpuNum"], two["inventory"]["vmNics"][0]["deviceId"], two["inventory"]["allVolumes"][0]["size"] = 1.5, "0", -(2**64)
-    targets = explain._targets(contract, contract.response, two, False)
+    targets, _flagged = explain._targets(contract, contract.response, two, False)
     walked = [escape_pointer(e.absolute_path) for e in contract.validator.iter_errors(two)]  # in the walk's order
     assert [escape_pointer(place) for _r, place, _s in targets] == walked and len(walked) == 3
+
+
+def test_explained_from_a_pruned_schema_with_the_errors_of_a_whole_walk(contract, sample):
+    doc = server_shaped(sample)
+    inv = doc["inventory"]
+    inv["vmNics"] = [inv["vmNics"][0], copy.deepcopy(inv["vmNics"][0]), copy.deepcopy(inv["vmNics"][0])]
+    inv["vmNics"][2]["deviceId"] = "0"  # in the last of three items
+    inv["allVolumes"][0]["size"] = -1.5
+    del inv["uuid"]  # required, at the inventory itself
+    doc["error"] = {"code": "SYS.1000"}  # and the envelope: both inventory and error
+    (targets, flagged) = explain._targets(contract, contract.response, doc, False)
+    assert [place for _rank, place, _schema in targets] == [()]
+    pruned = explain._pruned(contract.response, contract.response, doc, (), flagged)
+    assert pruned["properties"]["error"] is True and pruned["$defs"] is contract.response["$defs"]
+    (inventory,) = pruned["properties"]["inventory"]["allOf"]
+    assert inventory["properties"]["cpuNum"] is True and inventory["properties"]["zoneUuid"] is True
+    documented = contract.resolve(contract.response["properties"]["inventory"])["properties"]
+    assert inventory["properties"]["uuid"] is documented["uuid"]  # absent: kept, the finding cites its line
+    nics = inventory["properties"]["vmNics"]["prefixItems"]
+    assert nics[:2] == [True, True] and nics[2] is not True and "items" not in inventory["properties"]["vmNics"]
+    fast = [(path, e.message, e.schema.get("x-source") if isinstance(e.schema, dict) else e.schema) for path, e in explain.python_errors(contract, doc)]
+    walked = [(list(e.absolute_path), e.message, e.schema.get("x-source") if isinstance(e.schema, dict) else e.schema) for e in contract.validator.iter_errors(doc)]
+    assert fast == walked and len(walked) == 4, walked
 
 
 @SETTINGS

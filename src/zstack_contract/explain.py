@@ -1,12 +1,14 @@
 """python-jsonschema's errors for a body the native validator rejected, found cheaply.
 
-python-jsonschema walks the whole body, some fifty times the cost of the native verdict. For
-a rejected body it is run only from the places the native validator flagged (each flagged object or
-value, with the schema that applies there), which gives the very errors a walk of the whole body
-gives, in the same order: in a schema whose objects and lists are reached only through
-``properties``, ``items`` and local ``$ref``, one schema applies at each place and everything an
-error depends on lies at or below it. Where a schema reaches a place in any other way
-(``allOf``, ``patternProperties``, ``if``/``then`` ...), the whole body is walked.
+python-jsonschema walks the whole body, some fifty times the cost of the native verdict. For a
+rejected body it is run only from the places the native validator flagged (each outermost flagged
+object or value, with the schema that applies there), and there with a pruned copy of that schema:
+the subschemas of the children present in the instance with nothing flagged in them are replaced
+by ``true``, as they give no error. That gives the very errors a walk of the whole body gives, in
+the same order, as long as one schema applies at each place and everything an error depends on
+lies at or below it: in a schema whose objects and lists are reached only through ``properties``,
+``items`` and local ``$ref``. Where a schema reaches a place in any other way (``allOf``,
+``patternProperties``, ``if``/``then`` ...), that part is not pruned, or the whole body is walked.
 """
 
 from __future__ import annotations
@@ -31,28 +33,30 @@ def python_errors(contract: Contract, body: Any, strict: bool = False) -> Iterat
     """(full instance path, error) for each python-jsonschema error in ``body``, as a walk of the whole body yields them."""
     root = contract.strict if strict else contract.response
     validator = contract.strict_validator if strict else contract.validator
-    targets = _targets(contract, root, body, strict)
-    if targets is None:
+    found = _targets(contract, root, body, strict)
+    if found is None:
         for err in validator.iter_errors(body):
             yield list(err.absolute_path), err
         return
+    targets, flagged = found
     for _rank, path, schema in targets:
         sub = body
         for step in path:
             sub = sub[step]
-        for err in validator.evolve(schema=schema).iter_errors(sub):
+        for err in validator.evolve(schema=_pruned(root, schema, sub, path, flagged)).iter_errors(sub):
             yield [*path, *err.absolute_path], err
 
 
-def _targets(contract: Contract, root: dict, body: Any, strict: bool) -> list[tuple[tuple, Path, dict]] | None:
-    """(rank in walk order, place, schema there) for the outermost flagged places; None: walk it all."""
+def _targets(contract: Contract, root: dict, body: Any, strict: bool) -> tuple[list[tuple[tuple, Path, dict]], set[Path]] | None:
+    """(rank in walk order, place, schema there) for the outermost flagged places, and every place
+    at or above a flagged one; None: walk it all."""
     native = contract.fast_strict_validator if strict else contract.fast_validator
     try:
         places = {tuple(e.instance_path) for e in native.iter_errors(body)}
     except (ValueError, TypeError, OverflowError, RecursionError):
         return None
     outermost = [p for p in places if not any(p[:n] in places for n in range(len(p)))]
-    if not outermost or () in places:
+    if not outermost:
         return None
     targets = []
     for place in outermost:
@@ -60,7 +64,44 @@ def _targets(contract: Contract, root: dict, body: Any, strict: bool) -> list[tu
         if found is None:
             return None
         targets.append((found[1], place, found[0]))
-    return sorted(targets, key=lambda t: t[0])
+    flagged = {place[:n] for place in places for n in range(len(place) + 1)}
+    return sorted(targets, key=lambda t: t[0]), flagged
+
+
+def _pruned(root: dict, schema: Any, value: Any, path: Path, flagged: set[Path]) -> Any:
+    """``schema`` at ``path`` with the subschemas of the children of ``value`` where nothing is
+    flagged replaced by ``true``: itself where there is nothing to prune, or the schema might
+    reach a child otherwise. A ``$ref`` so pruned becomes an ``allOf`` of the pruned target, and
+    ``items`` a ``prefixItems`` up to the last flagged item, so each error keeps its schema."""
+    chain = _with_refs(root, schema)
+    if chain is None:
+        return schema
+    pruned: Any = None
+    for n in range(len(chain) - 1, -1, -1):  # the $ref targets first
+        node = chain[n]
+        changes: dict[str, tuple[str, Any]] = {}
+        props = node.get("properties")
+        if isinstance(value, dict) and isinstance(props, dict):
+            new_props = None
+            for name, sub in value.items():
+                if name in props:
+                    child = path + (name,)
+                    kept = _pruned(root, props[name], sub, child, flagged) if child in flagged else True
+                    if kept is not props[name]:
+                        new_props = new_props or dict(props)
+                        new_props[name] = kept
+            if new_props is not None:
+                changes["properties"] = ("properties", new_props)
+        items = node.get("items")
+        if isinstance(value, list) and isinstance(items, dict):
+            last = max((i for i in range(len(value)) if path + (i,) in flagged), default=-1)
+            changes["items"] = ("prefixItems", [
+                _pruned(root, items, value[i], path + (i,), flagged) if path + (i,) in flagged else True for i in range(last + 1)
+            ])
+        if pruned is not None and pruned is not chain[n + 1]:
+            changes["$ref"] = ("allOf", [pruned])
+        pruned = {changes[k][0] if k in changes else k: changes[k][1] if k in changes else v for k, v in node.items()} if changes else node
+    return pruned
 
 
 def _schema_at(root: dict, place: Path) -> tuple[dict, tuple] | None:
