@@ -30,6 +30,15 @@ def exe(name: str) -> str:
     return str(VENV_BIN / name)
 
 
+def compile_package() -> None:
+    """Write the package's bytecode, as installing a wheel does: an editable install leaves that
+    to the first import, which never happens where PYTHONDONTWRITEBYTECODE is set (as on the
+    machine of RESULTS.md), and every start-up would then compile the package anew."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "src" / "zstack_contract"), quiet=1)
+
+
 @dataclass
 class Run:
     seconds: float
@@ -41,8 +50,12 @@ class Run:
     cpu_seconds: float = 0.0  # user + system time of the command and all its processes
 
 
-def run(cmd: list[str], cwd: str | Path | None = None, sample_every: float = 0.005) -> Run:
-    """Run ``cmd`` to its end (output kept in temporary files, so nothing blocks on a pipe)."""
+def run(cmd: list[str], cwd: str | Path | None = None, sample_every: float | None = None) -> Run:
+    """Run ``cmd`` to its end (output kept in temporary files, so nothing blocks on a pipe).
+
+    With ``sample_every`` (seconds) the process tree's memory is also sampled from /proc that
+    often. Reading ``smaps_rollup`` takes each process's memory-map lock and costs CPU on the same
+    cores, so timed runs leave it off (``tree_peak_kb`` is then 0)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
         launcher = [TIME, "-q", "-f", "%M", "-o", rss.name] if TIME else []
         start = time.perf_counter()
@@ -50,11 +63,13 @@ def run(cmd: list[str], cwd: str | Path | None = None, sample_every: float = 0.0
         peak = [0]
         done = threading.Event()
         sampler = threading.Thread(target=_sample, args=(proc.pid, peak, done, sample_every, bool(TIME)), daemon=True)
-        sampler.start()
+        if sample_every:
+            sampler.start()
         _pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         done.set()
-        sampler.join()
+        if sample_every:
+            sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         max_rss = int(rss.read().split()[-1]) if TIME else usage.ru_maxrss
         out.seek(0)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import ROOT, machine, run  # noqa: E402
+from measure import ROOT, compile_package, machine, run  # noqa: E402
 
 WAYS = {"serial": [], "-n 2": ["-n", "2"]}
 
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--json", type=Path, help="also write the figures here")
     args = p.parse_args(argv)
+    compile_package()
     results = measure(args.repeat)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -72,9 +72,17 @@ def test_reports_written_piece_by_piece_are_the_whole_report(corpus, tmp_path):
     parallel.validate_files(v, iter_files([str(corpus)], []), jobs=1)
     json_path, md_path = write_reports(v, tmp_path)
     report = report_json(v)
-    assert json_path.read_text(encoding="utf-8") == json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    text = json_path.read_text(encoding="utf-8")
+    assert json.loads(text) == report and text.endswith("}\n")
+    lines = text.splitlines()
+    start = lines.index('  "findings": [')
+    assert [json.loads(line.strip().rstrip(",")) for line in lines[start + 1 : start + 1 + len(report["findings"])]] == report["findings"]
+    assert lines[start + 1 + len(report["findings"])] == "  ],"  # one finding a line, the rest indented
     assert md_path.read_text(encoding="utf-8") == report_markdown(report)
     assert len(report["findings"]) > 50 and "## Violations by page line" in report_markdown(report)
+    empty = Validation(ContractSet.load(ROOT / "schemas"))
+    json_path, _ = write_reports(empty, tmp_path / "empty")
+    assert json.loads(json_path.read_text(encoding="utf-8")) == report_json(empty) and '"findings": [],' in json_path.read_text()
 
 
 def test_names_are_pulled_a_few_chunks_ahead(monkeypatch, corpus):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 VIOLATION = "violation"
@@ -46,13 +46,14 @@ class Finding:
         return cls(**{k: (tuple(v) if k == "overlay" else v) for k, v in d.items() if k in _FIELDS})
 
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {name: getattr(self, name) for name in _FIELD_NAMES}  # every field is a plain value (asdict copies deeply, slowly)
         d["overlay"] = list(self.overlay)
         d["fingerprint"] = self.fingerprint
         return d
 
 
-_FIELDS = {f.name for f in fields(Finding)}
+_FIELD_NAMES = tuple(f.name for f in fields(Finding))
+_FIELDS = set(_FIELD_NAMES)
 
 
 def show(value: Any, limit: int = 60) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
-from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -138,9 +137,23 @@ def write_reports(v: Validation, directory: str | Path) -> tuple[Path, Path]:
     d = Path(directory)
     report = _report(v)
     j, m = d / JSON_NAME, d / MARKDOWN_NAME
-    _write_atomic(j, chain(json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(report), ["\n"]))
+    _write_atomic(j, _json_pieces(report))
     _write_atomic(m, _joined(_markdown_lines(report)))
     return j, m
+
+
+_SPLICE = "\0findings\0"  # no value of a report encodes to the same text: a path cannot hold a NUL
+
+
+def _json_pieces(report: dict[str, Any]) -> Iterator[str]:
+    """The JSON report, indented, with one finding a line: the findings are encoded one by one
+    with the standard library's native encoder (an indenting encoder is pure Python)."""
+    head, tail = json.dumps({**report, "findings": _SPLICE}, indent=2, ensure_ascii=False).split(json.dumps(_SPLICE), 1)
+    entries = report["findings"]
+    yield head + "["
+    for n, entry in enumerate(entries):
+        yield ("," if n else "") + "\n    " + json.dumps(entry, ensure_ascii=False)
+    yield ("\n  ]" if entries else "]") + tail + "\n"
 
 
 def _joined(lines: Iterator[str]) -> Iterator[str]:
