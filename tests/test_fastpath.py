@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import threading
 from datetime import datetime
 
 import pytest
@@ -377,3 +379,37 @@ def test_dates_parse_both_jvm_renderings():
     assert parse_jvm_date("Nov 14, 2017, 10:20:57\u202fPM") == parse_jvm_date("Nov 14, 2017 10:20:57 PM")
     assert parse_jvm_date("Nov 14, 2017 12:30:00 AM").hour == 0
     assert parse_jvm_date("2017-11-14T22:20:57Z") is None and parse_jvm_date(["x"]) is None
+
+
+# --- reading files -----------------------------------------------------------------------------------
+def test_a_file_is_read_whole_in_one_read_or_more(tmp_path, monkeypatch):
+    f = tmp_path / "a.json"
+    f.write_bytes(b'{"a": "' + b"x" * 200_000 + b'"}')
+    assert recordings.read_bytes(f, "a.json") == f.read_bytes()
+    real_fstat = os.fstat
+    monkeypatch.setattr(os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 10, *real_fstat(fd)[7:])))
+    assert recordings.read_bytes(f, "a.json") == f.read_bytes()  # grew since fstat: read on to the end
+
+
+def test_a_fifo_is_read_to_its_end(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    body = b'{"a": "' + b"y" * 100_000 + b'"}'
+
+    def write():
+        with open(fifo, "wb") as fh:
+            fh.write(body)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert recordings.read_bytes(fifo, "pipe.json") == body
+    writer.join()
+
+
+@SETTINGS
+@given(name=st.lists(st.sampled_from(["ReimageVmInstance", "Reimage", "a", "Z", "0", ".", "_", "-", "/", "\u00e9", "json", "HAR"]), max_size=8).map("".join))
+def test_file_names_read_as_the_plain_way_reads_them(name, contracts):
+    base = name.rpartition("/")[2]
+    assert recordings._suffix(base) == os.path.splitext(base)[1].lower()
+    m = validation._API_PREFIX.match(base)  # the API a bare body's file name gives, read the plain way
+    assert validation._api_from_name(name, contracts) == (m.group(1) if m and contracts.get(m.group(1)) else None)

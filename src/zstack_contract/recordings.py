@@ -69,10 +69,18 @@ def _walk(folder: str, prefix: str) -> Iterator[str]:
         try:
             if entry.is_dir() and not entry.is_symlink():
                 yield from _walk(entry.path, prefix + entry.name + "/")
-            elif os.path.splitext(entry.name)[1].lower() in SUFFIXES and entry.is_file():
+            elif _suffix(entry.name) in SUFFIXES and entry.is_file():
                 yield prefix + entry.name
         except OSError:
             continue
+
+
+def _suffix(name: str) -> str:
+    """``os.path.splitext(name)[1].lower()`` for the usual names, without its Python-level scan."""
+    dot = name.rfind(".")
+    if dot > 0 and name[dot - 1] != ".":  # "a.json"; not ".json", nor "..json" (splitext: no suffix)
+        return name[dot:].lower()
+    return os.path.splitext(name)[1].lower()
 
 
 class _Duplicate(ValueError):
@@ -143,8 +151,11 @@ def read_bytes(path: str | Path, shown: str) -> bytes:
             size = os.fstat(fd).st_size
             if size > MAX_BYTES:
                 raise _too_big(size, shown)
-            blocks, total = [], 0
-            while block := os.read(fd, max(size + 1 - total, 1 << 16)):
+            first = os.read(fd, size + 1)  # a regular file: all of it, and a short read is its end
+            if len(first) <= size:
+                return first
+            blocks, total = [first], len(first)  # it grew since fstat (or is not a regular file): read on
+            while block := os.read(fd, 1 << 16):
                 blocks.append(block)
                 total += len(block)
                 if total > MAX_BYTES:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable
 
 from .baseline import Baseline
@@ -193,5 +194,13 @@ _API_PREFIX = re.compile(r"^([A-Z][A-Za-z0-9]*)(?=[._-])")
 
 def _api_from_name(source: str, contracts: ContractSet) -> str | None:
     """``ReimageVmInstance.sample.json`` -> ReimageVmInstance, when that API is known."""
-    m = _API_PREFIX.match(source.rpartition("/")[2])
-    return m.group(1) if m and contracts.get(m.group(1)) else None
+    stem, dot, _rest = source.rpartition("/")[2].partition(".")
+    name = _name_prefix(stem + dot)
+    return name if name and contracts.get(name) else None
+
+
+@lru_cache(maxsize=256)
+def _name_prefix(head: str) -> str | None:
+    """The API-like start of a file name, from its part up to the first dot (the same for a whole corpus)."""
+    m = _API_PREFIX.match(head)
+    return m.group(1) if m else None
