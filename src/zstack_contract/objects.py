@@ -54,35 +54,32 @@ def tables(contract: Contract) -> Table:
 
 
 def _compile(contract: Contract) -> Table:
-    schema = contract.response
     success = set(contract.success_fields)
 
-    def build(schema: dict, path: str, stack: tuple, resource: bool, owner: str | None, top: bool, rule_field: str | None) -> Table:
+    def build(schema: dict, path: str, stack: tuple, resource: bool, owner: str | None, top: bool, owner_field: str | None) -> Table:
+        """The table at ``path``; ``owner``: the name its lists' items use for it (``vmInstance``)."""
         props = schema.get("properties", {})
         table = Table(path, props, resource=resource, top=top)
-        if rule_field and rule_field in props:
-            table.owner_field, table.owner_rule = rule_field, props[rule_field].get("x-source")
+        if owner_field in props:
+            table.owner_field, table.owner_rule = owner_field, props[owner_field].get("x-source")
         children = []
         for name, prop in props.items():
             target, ref, is_list = descend(prop)
             if target is None or ref in stack:
                 continue
-            below = resource or (not path and name in success)
-            if not path:  # a success field: its lists are owned by the type it holds
-                owns = _owner_name(_type_of(target), False)
-            elif is_list:
-                owns = _owner_name(name, True)
-            else:
-                owns = _owner_name(_type_of(target), False)
-            # List items name their owner's uuid in a field called after the owner, when the owner is a resource.
-            field = owner + "Uuid" if is_list and owner and resource else None
-            sub = build(contract.resolve(target), f"{path}.{name}".lstrip(".") + ("[]" if is_list else ""),
-                        stack + (ref,), below, owns if below else None, top=not path and name in success, rule_field=field)
+            is_success = not path and name in success
+            below = resource or is_success
+            # A nested list's items are owned by what the list names (vmNics -> vmNic); anything
+            # else by the type the page gives it (VmInstanceInventory -> vmInstance).
+            owns = _owner_name(name, True) if path and is_list else _owner_name(_type_of(target), False)
+            sub = build(contract.resolve(target), (f"{path}.{name}" if path else name) + ("[]" if is_list else ""), stack + (ref,),
+                        below, owns if below else None, top=is_success,
+                        owner_field=owner + "Uuid" if is_list and owner and resource else None)
             children.append((name, is_list, sub))
         table.children = tuple(children)
         return table
 
-    return build(schema, "", (), False, None, False, None)
+    return build(contract.response, "", (), False, None, False, None)
 
 
 def descend(prop: dict) -> tuple[dict | None, str | None, bool]:
