@@ -65,7 +65,7 @@ def test_every_mutation_fails_via_cli_with_pointer_and_page_line(mutated, tmp_pa
         lines = [ln for ln in r.stdout.splitlines() if f"{m.name}.json: {m.pointer or '/'}:" in ln]
         assert lines, f"{m.name}: no finding at {m.pointer!r}"
         if m.source_field:
-            assert any(f"docs/api/ReimageVmInstance.txt:" in ln and f" {m.source_field})" in ln or f" {m.source_field};" in ln for ln in lines), lines
+            assert any("docs/api/ReimageVmInstance.txt:" in ln and f" {m.source_field})" in ln or f" {m.source_field};" in ln for ln in lines), lines
     report = json.loads((tmp_path / "zstack-contract.json").read_text())
     assert report["summary"]["exitCode"] == 1 and report["summary"]["files"] == len(MUTATIONS)
 
