@@ -142,18 +142,19 @@ def write_reports(v: Validation, directory: str | Path) -> tuple[Path, Path]:
     return j, m
 
 
-_SPLICE = "\0findings\0"  # no value of a report encodes to the same text: a path cannot hold a NUL
-
-
 def _json_pieces(report: dict[str, Any]) -> Iterator[str]:
-    """The JSON report, indented, with one finding a line: the findings are encoded one by one
-    with the standard library's native encoder (an indenting encoder is pure Python)."""
-    head, tail = json.dumps({**report, "findings": _SPLICE}, indent=2, ensure_ascii=False).split(json.dumps(_SPLICE), 1)
-    entries = report["findings"]
-    yield head + "["
-    for n, entry in enumerate(entries):
-        yield ("," if n else "") + "\n    " + json.dumps(entry, ensure_ascii=False)
-    yield ("\n  ]" if entries else "]") + tail + "\n"
+    """The JSON report, indented, with one finding a line: each finding is encoded on its own by
+    the standard library's native encoder (an indenting encoder is pure Python)."""
+    yield "{"
+    for n, (key, value) in enumerate(report.items()):
+        yield ("," if n else "") + f"\n  {json.dumps(key)}: "
+        if key == "findings":
+            for i, entry in enumerate(value):
+                yield ("[" if i == 0 else ",") + "\n    " + json.dumps(entry, ensure_ascii=False)
+            yield "\n  ]" if value else "[]"
+        else:  # as json.dumps(report, indent=2) has it: a string never holds a raw newline
+            yield json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    yield "\n}\n"
 
 
 def _joined(lines: Iterator[str]) -> Iterator[str]:
