@@ -116,22 +116,6 @@ class Contract:
             schema = root["$defs"][schema["$ref"][len("#/$defs/"):]]
         return schema
 
-    def list_properties(self, schema: dict[str, Any]) -> tuple[tuple[str, Any, Any], ...]:
-        """(name, ``items``, resolved ``items``) of each property of ``schema`` that has
-        ``items``, in page order; worked out once per schema for the checks that walk lists."""
-        lists = self._cache.get("lists")
-        if lists is None:
-            lists = self._cache["lists"] = {}
-        found = lists.get(id(schema))
-        if found is None:
-            found = tuple(
-                (name, prop["items"], self.resolve(prop["items"]) if isinstance(prop["items"], dict) else prop["items"])
-                for name, prop in schema.get("properties", {}).items()
-                if "items" in prop
-            )
-            lists[id(schema)] = found
-        return found
-
     def path_params(self, method: str, url: str) -> dict[str, str] | None:
         path = api_path(url)
         for e in self.endpoints:
