@@ -19,7 +19,7 @@ from mutations import MUTATIONS, server_shaped
 from zstack_contract import exchange as exchange_module
 from zstack_contract import explain
 from zstack_contract import recordings, validation
-from zstack_contract.checks import envelope_steps, parse_jvm_date, run_checks
+from zstack_contract.checks import envelope_steps, jvm_instant, run_checks
 from zstack_contract.contracts import Contract, ContractSet
 from zstack_contract.coverage import body_shape, walk_shape
 from zstack_contract.errors import InputError
@@ -344,6 +344,10 @@ def strptime_only(text: str):
     return None
 
 
+def iso(when: datetime | None) -> str | None:
+    return when.isoformat(" ") if when else None
+
+
 date_texts = st.builds(
     lambda mon, day, year, comma, hour, minute, second, space, half, junk: f"{mon} {day}, {year}{comma} {hour}:{minute}:{second}{space}{half}{junk}",
     st.sampled_from(["Jan", "Feb", "Nov", "Dec", "nov", "NOV", "Foo", "Sept"]),
@@ -362,7 +366,7 @@ date_texts = st.builds(
 @SETTINGS
 @given(text=date_texts | st.text(max_size=30))
 def test_dates_read_as_strptime_reads_them(text):
-    assert parse_jvm_date(text) == strptime_only(text)
+    assert jvm_instant(text) == iso(strptime_only(text))
 
 
 def test_every_rendering_reads_as_strptime_reads_it():
@@ -372,13 +376,15 @@ def test_every_rendering_reads_as_strptime_reads_it():
                 for hour in range(1, 13):
                     for minute, second, half in (("00", "07", "AM"), ("59", "59", "PM")):
                         text = f"{mon} {day}, {year}{comma} {hour}:{minute}:{second}{sep}{half}"
-                        assert parse_jvm_date(text) == strptime_only(text), text
+                        assert jvm_instant(text) == iso(strptime_only(text)), text
 
 
 def test_dates_parse_both_jvm_renderings():
-    assert parse_jvm_date("Nov 14, 2017, 10:20:57\u202fPM") == parse_jvm_date("Nov 14, 2017 10:20:57 PM")
-    assert parse_jvm_date("Nov 14, 2017 12:30:00 AM").hour == 0
-    assert parse_jvm_date("2017-11-14T22:20:57Z") is None and parse_jvm_date(["x"]) is None
+    assert jvm_instant("Nov 14, 2017, 10:20:57\u202fPM") == jvm_instant("Nov 14, 2017 10:20:57 PM") == "2017-11-14 22:20:57"
+    assert jvm_instant("Nov 14, 2017 12:30:00 AM") == "2017-11-14 00:30:00"
+    assert jvm_instant("Dec 31, 2017 12:00:00 PM") < jvm_instant("Jan 1, 2018 1:00:00 AM")
+    assert jvm_instant("Feb 29, 2023 1:00:00 AM") is None and jvm_instant("Feb 29, 2024 1:00:00 AM") == "2024-02-29 01:00:00"
+    assert jvm_instant("2017-11-14T22:20:57Z") is None and jvm_instant(["x"]) is None
 
 
 # --- reading files -----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ class _Missing(enum.Enum):
 _MISSING = _Missing.MISSING
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     """A request or a response. ``body`` is the JSON value when the body was JSON; ``text`` otherwise."""
 
@@ -55,25 +55,25 @@ class Message:
         return d
 
 
-@dataclass
+@dataclass(slots=True)
 class Request(Message):
     method: str = "GET"
     url: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Response(Message):
     status: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     request: Request
     response: Response
     elapsed_ms: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Exchange:
     steps: list[Step]
     source: str  # file, or test id for live exchanges
