@@ -88,28 +88,29 @@ def test_location_host_is_replaced_by_the_base_url():
         assert call.final.status == 200
 
 
-@responses.activate
-def test_job_gives_up_at_the_configured_limit():
+def endless_job(api_timeout_ms: int, job_timeout: float):
+    """A reimage whose job never ends; (the client's call, seconds it took)."""
     base = "http://mn.example:8080/zstack"
-    responses.put(f"{base}/v1/vm-instances/{'a' * 32}/actions", status=202, json={"location": f"{base}/v1/api-jobs/j1", "apiTimeout": 600000})
+    responses.put(f"{base}/v1/vm-instances/{'a' * 32}/actions", status=202, json={"location": f"{base}/v1/api-jobs/j1", "apiTimeout": api_timeout_ms})
     responses.get(f"{base}/v1/api-jobs/j1", status=202, json={})
-    c = ZStackClient(base, session="s" * 32, job_timeout=0.3)
+    c = ZStackClient(base, session="s" * 32, job_timeout=job_timeout)
     start = time.monotonic()
     call = c.request("PUT", f"/v1/vm-instances/{'a' * 32}/actions", json_body={"reimageVmInstance": {}})
+    return call, time.monotonic() - start
+
+
+@responses.activate
+def test_job_gives_up_at_the_configured_limit():
+    call, seconds = endless_job(600000, job_timeout=0.3)
     assert isinstance(call.error, JobTimeout) and "still running after 0.3 s" in str(call.error)
-    assert 0.3 <= time.monotonic() - start < 0.8
+    assert 0.3 <= seconds < 0.8
     assert call.exchange.final.response.status == 202
 
 
 @responses.activate
 def test_job_gives_up_at_its_api_timeout_when_shorter():
-    base = "http://mn.example:8080/zstack"
-    responses.put(f"{base}/v1/vm-instances/{'a' * 32}/actions", status=202, json={"location": f"{base}/v1/api-jobs/j2", "apiTimeout": 200})
-    responses.get(f"{base}/v1/api-jobs/j2", status=202, json={})
-    c = ZStackClient(base, session="s" * 32, job_timeout=60)
-    start = time.monotonic()
-    call = c.request("PUT", f"/v1/vm-instances/{'a' * 32}/actions", json_body={"reimageVmInstance": {}})
-    assert isinstance(call.error, JobTimeout) and time.monotonic() - start < 0.6
+    call, seconds = endless_job(200, job_timeout=60)
+    assert isinstance(call.error, JobTimeout) and seconds < 0.6
 
 
 def test_expired_job_is_reported_as_such(sim, client):
