@@ -372,7 +372,7 @@ def test_dates_read_as_strptime_reads_them(text):
 def test_every_rendering_reads_as_strptime_reads_it():
     for mon in ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"):
         for day in (1, 29, 30, 31):
-            for year, comma, sep in (("2017", "", " "), ("2024", ",", "\u202f"), ("2023", ",", " "), ("1999", "", "\u202f")):
+            for year, comma, sep in (("2017", "", " "), ("2024", ",", "\u202f"), ("2023", ",", " "), ("1999", "", "\u202f"), ("2000", ",", " "), ("1900", "", " ")):
                 for hour in range(1, 13):
                     for minute, second, half in (("00", "07", "AM"), ("59", "59", "PM")):
                         text = f"{mon} {day}, {year}{comma} {hour}:{minute}:{second}{sep}{half}"
@@ -384,6 +384,8 @@ def test_dates_parse_both_jvm_renderings():
     assert jvm_instant("Nov 14, 2017 12:30:00 AM") == "2017-11-14 00:30:00"
     assert jvm_instant("Dec 31, 2017 12:00:00 PM") < jvm_instant("Jan 1, 2018 1:00:00 AM")
     assert jvm_instant("Feb 29, 2023 1:00:00 AM") is None and jvm_instant("Feb 29, 2024 1:00:00 AM") == "2024-02-29 01:00:00"
+    assert jvm_instant("Feb 29, 1900 1:00:00 AM") is None and jvm_instant("Feb 29, 2000 1:00:00 AM") == "2000-02-29 01:00:00"
+    assert jvm_instant("Apr 31, 2024 1:00:00 AM") is None and jvm_instant("Jan 31, 2024, 11:59:59 PM") == "2024-01-31 23:59:59"
     assert jvm_instant("2017-11-14T22:20:57Z") is None and jvm_instant(["x"]) is None
 
 

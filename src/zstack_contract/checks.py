@@ -29,14 +29,15 @@ class Check:
     name: str
     summary: str
     run: Callable[["View"], Iterable[Finding]]
+    needs_http: bool = False  # looks only at statuses or the request: a bare body gives it nothing to check
 
 
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str, summary: str):
+def check(name: str, summary: str, needs_http: bool = False):
     def register(fn):
-        CHECKS[name] = Check(name, summary, fn)
+        CHECKS[name] = Check(name, summary, fn, needs_http)
         return fn
 
     return register
@@ -84,10 +85,18 @@ def run_checks(exchange: Exchange, contract: Contract, names: Iterable[str] | No
 
 
 def check_view(view: View, names: Iterable[str] | None = None) -> list[Finding]:
+    bare = is_bare(view.exchange)
     out: list[Finding] = []
     for name in names or CHECKS:
-        out.extend(CHECKS[name].run(view))
+        c = CHECKS[name]
+        if not (bare and c.needs_http):
+            out.extend(c.run(view))
     return out
+
+
+def is_bare(exchange: Exchange) -> bool:
+    """A recorded body alone: one step, no status, no URL."""
+    return len(exchange.steps) == 1 and exchange.call.response.status == UNKNOWN_STATUS and not exchange.call.request.url
 
 
 def is_async(exchange: Exchange) -> bool:
@@ -181,7 +190,7 @@ def check_response_schema(view: View) -> Iterator[Finding]:
 
 
 # --- status and body ---------------------------------------------------------------------------
-@check("status-body", "the status code agrees with the body: 200 + success, 503 + error, 202 + location")
+@check("status-body", "the status code agrees with the body: 200 + success, 503 + error, 202 + location", needs_http=True)
 def check_status_body(view: View) -> Iterator[Finding]:
     contract = view.contract
     for i, step in enumerate(view.exchange.steps):
@@ -215,7 +224,7 @@ def _text_found(resp) -> str:
     return f"text {text[:60]!r}" + ("..." if len(text) > 60 else "")
 
 
-@check("job-polling", "an asynchronous call ends: its polls answer 202 until a final 200 or 503")
+@check("job-polling", "an asynchronous call ends: its polls answer 202 until a final 200 or 503", needs_http=True)
 def check_job_polling(view: View) -> Iterator[Finding]:
     exchange = view.exchange
     if not is_async(exchange):
@@ -231,7 +240,7 @@ def check_job_polling(view: View) -> Iterator[Finding]:
 
 
 # --- semantic invariants: over the resource objects of success bodies ----------------------------
-@check("uuid-matches-url", "the inventory's uuid is the resource uuid in the request URL")
+@check("uuid-matches-url", "the inventory's uuid is the resource uuid in the request URL", needs_http=True)
 def check_uuid_matches_url(view: View) -> Iterator[Finding]:
     call = view.exchange.call.request
     if not call.url:  # a bare body
@@ -286,7 +295,8 @@ _JVM_FORMATS = ("%b %d, %Y %I:%M:%S %p", "%b %d, %Y, %I:%M:%S %p")
 _RENDERED = re.compile(r"([A-Z][a-z]{2}) ([1-9]|[12][0-9]|3[01]), ([0-9]{4}),? ([1-9]|1[0-2]):([0-5][0-9]:[0-5][0-9])[ \u202f]([AP])M")
 # The rendering's parts as ISO 8601 wants them, looked up rather than converted by int(), which is slow.
 _MONTH = {m: f"{n:02d}" for n, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
-_DAY = {str(d): f"{d:02d}" for d in range(1, 29)}  # days every month has; later ones go to strptime
+_DAY = {str(d): f"{d:02d}" for d in range(1, 32)}
+_MONTH_END = {mm: str(days) for mm, days in zip(_MONTH.values(), (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31))}  # Feb 29: leap years only
 _HOUR = {f"{h}{half}": f"{h % 12 + (12 if half == 'P' else 0):02d}" for h in range(1, 13) for half in "AP"}  # "12A" -> "00"
 
 
@@ -298,12 +308,13 @@ def jvm_instant(text: Any) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _jvm_instant(text: str) -> str | None:
-    """Memoized, and the usual renderings read by a pattern; strptime decides everything else."""
+    """Memoized; the usual renderings of real days are read by a pattern, and strptime decides
+    everything else (a day the month lacks, year 0000, another wording)."""
     m = _RENDERED.fullmatch(text)
     if m:
         month, day, year, hour, clock, half = m.groups()
-        mm, dd = _MONTH.get(month), _DAY.get(day)
-        if mm and dd and year != "0000":
+        mm, dd = _MONTH.get(month), _DAY[day]
+        if mm and year != "0000" and (dd <= "28" or dd <= _MONTH_END[mm] and (mm != "02" or _leap(int(year)))):
             return f"{year}-{mm}-{dd} {_HOUR[hour + half]}:{clock}"
     text = text.replace("\u202f", " ")
     for fmt in _JVM_FORMATS if text.count(",") < 2 else _JVM_FORMATS[::-1]:  # the likely one first
@@ -312,6 +323,10 @@ def _jvm_instant(text: str) -> str | None:
         except ValueError:
             continue
     return None
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 @check("date-order", "createDate is not after lastOpDate")
