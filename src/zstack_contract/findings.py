@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
+_INDEX = re.compile(r"/[0-9]+(?=/|$)")  # an array index in a JSON pointer
 VIOLATION = "violation"
 WARNING = "warning"
 
@@ -27,7 +28,7 @@ class Finding:
     @property
     def path(self) -> str:
         """The pointer without array indices: the same break in every element is one fingerprint."""
-        return re.sub(r"/[0-9]+(?=/|$)", "/*", self.pointer) or "/"
+        return _INDEX.sub("/*", self.pointer) or "/"
 
     @property
     def fingerprint(self) -> str:

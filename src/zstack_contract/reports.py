@@ -36,10 +36,22 @@ class _Entries(list):
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         f = self._findings[i]
-        return {**f.to_json(), "known": f.severity == "violation" and id(f) not in self._new}
+        return {**f.to_json(), "known": self._known(f)}
 
     def __iter__(self):
         return (self[i] for i in range(len(self._findings)))
+
+    def fields(self, i: int, names: tuple[str, ...]) -> dict[str, Any]:
+        """Those fields of ``self[i]`` (plain ones, or ``known``), without making the whole entry."""
+        f = self._findings[i]
+        return {name: self._known(f) if name == "known" else getattr(f, name) for name in names}
+
+    def _known(self, f) -> bool:
+        return f.severity == "violation" and id(f) not in self._new
+
+
+def _fields(entries: list, i: int, names: tuple[str, ...]) -> dict[str, Any]:
+    return entries.fields(i, names) if isinstance(entries, _Entries) else {name: entries[i][name] for name in names}
 
 
 def report_json(v: Validation) -> dict[str, Any]:
@@ -90,6 +102,9 @@ def report_markdown(report: dict[str, Any]) -> str:
     return "\n".join(_markdown_lines(report))
 
 
+_ROW = ("known", "file", "step", "pointer", "expected", "found", "check")
+
+
 def _markdown_lines(report: dict[str, Any]) -> Iterator[str]:
     s = report["summary"]
     verdict = {"pass": "PASS", "fail": "FAIL", "unusable input": "UNUSABLE INPUT"}[s["verdict"]]
@@ -106,7 +121,8 @@ def _markdown_lines(report: dict[str, Any]) -> Iterator[str]:
         yield from ["## Unusable inputs", ""] + [f"- `{e['file']}`: {e['message']}" for e in report["inputErrors"]] + [""]
     entries = report["findings"]
     groups: dict[str, list[int]] = defaultdict(list)  # page line -> positions of its violations
-    for n, f in enumerate(entries):
+    for n in range(len(entries)):
+        f = _fields(entries, n, ("severity", "rule", "check"))
         if f["severity"] == "violation":
             groups[f["rule"] or f"(no page line: {f['check']})"].append(n)
     if groups:
@@ -114,7 +130,7 @@ def _markdown_lines(report: dict[str, Any]) -> Iterator[str]:
         for rule in sorted(groups):
             yield from [f"### {rule}", "", "| | file | step | pointer | expected | found | check |", "|---|---|---|---|---|---|---|"]
             for n in groups[rule]:
-                f = entries[n]
+                f = _fields(entries, n, _ROW)
                 mark = "known" if f["known"] else "**new**"
                 step = "" if f["step"] is None else f["step"]
                 yield f"| {mark} | `{_cell(f['file'])}` | {step} | `{_cell(f['pointer'] or '/')}` | {_cell(f['expected'])} | {_cell(f['found'])} | {f['check']} |"
@@ -142,6 +158,9 @@ def write_reports(v: Validation, directory: str | Path) -> tuple[Path, Path]:
     return j, m
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(x, ensure_ascii=False), without a new encoder each time
+
+
 def _json_pieces(report: dict[str, Any]) -> Iterator[str]:
     """The JSON report, indented, with one finding a line: each finding is encoded on its own by
     the standard library's native encoder (an indenting encoder is pure Python)."""
@@ -150,7 +169,7 @@ def _json_pieces(report: dict[str, Any]) -> Iterator[str]:
         yield ("," if n else "") + f"\n  {json.dumps(key)}: "
         if key == "findings":
             for i, entry in enumerate(value):
-                yield ("[" if i == 0 else ",") + "\n    " + json.dumps(entry, ensure_ascii=False)
+                yield ("[" if i == 0 else ",") + "\n    " + _encode(entry)
             yield "\n  ]" if value else "[]"
         else:  # as json.dumps(report, indent=2) has it: a string never holds a raw newline
             yield json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")

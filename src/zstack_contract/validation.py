@@ -54,10 +54,10 @@ class Validation:
             if found:
                 return found
             raise NoContract(exchange.source, f"no known API answers {call.method} {api_path(call.url)}")
+        if not named and not self.api and len(self.contracts) == 1:
+            return next(iter(self.contracts))  # a file name could name only this API, or none
         if not named:
             named = self.api or _api_from_name(exchange.source, self.contracts)
-        if not named and len(self.contracts) == 1:
-            named = next(iter(self.contracts)).api
         if not named:
             raise InputError(exchange.source, f"cannot tell which API this body answers; name it with --api ({', '.join(self.contracts.by_api)})")
         contract = self.contracts.get(named)
