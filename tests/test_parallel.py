@@ -104,7 +104,18 @@ def test_names_are_pulled_a_few_chunks_ahead(monkeypatch, corpus):
     v = Validation(contracts)
     parallel.validate_files(v, names(), jobs=2, chunk=10)
     assert v.files == pulled[0] and len(ahead) > 20
-    assert max(ahead) <= (2 * 2 + 1) * 10  # chunks in flight, plus the one just handed over
+    assert max(ahead) <= (2 * 2 + 1) * 10 + 10 + 2 * 10  # chunks in flight, the one just handed over, the tail held back
+
+
+def test_chunks_are_large_but_the_last_ones_small():
+    """Workers run out of work together: the names held back at the end go in small chunks."""
+    for n in (0, 7, 64, 65, 1000, 1001):
+        cut = list(parallel._chunks(iter(range(n)), 64, tail=128))
+        assert [x for c in cut for x in c] == list(range(n))  # every name once, in order
+        sizes = [len(c) for c in cut]
+        big = next((k for k, size in enumerate(sizes) if size < 64), len(sizes))
+        assert max(sizes[big:], default=8) <= 8
+        assert 128 <= sum(sizes[big:]) < 64 + 128 or sum(sizes[big:]) == n < 64 + 128  # the tail: only the last names
 
 
 def test_iter_files_sorts_as_pathlib_and_is_lazy(tmp_path):

@@ -5,6 +5,10 @@ The files are cut into consecutive chunks. A worker process checks a chunk with 
 (:meth:`~zstack_contract.validation.Validation.to_wire`); the parent merges them in chunk order,
 so findings, unusable inputs, drift, coverage and counts come out exactly as a serial run gives
 them. Only a few chunks are in flight at a time, so memory does not grow with the corpus.
+
+Chunks are large, as each one costs the parent a hand-over, except at the end of the corpus: the
+last names are handed over in small chunks, so no worker is left checking a large chunk while
+the others have nothing to do.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from .errors import InputError
 from .recordings import read_file
 from .validation import Validation
 
-CHUNK = 256  # files per task: large enough to keep the hand-over cheap, small enough to balance
+CHUNK = 1024  # files per task (a few tens of milliseconds of work): the hand-over costs the parent little
+TAIL_SPLIT = 8  # the last chunks are this many times smaller
 
 
 def default_jobs() -> int:
@@ -48,10 +53,10 @@ def validate_files(v: Validation, names: Iterable[str], jobs: int, chunk: int = 
     if jobs <= 1:
         check_files(v, names)
         return {os.getpid()}
-    chunks = _chunks(names, chunk)
-    head = list(islice(chunks, 2))
-    if len(head) < 2:  # a single chunk: not worth starting processes
-        check_files(v, head[0] if head else ())
+    it = iter(names)
+    head = list(islice(it, chunk + 1))
+    if len(head) <= chunk:  # a single chunk: not worth starting processes
+        check_files(v, head)
         return {os.getpid()}
     from concurrent.futures import ProcessPoolExecutor  # imported only when there is work to spread
 
@@ -59,7 +64,7 @@ def validate_files(v: Validation, names: Iterable[str], jobs: int, chunk: int = 
     settings = (v.contracts, v.api, v.strict)
     with ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_start_worker, initargs=settings) as pool:
         pending: deque = deque()
-        for c in chain(head, chunks):
+        for c in _chunks(chain(head, it), chunk, tail=jobs * chunk):
             pending.append(pool.submit(_check_chunk, c))
             if len(pending) > 2 * jobs:
                 pids.add(_merge(v, pending.popleft().result()))
@@ -74,10 +79,19 @@ def _merge(v: Validation, result: tuple[int, dict]) -> int:
     return pid
 
 
-def _chunks(names: Iterable[str], size: int) -> Iterator[list[str]]:
+def _chunks(names: Iterable[str], size: int, tail: int = 0) -> Iterator[list[str]]:
+    """Consecutive chunks of ``size`` names; the last ``tail`` names or so (held back until the
+    names run out) in chunks :data:`TAIL_SPLIT` times smaller."""
     it = iter(names)
+    window: list[str] = []
     while batch := list(islice(it, size)):
-        yield batch
+        window += batch
+        if len(window) >= size + tail:
+            yield window[:size]
+            del window[:size]
+    small = max(1, size // TAIL_SPLIT)
+    for k in range(0, len(window), small):
+        yield window[k:k + small]
 
 
 def _context():
