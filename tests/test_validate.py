@@ -264,3 +264,19 @@ def test_reports_validate_and_read_well(mutated, tmp_path):
     first = (tmp_path / "zstack-contract.json").read_bytes()
     validate(mutated, RECORDINGS, "--report", tmp_path)
     assert (tmp_path / "zstack-contract.json").read_bytes() == first
+
+
+def test_validate_loads_neither_the_page_parser_nor_other_commands(tmp_path):
+    """Start-up counts at every run: validate imports what it uses, and --help still lists every command."""
+    code = (
+        "import sys\nfrom zstack_contract.cli import main\n"
+        f"rc = main(['validate', '-q', '--report', {str(tmp_path / 'rep')!r}, {str(RECORDINGS)!r}])\n"
+        "print(rc, sorted(m for m in sys.modules if m.startswith('zstack_contract.') and m.split('.')[-1] in "
+        "('derive', 'pageparse', 'overlay', 'openapi', 'serve', 'simulator')))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert r.stdout.strip().splitlines()[-1] in ("0 []", "1 []"), r.stdout + r.stderr
+    r = subprocess.run([exe("zstack-contract"), "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and all(name in r.stdout for name in ("derive", "validate", "serve", "openapi"))
+    r = subprocess.run([exe("zstack-contract"), "derive", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "--overlay" in r.stdout

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 import jsonschema
 import jsonschema_rs
 
-from .derive import SUFFIXES
 from .errors import InputError
+from .schemafiles import SUFFIXES
 
 
 def project_schemas_dir() -> Path:

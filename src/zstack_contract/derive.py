@@ -10,8 +10,7 @@ from .overlay import Overlay
 from .page import Page
 from .pageparse import parse_page
 from .schema_builder import build_request_schema, build_response_schema
-
-SUFFIXES = {"request": ".request.json", "response": ".response.json", "strict": ".response.strict.json"}
+from .schemafiles import SUFFIXES
 
 
 def render(schema: dict) -> bytes:

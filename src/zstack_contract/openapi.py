@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .derive import SUFFIXES
 from .findings import escape_pointer
 from .schema_builder import DRAFT
+from .schemafiles import SUFFIXES
 
 OPENAPI_VERSION = "3.1.0"
 JOB_PATH = "/v1/api-jobs/{jobUuid}"

@@ -13,11 +13,12 @@ import sys
 from pathlib import Path
 
 from ..contracts import project_schemas_dir
-from ..derive import SUFFIXES, derive_pages, render, stale_files
+from ..derive import derive_pages, render, stale_files
 from ..errors import ContractError, InputError
 from ..files import write_atomic
 from ..openapi import Api, build_document, ref_base
 from ..overlay import load_overlay
+from ..schemafiles import SUFFIXES
 from . import fail
 
 
