@@ -334,9 +334,9 @@ def check_date_order(view: View) -> Iterator[Finding]:
     for i, entry in view.resources():
         obj = entry[VALUE]
         created_text, last_text = obj.get("createDate"), obj.get("lastOpDate")
-        if created_text == last_text:  # the same rendering is in order: no need to read it
-            continue
-        created, last = jvm_instant(created_text), jvm_instant(last_text)
+        if created_text == last_text or not (isinstance(created_text, str) and isinstance(last_text, str)):
+            continue  # the same rendering is in order, and what is not text is no date
+        created, last = _jvm_instant(created_text), _jvm_instant(last_text)
         if created and last and created > last:
             yield view.finding(i, "date-order", pointer=pointer(entry) + "/lastOpDate",
                                expected=f"not before createDate {created_text!r}", found=show(last_text))

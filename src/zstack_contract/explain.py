@@ -39,11 +39,20 @@ def python_errors(contract: Contract, body: Any, strict: bool = False) -> Iterat
             yield list(err.absolute_path), err
         return
     targets, flagged = found
+    evolved = contract._cache.setdefault("explain-validators", {})  # (strict, schema id) -> (schema, validator)
     for _rank, path, schema in targets:
         sub = body
         for step in path:
             sub = sub[step]
-        for err in validator.evolve(schema=_pruned(root, schema, sub, path, flagged)).iter_errors(sub):
+        pruned = _pruned(root, schema, sub, path, flagged)
+        if pruned is schema:  # nothing to prune (a scalar, say): that schema's validator, made once
+            got = evolved.get((strict, id(schema)))
+            if got is None:
+                got = evolved[(strict, id(schema))] = (schema, validator.evolve(schema=schema))
+            place_validator = got[1]
+        else:
+            place_validator = validator.evolve(schema=pruned)
+        for err in place_validator.iter_errors(sub):
             yield [*path, *err.absolute_path], err
 
 
@@ -130,8 +139,23 @@ def _schema_at(root: dict, place: Path) -> tuple[dict, tuple] | None:
     return schema, tuple(rank)
 
 
-def _with_refs(root: dict, schema: dict) -> list[dict] | None:
-    """A schema and the schemas its local ``$ref`` chain leads to; None if any may descend otherwise."""
+_CHAINS: dict[tuple[int, int], tuple[dict, Any, list[dict] | None]] = {}  # (root, schema) ids -> (root, schema, chain)
+
+
+def _with_refs(root: dict, schema: Any) -> list[dict] | None:
+    """A schema and the schemas its local ``$ref`` chain leads to; None if any may descend otherwise.
+    Memoized: a contract's schemas are not changed once loaded (the entry keeps them alive, so
+    their ids stay theirs)."""
+    key = (id(root), id(schema))
+    got = _CHAINS.get(key)
+    if got is None:
+        if len(_CHAINS) >= 4096:
+            _CHAINS.clear()
+        got = _CHAINS[key] = (root, schema, _ref_chain(root, schema))
+    return got[2]
+
+
+def _ref_chain(root: dict, schema: Any) -> list[dict] | None:
     chain = []
     while True:
         if not isinstance(schema, dict) or _OTHER_DESCENT.intersection(schema):

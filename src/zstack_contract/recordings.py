@@ -140,7 +140,7 @@ def read_exchanges(source: Source) -> list[Exchange]:
 
 def read_file(name: str) -> list[Exchange]:
     """:func:`read_exchanges` for a file given by the name it is shown as (from :func:`iter_files`)."""
-    return exchanges_in(read_bytes(name, name), name, os.path.splitext(name)[1].lower() == ".har")
+    return exchanges_in(read_bytes(name, name), name, _suffix(os.path.basename(name)) == ".har")
 
 
 def read_bytes(path: str | Path, shown: str) -> bytes:
