@@ -279,7 +279,11 @@ def check_root_volume(view: View) -> Iterator[Finding]:
         root, volumes = obj.get("rootVolumeUuid"), obj.get("allVolumes")
         if not isinstance(root, str) or not isinstance(volumes, list):
             continue
-        match = next((v for v in volumes if isinstance(v, dict) and v.get("uuid") == root), None)
+        for match in volumes:
+            if isinstance(match, dict) and match.get("uuid") == root:
+                break
+        else:
+            match = None
         if match is None:
             yield view.finding(i, "root-volume", pointer=pointer(entry) + "/rootVolumeUuid",
                                expected="the uuid of a volume in allVolumes", found=f"{root!r}, not among {len(volumes)} volume(s)")
