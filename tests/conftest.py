@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,17 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "api" / "ReimageVmInstance.txt"
 PAGES = ROOT / "tests" / "pages"
+
+
+def child_pytest(tests: str, *args: str) -> list[str]:
+    """The command line of a pytest run of ``tests`` in a process of its own (never empty: the
+    child would collect these very tests). A single suite file that uses no hypothesis runs
+    without hypothesis' pytest plugin, which imports hypothesis (half a second) at the end of
+    every session; the plugin does not otherwise touch such a run."""
+    cmd = [sys.executable, "-m", "pytest", tests, "-q", "-p", "no:cacheprovider"]
+    if tests.endswith(".py") and not tests.endswith("test_probe.py"):
+        cmd += ["-p", "no:hypothesispytest"]
+    return cmd + list(args)
 
 
 def pytest_configure(config):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, child_pytest
 from test_validate import RECORDINGS, exe
 from zstack_contract.errors import InputError
 from zstack_contract.har import exchanges_from_har
@@ -208,8 +208,7 @@ def test_folders_pick_up_har_files_and_the_recorded_suite_reads_them(tmp_path):
     r = validate(folder, "--report", tmp_path / "rep")
     assert r.returncode == 0 and "2 file(s)" in r.stdout, r.stdout + r.stderr
     p = subprocess.run(
-        [sys.executable, "-m", "pytest", "contract_tests/test_recorded.py", "-q", "-p", "no:cacheprovider",
-         "--zstack-recordings", str(folder), "--zstack-report", str(tmp_path / "rep2")],
+        child_pytest("contract_tests/test_recorded.py", "--zstack-recordings", str(folder), "--zstack-report", str(tmp_path / "rep2")),
         capture_output=True, text=True, cwd=ROOT,
     )
     assert p.returncode == 0 and "2 passed" in p.stdout, p.stdout + p.stderr
@@ -217,8 +216,7 @@ def test_folders_pick_up_har_files_and_the_recorded_suite_reads_them(tmp_path):
     broken["steps"][-1]["response"]["body"]["inventory"]["memorySize"] = "big"
     write_har(folder / "capture.har", har(*stopped_entries(broken)))
     p = subprocess.run(
-        [sys.executable, "-m", "pytest", "contract_tests/test_recorded.py", "-q", "-p", "no:cacheprovider",
-         "--zstack-recordings", str(folder), "--zstack-report", str(tmp_path / "rep3")],
+        child_pytest("contract_tests/test_recorded.py", "--zstack-recordings", str(folder), "--zstack-report", str(tmp_path / "rep3")),
         capture_output=True, text=True, cwd=ROOT,
     )
     assert p.returncode == 1 and "/inventory/memorySize" in p.stdout and SECRET not in p.stdout, p.stdout

@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, child_pytest
 from zstack_contract.client import password_hash
 from zstack_contract.simulator import FAULTS, Simulator
 
@@ -42,8 +42,7 @@ def run_suite(*args: str, env: dict | None = None, tests: str = LIVE, cwd: Path 
     """The contract suite in a child pytest; ``tests`` is never empty, or the child would collect
     this very module and recurse."""
     assert tests.startswith("contract_tests")
-    return subprocess.run([sys.executable, "-m", "pytest", tests, "-q", "-p", "no:cacheprovider", *args],
-                          capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})})
+    return subprocess.run(child_pytest(tests, *args), capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})})
 
 
 def failures(junit: Path) -> dict[str, str]:

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from hypothesis import given, settings
 
-from conftest import PAGES, ROOT
+from conftest import PAGES, ROOT, child_pytest
 from zstack_contract.client import Budget, BudgetSpent
 from zstack_contract.pageparse import parse_page
 from zstack_contract.schema_builder import build_request_schema
@@ -100,8 +100,7 @@ def test_budget_counts_and_spaces_requests():
 
 
 def run_probes(url: str, *args: str, env: dict | None = None, tmp=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pytest", PROBE, "-q", "-p", "no:cacheprovider", "--zstack-url", url,
-                           "--zstack-report", str(tmp), "-k", "does_not_exist", *args],
+    return subprocess.run(child_pytest(PROBE, "--zstack-url", url, "--zstack-report", str(tmp), "-k", "does_not_exist", *args),
                           capture_output=True, text=True, cwd=ROOT, env={**os.environ, **(env or {})})
 
 
@@ -155,3 +154,27 @@ def test_probing_catches_faults_with_a_shrunk_body(tmp_path, fault, check, kind)
     assert "replay (export ZSTACK_SESSION first):" in r.stdout and 'curl -i -X PUT' in r.stdout
     assert '"Authorization: OAuth ${ZSTACK_SESSION}"' in r.stdout
     assert "@reproduce_failure(" in r.stdout  # Hypothesis's replay line
+
+
+def test_profiles_apply_however_hypothesis_is_imported(tmp_path):
+    """The profiles are set up when hypothesis is imported (its entry point), not when pytest
+    starts: a test module importing hypothesis still gets dev, ci under CI, or the one asked for."""
+    (tmp_path / "test_count.py").write_text(
+        "from hypothesis import given, settings, strategies as st\n"
+        "seen = []\n"
+        "@given(st.integers())\n"
+        "def test_examples(x):\n    seen.append(x)\n"
+        "def test_zz_profile():\n    print(f'PROFILE={settings.get_current_profile_name()} EXAMPLES={len(seen)}')\n"
+    )
+
+    without_ci = {k: v for k, v in os.environ.items() if k != "CI"}  # hypothesis takes a CI variable, even empty, for CI
+
+    def profile(*args, env=None):
+        r = subprocess.run([sys.executable, "-m", "pytest", "test_count.py", "-q", "-s", "-p", "no:cacheprovider", *args],
+                           capture_output=True, text=True, cwd=tmp_path, env={**without_ci, **(env or {})})
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r.stdout.split("PROFILE=", 1)[1].split()[0:2]
+
+    assert profile() == ["dev", "EXAMPLES=25"]
+    assert profile(env={"CI": "true"}) == ["ci", "EXAMPLES=60"]
+    assert profile("--hypothesis-profile", "live", env={"CI": "true"}) == ["live", "EXAMPLES=10"]

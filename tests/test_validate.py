@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import jsonschema
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, child_pytest
 from mutations import MUTATIONS, server_shaped
 from zstack_contract.exchange import exchange_schema
 
@@ -73,8 +73,7 @@ def test_every_mutation_fails_via_cli_with_pointer_and_page_line(mutated, tmp_pa
 def test_every_mutation_fails_via_pytest_and_junit(mutated, tmp_path):
     junit = tmp_path / "junit.xml"
     r = subprocess.run(
-        [sys.executable, "-m", "pytest", "contract_tests/test_recorded.py", "-q", "-p", "no:cacheprovider",
-         "--zstack-recordings", str(mutated), "--zstack-report", str(tmp_path / "rep"), f"--junitxml={junit}"],
+        child_pytest("contract_tests/test_recorded.py", "--zstack-recordings", str(mutated), "--zstack-report", str(tmp_path / "rep"), f"--junitxml={junit}"),
         capture_output=True, text=True, cwd=ROOT,
     )
     assert r.returncode == 1
@@ -92,12 +91,11 @@ def test_every_mutation_fails_via_pytest_and_junit(mutated, tmp_path):
 
 
 def test_pytest_passes_bundled_recordings(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "pytest", "contract_tests/test_recorded.py", "-q", "-p", "no:cacheprovider",
-                        "--zstack-report", str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run(child_pytest("contract_tests/test_recorded.py", "--zstack-report", str(tmp_path)), capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stdout
     assert "4 passed" in r.stdout
     assert "test_recording[ReimageVmInstance.page-sample.json]" in subprocess.run(
-        [sys.executable, "-m", "pytest", "contract_tests/test_recorded.py", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        child_pytest("contract_tests/test_recorded.py", "--collect-only"),
         capture_output=True, text=True, cwd=ROOT).stdout
 
 
@@ -237,8 +235,7 @@ def test_baseline_known_new_stale_and_update(tmp_path, reimage_page):
 
 def test_pytest_options_mirror_the_cli(tmp_path, reimage_page):
     write(tmp_path / "in" / "ReimageVmInstance.a.json", server_shaped(reimage_page.response_sample))
-    cmd = [sys.executable, "-m", "pytest", "contract_tests/test_recorded.py", "-q", "-p", "no:cacheprovider",
-           "--zstack-recordings", str(tmp_path / "in"), "--zstack-report", str(tmp_path / "rep")]
+    cmd = child_pytest("contract_tests/test_recorded.py", "--zstack-recordings", str(tmp_path / "in"), "--zstack-report", str(tmp_path / "rep"))
     assert subprocess.run(cmd, capture_output=True, cwd=ROOT).returncode == 0
     r = subprocess.run(cmd + ["--zstack-strict"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 1 and "undocumented field 'architecture'" in r.stdout

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from . import profiles
 from .baseline import Baseline
 from .contracts import ContractSet
 from .errors import ContractError, InputError
@@ -140,26 +141,15 @@ _RUN = pytest.StashKey[ContractRun]()
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    register_profiles()
-    if not config.getoption("hypothesis_profile", None):
-        from hypothesis import settings
-
-        settings.load_profile("ci" if os.environ.get("CI") else "dev")
+    # Hypothesis profiles (zstack_contract.profiles): ``ci`` when CI is set, else ``dev``;
+    # --hypothesis-profile picks another (hypothesis' own plugin loads it, after this hook).
+    chosen = config.getoption("hypothesis_profile", None)
+    profiles.start_with(None if chosen else "ci" if os.environ.get("CI") else "dev")
+    if chosen:
+        profiles.on_import()  # registered before hypothesis' plugin loads the one chosen
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     config.stash[_RUN] = ContractRun(config)
-
-
-def register_profiles() -> None:
-    """Hypothesis profiles: ``dev`` (quick), ``ci`` (derandomized: the same code sends the same
-    bodies, so a gate gives the same verdict) and ``live`` (a small budget, no deadline).
-    ``ci`` is the default when CI is set; ``--hypothesis-profile`` picks another."""
-    from hypothesis import HealthCheck, settings
-
-    common = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-    settings.register_profile("dev", max_examples=25, **common)
-    settings.register_profile("ci", max_examples=60, derandomize=True, database=None, **common)
-    settings.register_profile("live", max_examples=10, **common)
 
 
 _WIRE_KEY = "zstack_contract"

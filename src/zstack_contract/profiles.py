@@ -1,0 +1,35 @@
+"""Hypothesis profiles of the contract suite: ``dev`` (quick), ``ci`` (derandomized: the same code
+sends the same bodies, so a gate gives the same verdict) and ``live`` (a small budget, no deadline).
+
+They are set up when hypothesis is imported (its ``hypothesis`` entry point runs :func:`on_import`),
+not when pytest starts: most pytest runs (a live suite, recorded checks) never use hypothesis,
+whose import takes about half a second. This module imports nothing heavy for that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_session_default: str | None = None  # the profile a pytest session with the plugin starts hypothesis with
+
+
+def start_with(name: str | None) -> None:
+    """Have hypothesis start with profile ``name`` (None: its own default): now if it is imported
+    already (or will not run its entry points), else as soon as it is."""
+    global _session_default
+    _session_default = name
+    if "hypothesis" in sys.modules or os.environ.get("HYPOTHESIS_NO_PLUGINS"):
+        on_import()
+
+
+def on_import() -> None:
+    """Register the profiles, and load the session's default when a pytest session set one."""
+    from hypothesis import HealthCheck, settings
+
+    common = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    settings.register_profile("dev", max_examples=25, **common)
+    settings.register_profile("ci", max_examples=60, derandomize=True, database=None, **common)
+    settings.register_profile("live", max_examples=10, **common)
+    if _session_default:
+        settings.load_profile(_session_default)
