@@ -131,8 +131,11 @@ def test_budget_and_rate_hold_at_the_server(tmp_path):
         received = sim.requests
     assert len(received) <= 30  # log-in, probes and polls, and the log-out, all within the budget
     assert received[-1].method == "DELETE"  # the session was still logged out
+    # The client spaces its sends 1/40 s apart; the server sees them arrive with the jitter of a
+    # busy machine, which can shorten one gap by a few milliseconds but not the run as a whole.
     gaps = [b.at - a.at for a, b in zip(received, received[1:])]
-    assert min(gaps) >= 1 / 40 - 0.005  # no two requests closer than the rate allows
+    assert received[-1].at - received[0].at >= (len(received) - 1) / 40 - 0.005  # never faster than the rate
+    assert min(gaps) >= 0.5 / 40  # and no burst: unlimited, some of these requests come 5 ms apart
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 sends the same bodies, so a gate gives the same verdict) and ``live`` (a small budget, no deadline).
 
 They are set up when hypothesis is imported (its ``hypothesis`` entry point runs :func:`on_import`),
-not when pytest starts: most pytest runs (a live suite, recorded checks) never use hypothesis,
-whose import takes about half a second. This module imports nothing heavy for that reason.
+not when pytest starts: a run of suite files without hypothesis tests (a live suite, recorded
+checks) with hypothesis' own pytest plugin left out never imports hypothesis, which takes about
+half a second. This module imports nothing heavy for that reason.
 """
 
 from __future__ import annotations
