@@ -14,12 +14,12 @@ PAGES = ROOT / "tests" / "pages"
 
 
 def child_pytest(tests: str, *args: str) -> list[str]:
-    """The command line of a pytest run of ``tests`` in a process of its own (never empty: the
-    child would collect these very tests). A single suite file that uses no hypothesis runs
-    without hypothesis' pytest plugin, which imports hypothesis (half a second) at the end of
-    every session; the plugin does not otherwise touch such a run."""
+    """The command line of a pytest run of ``tests`` (relative to the project) in a process of its
+    own (never empty: the child would collect these very tests). A suite file that does not use
+    hypothesis runs without hypothesis' pytest plugin, which imports hypothesis (half a second) at
+    the end of every session; the plugin does not otherwise touch such a run."""
     cmd = [sys.executable, "-m", "pytest", tests, "-q", "-p", "no:cacheprovider"]
-    if tests.endswith(".py") and not tests.endswith("test_probe.py"):
+    if tests.endswith(".py") and "hypothesis" not in (ROOT / tests).read_text(encoding="utf-8"):
         cmd += ["-p", "no:hypothesispytest"]
     return cmd + list(args)
 
