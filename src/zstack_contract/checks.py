@@ -340,6 +340,7 @@ def check_date_order(view: View) -> Iterator[Finding]:
         created_text, last_text = obj.get("createDate"), obj.get("lastOpDate")
         if created_text == last_text or not (isinstance(created_text, str) and isinstance(last_text, str)):
             continue  # the same rendering is in order, and what is not text is no date
+        # jvm_instant's reader, called directly: its wrapper's frame cost 4.4k instructions a document
         created, last = _jvm_instant(created_text), _jvm_instant(last_text)
         if created and last and created > last:
             yield view.finding(i, "date-order", pointer=pointer(entry) + "/lastOpDate",
