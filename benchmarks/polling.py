@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import machine  # noqa: E402
 
-from zstack_contract.client import Backoff, ZStackClient  # noqa: E402
-from zstack_contract.contracts import api_path  # noqa: E402
+from zstack_contract.facts.urls import api_path  # noqa: E402
+from zstack_contract.live.client import Backoff, ZStackClient  # noqa: E402
 from zstack_contract.simulator import Simulator  # noqa: E402
 
 POLICIES = {"ours (20 ms, x1.25, <= 1 s)": Backoff(), "fixed 1 s poll": Backoff(first=1.0, factor=1.0, ceiling=1.0)}

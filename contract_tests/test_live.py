@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from zstack_contract.client import new_uuid
+from zstack_contract.facts.ids import new_uuid
 
 pytestmark = pytest.mark.zstack_live
 

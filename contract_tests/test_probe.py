@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zstack_contract.strategies import probes, valid_probes
+from zstack_contract.probing.strategies import probes, valid_probes
 
 pytestmark = pytest.mark.zstack_live
 

@@ -42,14 +42,14 @@ def _in_project_root(monkeypatch):
 
 @pytest.fixture(scope="session")
 def overlay():
-    from zstack_contract.overlay import load_overlay
+    from zstack_contract.derive.overlay import load_overlay
 
     return load_overlay()
 
 
 @pytest.fixture(scope="session")
 def reimage_page():
-    from zstack_contract.pageparse import parse_page
+    from zstack_contract.derive.parser import parse_page
 
     return parse_page(PAGE, "docs/api/ReimageVmInstance.txt")
 

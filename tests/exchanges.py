@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from zstack_contract.exchange import Exchange, Request, Response, Step
+from zstack_contract.inputs.exchange import Exchange, Request, Response, Step
 
 BASE = "http://127.0.0.1:8080/zstack"
 JOB = "5b8c4bc3c1b34f0d8e0b6b8b0c6d2e11"

@@ -13,7 +13,9 @@ import responses
 
 from conftest import free_port
 
-from zstack_contract.client import Backoff, JobTimeout, TargetUnreachable, ZStackClient, new_uuid, password_hash
+from zstack_contract.facts.ids import new_uuid, password_hash
+from zstack_contract.inputs.records import record_of
+from zstack_contract.live.client import Backoff, JobTimeout, TargetUnreachable, ZStackClient
 from zstack_contract.simulator import Simulator
 
 
@@ -157,11 +159,11 @@ def test_every_secret_is_known_to_the_redactor(sim):
     logout = c.logout()
     red = c.redactor
     for ex in (login.exchange, logout.exchange):
-        text = str(red.exchange(ex).to_json())
+        text = str(record_of(ex.redacted(red)))
         assert session not in text and password_hash("password") not in text
-    assert red.exchange(logout.exchange).call.request.url.endswith("/v1/accounts/sessions/***")
-    assert red.exchange(logout.exchange).call.request.headers["Authorization"] == "OAuth ***"
-    assert red.exchange(login.exchange).call.request.body["logInByAccount"]["password"] == "***"
+    assert logout.exchange.redacted(red).call.request.url.endswith("/v1/accounts/sessions/***")
+    assert logout.exchange.redacted(red).call.request.headers["Authorization"] == "OAuth ***"
+    assert login.exchange.redacted(red).call.request.body["logInByAccount"]["password"] == "***"
     # the captured exchange itself is left as it went over the wire, for the checks
     assert login.exchange.final.response.body["inventory"]["uuid"] == session
     assert "session" not in repr(c).lower() or session not in repr(c)

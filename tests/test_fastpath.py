@@ -16,17 +16,21 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from mutations import MUTATIONS, server_shaped
-from zstack_contract import exchange as exchange_module
-from zstack_contract import explain
-from zstack_contract import recordings, validation
-from zstack_contract.checks import envelope_steps, jvm_instant, run_checks
-from zstack_contract.contracts import Contract, ContractSet
-from zstack_contract.coverage import body_shape, walk_shape
+from zstack_contract.checks import run_checks
+from zstack_contract.checks.view import envelope_steps
+from zstack_contract.contract import Contract, load_contracts
+from zstack_contract.contract.explain import Explainer
+from zstack_contract.contract.places import Shape, descend, walk
+from zstack_contract.facts.jvm_dates import instant as jvm_instant
+from zstack_contract.findings import validation
+from zstack_contract.inputs import json_reader, records, recordings
 from zstack_contract.errors import InputError
-from zstack_contract.findings import escape_pointer
-from zstack_contract.fastjson import SLOW, loads_exact, native_depth_holds
-from zstack_contract.recordings import MAX_DEPTH, bare_body_exchange, discover, parse_json_bytes, read_exchanges
-from zstack_contract.validation import Validation
+from zstack_contract.facts.pointers import escape_pointer
+from zstack_contract.inputs.json_reader import SLOW, loads_exact, native_depth_holds
+from zstack_contract.inputs.exchange import bare_body_exchange
+from zstack_contract.inputs.json_reader import MAX_DEPTH, read_json
+from zstack_contract.inputs.recordings import discover, read_exchanges
+from zstack_contract.findings.validation import Validation
 
 RECORDINGS = ROOT / "contract_tests" / "recordings"
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -34,7 +38,7 @@ SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, suppress_
 
 @pytest.fixture(scope="module")
 def contracts():
-    return ContractSet.load(ROOT / "schemas")
+    return load_contracts(ROOT / "schemas")
 
 
 @pytest.fixture(scope="module")
@@ -65,14 +69,14 @@ def fixed_documents(sample):
 def strict(raw: bytes):
     """The reference: the strict standard-library reader, or its one-line error."""
     try:
-        return ("ok", json.dumps(recordings._parse_strict(raw, "f.json")))
+        return ("ok", json.dumps(json_reader._read_with_stdlib(raw, "f.json")))
     except InputError as exc:
         return ("error", str(exc))
 
 
 def fast(raw: bytes):
     try:
-        return ("ok", json.dumps(parse_json_bytes(raw, "f.json")))  # dumps tells 1, 1.0 and true apart
+        return ("ok", json.dumps(read_json(raw, "f.json")))  # dumps tells 1, 1.0 and true apart
     except InputError as exc:
         return ("error", str(exc))
 
@@ -185,10 +189,50 @@ def documents(draw, base):
     return doc
 
 
+def undocumented(ex, contract):
+    return run_checks(ex, contract, ["undocumented-field"], strict=True)
+
+
+def body_shape(contract, body):
+    return contract.shapes.of(walk(contract.places, body))
+
+
+def walk_shape(contract, body) -> Shape:
+    """The shape of one body, by walking every key of it: the reference the memoized shapes are held to."""
+    seen: set[str] = set()
+    undocumented: set[str] = set()
+
+    def visit(schema: dict, value, prefix: str, stack: tuple[str, ...]) -> None:
+        if not isinstance(value, dict):
+            return
+        props = schema.get("properties", {})
+        for key, sub in value.items():
+            path = f"{prefix}{key}"
+            prop = props.get(key)
+            if prop is None:
+                undocumented.add(path)
+                continue
+            seen.add(path)
+            target, ref, is_list = descend(prop)
+            if target is None or ref in stack:
+                continue
+            resolved = contract.resolve(target)
+            nested = stack + ((ref,) if ref else ())
+            if is_list:
+                if isinstance(sub, list):
+                    for item in sub:
+                        visit(resolved, item, path + "[].", nested)
+            else:
+                visit(resolved, sub, path + ".", nested)
+
+    visit(contract.response, body, "", ())
+    return Shape(frozenset(seen), frozenset(undocumented))
+
+
 def without_native(m: pytest.MonkeyPatch) -> None:
     """The slow path: python-jsonschema judges every body, walking all of it."""
     m.setattr(Contract, "accepts", lambda self, body, strict=False: False)
-    m.setattr(explain, "_targets", lambda *args: None)
+    m.setattr(Explainer, "_targets", lambda self, body: None)
 
 
 def slow_findings(fn):
@@ -204,7 +248,7 @@ def test_validators_agree_on_recordings_and_mutations(contract, sample):
         assert contract.accepts(doc, strict=True) == contract.strict_validator.is_valid(doc), doc
         ex = bare_body_exchange(doc, "ReimageVmInstance.x.json")
         assert run_checks(ex, contract) == slow_findings(lambda: run_checks(ex, contract))
-        assert validation._undocumented(ex, contract, 0, doc) == slow_findings(lambda: validation._undocumented(ex, contract, 0, doc))
+        assert undocumented(ex, contract) == slow_findings(lambda: undocumented(ex, contract))
 
 
 def test_mutations_are_rejected_natively_and_explained_from_the_flagged_place(contract, sample):
@@ -213,14 +257,14 @@ def test_mutations_are_rejected_natively_and_explained_from_the_flagged_place(co
     for m in MUTATIONS:
         doc = m.body(sample)
         assert not contract.accepts(doc), m.name
-        targets, _flagged = explain._targets(contract, contract.response, doc, False)
+        targets, _flagged = contract.explainer._targets(doc)
         if m.keyword == "oneOf":
             assert [place for _rank, place, _schema in targets] == [()]  # an envelope break: from the root, pruned
         elif m.keyword != "required":
             assert [escape_pointer(place) for _rank, place, _schema in targets] == [m.pointer], m.name
     two = server_shaped(sample)
     two["inventory"]["cpuNum"], two["inventory"]["vmNics"][0]["deviceId"], two["inventory"]["allVolumes"][0]["size"] = 1.5, "0", -(2**64)
-    targets, _flagged = explain._targets(contract, contract.response, two, False)
+    targets, _flagged = contract.explainer._targets(two)
     walked = [escape_pointer(e.absolute_path) for e in contract.validator.iter_errors(two)]  # in the walk's order
     assert [escape_pointer(place) for _r, place, _s in targets] == walked and len(walked) == 3
 
@@ -233,9 +277,9 @@ def test_explained_from_a_pruned_schema_with_the_errors_of_a_whole_walk(contract
     inv["allVolumes"][0]["size"] = -1.5
     del inv["uuid"]  # required, at the inventory itself
     doc["error"] = {"code": "SYS.1000"}  # and the envelope: both inventory and error
-    (targets, flagged) = explain._targets(contract, contract.response, doc, False)
+    (targets, flagged) = contract.explainer._targets(doc)
     assert [place for _rank, place, _schema in targets] == [()]
-    pruned = explain._pruned(contract.response, contract.response, doc, (), flagged)
+    pruned = contract.explainer._pruned(contract.response, doc, (), flagged)
     assert pruned["properties"]["error"] is True and pruned["$defs"] is contract.response["$defs"]
     (inventory,) = pruned["properties"]["inventory"]["allOf"]
     assert inventory["properties"]["cpuNum"] is True and inventory["properties"]["zoneUuid"] is True
@@ -243,7 +287,7 @@ def test_explained_from_a_pruned_schema_with_the_errors_of_a_whole_walk(contract
     assert inventory["properties"]["uuid"] is documented["uuid"]  # absent: kept, the finding cites its line
     nics = inventory["properties"]["vmNics"]["prefixItems"]
     assert nics[:2] == [True, True] and nics[2] is not True and "items" not in inventory["properties"]["vmNics"]
-    fast = [(path, e.message, e.schema.get("x-source") if isinstance(e.schema, dict) else e.schema) for path, e in explain.python_errors(contract, doc)]
+    fast = [(path, e.message, e.schema.get("x-source") if isinstance(e.schema, dict) else e.schema) for path, e in contract.explainer.errors(doc)]
     walked = [(list(e.absolute_path), e.message, e.schema.get("x-source") if isinstance(e.schema, dict) else e.schema) for e in contract.validator.iter_errors(doc)]
     assert fast == walked and len(walked) == 4, walked
 
@@ -256,7 +300,7 @@ def test_validators_agree_on_generated_documents(data, contract, sample):
     assert contract.accepts(doc, strict=True) == contract.strict_validator.is_valid(doc)
     ex = bare_body_exchange(doc, "ReimageVmInstance.x.json")
     assert run_checks(ex, contract) == slow_findings(lambda: run_checks(ex, contract))
-    assert validation._undocumented(ex, contract, 0, doc) == slow_findings(lambda: validation._undocumented(ex, contract, 0, doc))
+    assert undocumented(ex, contract) == slow_findings(lambda: undocumented(ex, contract))
 
 
 # --- shapes ------------------------------------------------------------------------------------
@@ -269,8 +313,8 @@ def test_memoized_shapes_are_the_walked_shapes(data, contract, sample):
 
 
 def test_shape_memo_ignores_values_but_not_keys(sample):
-    contract = ContractSet.load(ROOT / "schemas").get("ReimageVmInstance")  # a memo of its own
-    memo = lambda: contract._cache.get("shapes", {})  # noqa: E731
+    contract = load_contracts(ROOT / "schemas").get("ReimageVmInstance")  # a memo of its own
+    memo = lambda: contract.shapes  # noqa: E731
     a, b = server_shaped(sample), server_shaped(sample)
     b["inventory"]["name"] = "other"
     b["inventory"]["vmNics"] = b["inventory"]["vmNics"] * 3
@@ -294,13 +338,13 @@ def test_exchange_records_judged_alike(monkeypatch):
 
     def build(doc):
         try:
-            return exchange_module.exchange_from_json(doc, "f").to_json()
+            return records.record_of(records.exchange_from_record(doc, "f"))
         except ValueError as exc:
             return str(exc)
 
     fast_results = [build(d) for d in variants]
     with monkeypatch.context() as m:
-        m.setattr(exchange_module, "_fast_exchange_validator", lambda: type("No", (), {"is_valid": staticmethod(lambda doc: False)})())
+        m.setattr(records, "_native_validator", lambda: type("No", (), {"is_valid": staticmethod(lambda doc: False)})())
         assert [build(d) for d in variants] == fast_results
     assert isinstance(fast_results[1], dict) and isinstance(fast_results[2], str)  # python-jsonschema has the last word
 
@@ -328,8 +372,9 @@ def test_a_whole_run_is_the_same_without_the_fast_path(contracts, sample, tmp_pa
     fast_runs = [run(False), run(True)]
     with monkeypatch.context() as m:
         without_native(m)
-        m.setattr(recordings, "loads_exact", lambda raw, depth: SLOW)
-        m.setattr(validation, "body_shape", lambda contract, body, _found: walk_shape(contract, body))
+        m.setattr(json_reader, "loads_exact", lambda raw, depth: SLOW)
+        reimage = contracts.get("ReimageVmInstance")
+        m.setattr(type(reimage.shapes), "of", lambda self, found: walk_shape(reimage, found[0].value) if found else Shape())
         assert [run(False), run(True)] == fast_runs
     assert fast_runs[0]["findings"] and fast_runs[0]["inputErrors"]
 
@@ -386,7 +431,7 @@ def test_dates_parse_both_jvm_renderings():
     assert jvm_instant("Feb 29, 2023 1:00:00 AM") is None and jvm_instant("Feb 29, 2024 1:00:00 AM") == "2024-02-29 01:00:00"
     assert jvm_instant("Feb 29, 1900 1:00:00 AM") is None and jvm_instant("Feb 29, 2000 1:00:00 AM") == "2000-02-29 01:00:00"
     assert jvm_instant("Apr 31, 2024 1:00:00 AM") is None and jvm_instant("Jan 31, 2024, 11:59:59 PM") == "2024-01-31 23:59:59"
-    assert jvm_instant("2017-11-14T22:20:57Z") is None and jvm_instant(["x"]) is None
+    assert jvm_instant("2017-11-14T22:20:57Z") is None
 
 
 # --- reading files -----------------------------------------------------------------------------------

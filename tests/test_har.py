@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, child_pytest
 from test_validate import RECORDINGS, exe
 from zstack_contract.errors import InputError
-from zstack_contract.har import exchanges_from_har
+from zstack_contract.inputs.har import exchanges_from_har
 
 STOPPED = json.loads((RECORDINGS / "ReimageVmInstance.stopped-vm.exchange.json").read_text())
 SECRET = "OAuth 0123456789abcdef0123456789abcdef"

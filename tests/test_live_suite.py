@@ -15,7 +15,8 @@ from xml.etree import ElementTree
 
 
 from conftest import ROOT, free_port, child_pytest
-from zstack_contract.client import password_hash
+from zstack_contract.checks import REGISTRY
+from zstack_contract.facts.ids import password_hash
 from zstack_contract.simulator import FAULTS, Simulator
 
 LIVE = "contract_tests/test_live.py"
@@ -81,6 +82,8 @@ def test_every_fault_is_caught_in_the_right_test_and_check(tmp_path, record_prop
         message = failed.get(test, "")
         if r.returncode == 1 and f"[{check}]" in message and words in message:
             caught.append(fault)
+    named = {f["check"] for fault in [None, *FAULTS] for f in json.loads((tmp_path / (fault or "clean") / "zstack-contract.json").read_text())["findings"]}
+    assert named and named <= {c.name for c in REGISTRY}, named  # every finding names a registered check
     # Shown in the terminal summary of every run, xdist or not (see conftest.py).
     record_property("score", f"self-test: {len(caught)}/{len(FAULTS)} faults caught; missed: {sorted(set(FAULTS) - set(caught)) or 'none'}")
     assert caught == list(FAULTS)

@@ -230,7 +230,7 @@ def test_schemas_naming_a_page_that_is_not_here(derived, tmp_path):
 
 def test_query_api_with_two_endpoints(tmp_path):
     """A GET API answers at once (no 202, no job path) and has no body; several endpoints, distinct operation ids."""
-    from zstack_contract.openapi import Api, build_document
+    from zstack_contract.derive.openapi import Api, build_document
 
     for kind in ("request", "response"):
         (tmp_path / f"QueryVmInstance.{kind}.json").write_text(json.dumps({"type": "null" if kind == "request" else "object"}))

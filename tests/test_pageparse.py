@@ -6,7 +6,7 @@ import pytest
 
 from conftest import PAGES
 from zstack_contract.errors import PageError
-from zstack_contract.pageparse import parse_page, parse_page_text
+from zstack_contract.derive.parser import parse_page, parse_page_text
 
 
 def by_name(table):

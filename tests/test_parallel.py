@@ -12,11 +12,12 @@ import pytest
 from conftest import ROOT
 from mutations import MUTATIONS, server_shaped
 from test_validate import RECORDINGS, validate, write
-from zstack_contract import parallel
-from zstack_contract.contracts import ContractSet
-from zstack_contract.recordings import iter_files
-from zstack_contract.reports import report_json, report_markdown, write_reports
-from zstack_contract.validation import Validation
+from zstack_contract.findings import parallel
+from zstack_contract.contract import load_contracts
+from zstack_contract.inputs.recordings import iter_files
+from zstack_contract.reporting import markdown, write_reports
+from zstack_contract.reporting.report import build_report
+from zstack_contract.findings.validation import Validation
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,13 @@ def corpus(tmp_path_factory, reimage_page):
     return folder
 
 
+def report_json(v) -> dict:
+    """The report's outline with its findings made into entries, as the JSON report holds it."""
+    report = build_report(v)
+    report["findings"] = list(report["findings"])
+    return report
+
+
 def test_jobs_give_the_same_output_and_reports_byte_for_byte(corpus, tmp_path):
     runs = {}
     for jobs in (1, 2, 3):
@@ -58,7 +66,7 @@ def test_jobs_give_the_same_output_and_reports_byte_for_byte(corpus, tmp_path):
 
 
 def test_files_are_spread_over_worker_processes(corpus, reimage_page):
-    contracts = ContractSet.load(ROOT / "schemas")
+    contracts = load_contracts(ROOT / "schemas")
     serial, spread = Validation(contracts), Validation(contracts)
     assert parallel.validate_files(serial, iter_files([str(corpus)], []), jobs=1) == {os.getpid()}
     pids = parallel.validate_files(spread, iter_files([str(corpus)], []), jobs=2, chunk=16)
@@ -68,7 +76,7 @@ def test_files_are_spread_over_worker_processes(corpus, reimage_page):
 
 
 def test_reports_written_piece_by_piece_are_the_whole_report(corpus, tmp_path):
-    v = Validation(ContractSet.load(ROOT / "schemas"))
+    v = Validation(load_contracts(ROOT / "schemas"))
     parallel.validate_files(v, iter_files([str(corpus)], []), jobs=1)
     json_path, md_path = write_reports(v, tmp_path)
     report = report_json(v)
@@ -78,16 +86,16 @@ def test_reports_written_piece_by_piece_are_the_whole_report(corpus, tmp_path):
     start = lines.index('  "findings": [')
     assert [json.loads(line.strip().rstrip(",")) for line in lines[start + 1 : start + 1 + len(report["findings"])]] == report["findings"]
     assert lines[start + 1 + len(report["findings"])] == "  ],"  # one finding a line, the rest indented
-    assert md_path.read_text(encoding="utf-8") == report_markdown(report)
-    assert len(report["findings"]) > 50 and "## Violations by page line" in report_markdown(report)
-    empty = Validation(ContractSet.load(ROOT / "schemas"))
+    assert md_path.read_text(encoding="utf-8") == "\n".join(markdown.lines(build_report(v)))
+    assert len(report["findings"]) > 50 and "## Violations by page line" in "\n".join(markdown.lines(build_report(v)))
+    empty = Validation(load_contracts(ROOT / "schemas"))
     json_path, _ = write_reports(empty, tmp_path / "empty")
     assert json_path.read_text(encoding="utf-8") == json.dumps(report_json(empty), indent=2, ensure_ascii=False) + "\n"  # the outline is json's own
 
 
 def test_names_are_pulled_a_few_chunks_ahead(monkeypatch, corpus):
     """Streaming: the parent never holds more than a window of chunks, however many files."""
-    contracts = ContractSet.load(ROOT / "schemas")
+    contracts = load_contracts(ROOT / "schemas")
     pulled, ahead = [0], []
     merge = parallel._merge
 

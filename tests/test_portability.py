@@ -13,7 +13,7 @@ import jsonschema_rs
 import pytest
 
 from mutations import MUTATIONS, server_shaped
-from zstack_contract.schema_builder import build_response_schema
+from zstack_contract.derive.schemas import build_response_schema
 
 
 @pytest.fixture(scope="module")

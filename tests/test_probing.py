@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 
 from conftest import PAGES, ROOT, child_pytest
-from zstack_contract.client import Budget, BudgetSpent
-from zstack_contract.pageparse import parse_page
-from zstack_contract.schema_builder import build_request_schema
+from zstack_contract.live.client import Budget, BudgetSpent
+from zstack_contract.derive.parser import parse_page
+from zstack_contract.derive.schemas import build_request_schema
 from zstack_contract.simulator import Simulator
-from zstack_contract.strategies import INVALID_KINDS, VALID_KINDS, BodyShape, Probe, probes
+from zstack_contract.probing.strategies import INVALID_KINDS, VALID_KINDS, Probe, RequestParts, probes
 
 PROBE = "contract_tests/test_probe.py"
 
@@ -58,7 +58,7 @@ def test_every_kind_is_generated_and_labelled_truthfully(reimage_request):
 
 
 def test_tags_cover_the_shapes_the_protocol_allows():
-    from zstack_contract.strategies import tag_list
+    from zstack_contract.probing.strategies import tag_list
 
     lists: list[list[str]] = []
 
@@ -78,7 +78,7 @@ def test_tags_cover_the_shapes_the_protocol_allows():
 
 def test_another_api_gets_its_own_strategies(overlay):
     schema = build_request_schema(parse_page(PAGES / "StopVmInstance.txt"), overlay)
-    shape = BodyShape.of(schema)
+    shape = RequestParts.of(schema)
     assert shape.action_key == "stopVmInstance" and shape.tag_lists == ("systemTags", "userTags")
     seen = collect(probes(schema))
     params = {k for p in seen["valid"] for k in p.doc["stopVmInstance"]}

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import PAGES
 from mutations import MUTATIONS, server_shaped
-from zstack_contract.pageparse import parse_page
-from zstack_contract.schema_builder import build_request_schema, build_response_schema
+from zstack_contract.derive.parser import parse_page
+from zstack_contract.derive.schemas import build_request_schema, build_response_schema
 
 V = jsonschema.Draft202012Validator
 
@@ -109,17 +109,19 @@ def test_annotations_trace_each_rule_to_its_line(response_schema):
     assert response_schema["$defs"]["vmNics"]["x-source"] == "docs/api/ReimageVmInstance.txt:128 #vmNics"
     uuid = response_schema["$defs"]["inventory"]["properties"]["uuid"]
     assert uuid["x-overlay"] == ["uuid-format", "inventory-uuid-present"]
+    assert uuid["x-page-type"] == "String" and response_schema["properties"]["inventory"]["x-page-type"] == "VmInstanceInventory"
 
 
 def test_types_map_as_documented(response_schema):
     d = response_schema["$defs"]
     assert d["inventory"]["properties"]["vmNics"] == {
         "type": "array", "items": {"$ref": "#/$defs/vmNics"}, "description": "See vmNics.",
-        "x-source": "docs/api/ReimageVmInstance.txt:126 vmNics List", "x-since": "0.6",
+        "x-source": "docs/api/ReimageVmInstance.txt:126 vmNics List", "x-page-type": "List", "x-since": "0.6",
     }
     assert d["error"]["properties"]["cause"]["$ref"] == "#/$defs/error"
     assert d["error"]["properties"]["opaque"]["type"] == "object"
-    assert d["usedIps"]["properties"]["ipInLong"]["maximum"] == 2**63 - 1
+    assert d["usedIps"]["properties"]["ipInLong"]["maximum"] == 2**63 - 1 and d["usedIps"]["properties"]["ipInLong"]["x-int-width"] == 64
+    assert d["inventory"]["properties"]["cpuNum"]["x-int-width"] == 32  # the width the checks name
     assert d["allVolumes"]["properties"]["isShareable"]["type"] == "boolean"
     assert response_schema["properties"]["inventory"]["$ref"] == "#/$defs/inventory"
     assert d["error"]["required"] == ["code"] and d["inventory"]["required"] == ["uuid"]

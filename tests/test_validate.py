@@ -15,7 +15,7 @@ import pytest
 
 from conftest import ROOT, child_pytest
 from mutations import MUTATIONS, server_shaped
-from zstack_contract.exchange import exchange_schema
+from zstack_contract.inputs.records import exchange_schema
 
 RECORDINGS = ROOT / "contract_tests" / "recordings"
 

@@ -12,19 +12,17 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from ..facts.ids import new_uuid
 from . import render
 from .faults import corrupt_inventory
 from .query import BadField, BadParameter, parse_query, run_query
-from .state import DEFAULT_API_TIMEOUT_MS, Job, new_uuid
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .server import Simulator
+from .state import DEFAULT_API_TIMEOUT_MS, Job, State
 
 CONTEXT = "/zstack"
 VM_ACTIONS = ("reimageVmInstance", "stopVmInstance", "startVmInstance")
@@ -81,8 +79,21 @@ class Ctx:
     raw_path: str  # as sent, with the context path (the servlet's getRequestURI())
 
 
+class Node(Protocol):
+    """What the app needs of the node it serves for (the :class:`~.server.Simulator`)."""
+
+    state: State
+    faults: frozenset[str]
+    job_delay: float
+    advertised_url: str
+    announce: bool  # send SIMULATOR_HEADER
+
+    def record(self, request: Request, body: bytes, status: int, arrived: float) -> None:
+        """Log one request and the status it was answered with."""
+
+
 class App:
-    def __init__(self, sim: "Simulator"):
+    def __init__(self, sim: Node):
         self.sim = sim
         self.state = sim.state
 
@@ -109,7 +120,7 @@ class App:
             response = raw(500, f"{type(exc).__name__}: {exc}")
         if self.sim.announce:
             response.headers[SIMULATOR_HEADER] = "zstack-contract"
-        self.sim._record(request, body, response.status_code, arrived)
+        self.sim.record(request, body, response.status_code, arrived)
         return response(environ, start_response)
 
     def dispatch(self, ctx: Ctx) -> Response:

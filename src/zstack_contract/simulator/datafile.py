@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .render import MONTHS
+from ..facts import jvm_dates
 
 VM_STATES = (
     "Created", "Starting", "Running", "Stopping", "Stopped", "Rebooting", "Destroying", "Destroyed",
@@ -28,9 +28,6 @@ INTEGER_FIELDS = {
     "deviceId", "ipVersion", "ipInLong",
 }
 _UUID = re.compile(r"[0-9a-f]{32}")
-_JVM_DATE = re.compile(
-    r"(?P<mon>[A-Z][a-z]{2}) (?P<d>\d{1,2}), (?P<y>\d{4}),? (?P<h>\d{1,2}):(?P<mi>\d{2}):(?P<s>\d{2})[ \u202f](?P<ap>AM|PM)"
-)
 TOP_KEYS = ("vms", "images", "accounts")
 
 
@@ -41,10 +38,9 @@ class _Bad(Exception):
 
 def parse_date(text: str) -> datetime:
     """ISO-8601 (an offset is converted to local time) or a JVM rendering, to a naive local datetime."""
-    m = _JVM_DATE.fullmatch(text)
-    if m and m["mon"] in MONTHS:
-        hour = int(m["h"]) % 12 + (12 if m["ap"] == "PM" else 0)
-        return datetime(int(m["y"]), MONTHS.index(m["mon"]) + 1, int(m["d"]), hour, int(m["mi"]), int(m["s"]))
+    jvm = jvm_dates.parse(text)
+    if jvm is not None:
+        return jvm
     dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return dt.astimezone().replace(tzinfo=None) if dt.tzinfo else dt
 

@@ -7,8 +7,9 @@ result), so a contract test of ReimageVmInstance catches them while the helpers 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
+
+from ..facts.ids import new_uuid
 
 FAULTS: dict[str, str] = {
     "drop-uuid": "the reimage result inventory has no uuid",
@@ -50,5 +51,5 @@ def corrupt_inventory(inv: dict, faults: frozenset[str], other_vm_uuid: str) -> 
     if "nic-owner" in faults and inv.get("vmNics"):
         inv["vmNics"][0]["vmInstanceUuid"] = other_vm_uuid
     if "no-root-volume" in faults:
-        inv["rootVolumeUuid"] = uuid.uuid4().hex  # a volume nobody has
+        inv["rootVolumeUuid"] = new_uuid()  # a volume nobody has
     return inv

@@ -1,8 +1,9 @@
 """Rendering bodies the way a ZStack management node (Gson on a recent JVM) renders them.
 
 - Long/Integer fields are JSON integers; fields that are null are left out.
-- Timestamps use the JVM's default medium format in the server's local time. The simulator plays
-  a current JVM: ``Nov 14, 2017, 10:20:57\u202fPM`` (a narrow no-break space before AM/PM).
+- Timestamps use the JVM's default medium format in the server's local time
+  (:mod:`zstack_contract.facts.jvm_dates`). The simulator plays a current JVM (:data:`JVM`):
+  ``Nov 14, 2017, 10:20:57\u202fPM`` (a narrow no-break space before AM/PM).
 - Output is compact UTF-8 (Gson does not escape non-ASCII); asynchronous results additionally
   escape ``= < > & '`` as ``\\u003d`` and so on, as Gson's HTML-safe mode does.
 - Plain-text answers mimic the Java messages a real node puts in them.
@@ -14,17 +15,16 @@ import json
 from datetime import datetime
 from typing import Any, Callable
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-NNBSP = "\u202f"
+from ..facts import jvm_dates
+
+JVM = 21  # the Java release whose date rendering the simulator plays
 
 DateFormatter = Callable[[datetime], str]
 
 
 def jvm_date(dt: datetime) -> str:
-    """``MMM d, y, h:mm:ss\u202fa`` as java.text.DateFormat renders it on JDK 20+ (English locale)."""
-    hour = dt.hour % 12 or 12
-    ampm = "AM" if dt.hour < 12 else "PM"
-    return f"{MONTHS[dt.month - 1]} {dt.day}, {dt.year}, {hour}:{dt.minute:02d}:{dt.second:02d}{NNBSP}{ampm}"
+    """A date as the simulated node's JVM renders it."""
+    return jvm_dates.render(dt, JVM)
 
 
 def iso_date(dt: datetime) -> str:

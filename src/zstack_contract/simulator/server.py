@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from ..facts.ids import password_hash
 from . import render
 from .app import App
 from .datafile import load_data
@@ -205,9 +206,7 @@ class Simulator:
 
     def create_session(self, account: str = DEFAULT_ACCOUNT, password: str = DEFAULT_PASSWORD) -> str:
         """Log in without HTTP; the new session's uuid."""
-        from .state import sha512
-
-        session = self.state.login(account, sha512(password))
+        session = self.state.login(account, password_hash(password))
         if session is None:
             raise ValueError(f"no account {account!r} with that password")
         return session.uuid
@@ -223,7 +222,8 @@ class Simulator:
 
     # -- the request log -----------------------------------------------------------------------
 
-    def _record(self, request, body: bytes, status: int, arrived: float) -> None:
+    def record(self, request, body: bytes, status: int, arrived: float) -> None:
+        """Keep one request in the log (the app calls this for each answer it sends)."""
         rec = RecordedRequest(
             method=request.method,
             path=request.path,

@@ -8,26 +8,17 @@ asynchronous API takes effect when it is submitted; its job only *reports* the o
 from __future__ import annotations
 
 import copy
-import hashlib
 import threading
 import time
-import uuid as _uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..facts.ids import new_uuid, password_hash
 from .render import error_code, not_found_details
 from .seed import uid
 
 JOB_RETENTION = 3 * 3600.0  # finished jobs are kept for three hours
 DEFAULT_API_TIMEOUT_MS = 1_800_000
-
-
-def new_uuid() -> str:
-    return _uuid.uuid4().hex
-
-
-def sha512(text: str) -> str:
-    return hashlib.sha512(text.encode("utf-8")).hexdigest()
 
 
 def now() -> datetime:
@@ -77,7 +68,7 @@ class State:
         self.vms: dict[str, dict] = {vm["uuid"]: copy.deepcopy(vm) for vm in dataset["vms"]}
         self.images: dict[str, dict] = {img["uuid"]: dict(img) for img in dataset["images"]}
         self.accounts = {
-            a["name"]: {"uuid": uid(f"account/{a['name']}"), "password": sha512(a["password"])}
+            a["name"]: {"uuid": uid(f"account/{a['name']}"), "password": password_hash(a["password"])}
             for a in dataset["accounts"]
         }
         self.sessions: dict[str, Session] = {}

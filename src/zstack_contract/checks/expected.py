@@ -1,0 +1,88 @@
+"""What a live test or a probe expects of an answer, as findings of the check ``expected-answer``,
+so a wrong status or error code is reported, baselined and recorded like any contract break."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..inputs.exchange import Exchange, Response
+from .finding import Finding, show
+from .registry import LIVE, PROBE, reported
+
+EXPECTED_ANSWER = reported("expected-answer", "the answer is the one the test expects (status, error code, text, fields)",
+                           applies_to=(LIVE, PROBE))
+
+
+def _found(resp: Response) -> str:
+    if resp.has_json:
+        return f"status {resp.status} with {show(resp.body)}"
+    if resp.is_empty:
+        return f"status {resp.status} with an empty body"
+    text = " ".join((resp.text or "").split())
+    return f"status {resp.status} with text {text[:60]!r}"
+
+
+def error_codes(body: Any) -> list[str]:
+    """Codes along an error's cause chain: SYS.1000 -> VM.1014 -> ..."""
+    out: list[str] = []
+    err = body.get("error") if isinstance(body, dict) else None
+    while isinstance(err, dict) and len(out) < 20:
+        if isinstance(err.get("code"), str):
+            out.append(err["code"])
+        err = err.get("cause")
+    return out
+
+
+def expect(
+    exchange: Exchange,
+    api: str | None,
+    *,
+    first: int | None = None,
+    final: int | None = None,
+    codes: tuple[str, ...] = (),
+    text: str | None = None,
+    present: tuple[str, ...] = (),
+) -> list[Finding]:
+    """Findings for each expectation the exchange does not meet.
+
+    ``first``: the status of the call's answer; ``final``: of the last answer; ``codes``: one of
+    them must appear in the final error's cause chain; ``text``: the final plain-text body;
+    ``present``: JSON pointers that must exist in the final body.
+    """
+    return list(_expect(exchange, api, first, final, codes, text, present))
+
+
+def _resolve(doc: Any, pointer: str) -> bool:
+    for part in pointer.strip("/").split("/"):
+        if isinstance(doc, dict) and part in doc:
+            doc = doc[part]
+        elif isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
+            doc = doc[int(part)]
+        else:
+            return False
+    return True
+
+
+def _expect(exchange, api, first, final, codes, text, present) -> Iterator[Finding]:
+    last = len(exchange.steps) - 1
+
+    def finding(step, pointer, expected, found):
+        return EXPECTED_ANSWER.finding(file=exchange.source, api=api, step=step, pointer=pointer, expected=expected, found=found)
+
+    call = exchange.call.response
+    if first is not None and call.status != first:
+        yield finding(0, "", f"status {first}", _found(call))
+        return
+    resp = exchange.final.response
+    if final is not None and resp.status != final:
+        yield finding(last, "", f"status {final} at the end", _found(resp))
+        return
+    if codes:
+        chain = error_codes(resp.body if resp.has_json else None)
+        if not set(chain) & set(codes):
+            yield finding(last, "/error/code", f"error code {' or '.join(codes)} (in the cause chain)", " -> ".join(chain) or _found(resp))
+    if text is not None and (resp.has_json or text not in (resp.text or "")):
+        yield finding(last, "", f"plain text {text!r}", _found(resp))
+    for pointer in present:
+        if not (resp.has_json and _resolve(resp.body, pointer)):
+            yield finding(last, pointer, "present", "absent")

@@ -1,0 +1,94 @@
+"""``zstack-contract openapi [PAGE...] [--schemas DIR] [--out FILE] [--ref-base URL] [--overlay FILE]``.
+
+The pages give each API's endpoints and whether it needs the Authorization header; the document
+references the schema files in DIR, so those must be what the pages derive today (else exit 1,
+as ``derive --check``). Without PAGE, the pages the schemas in DIR name (``x-zstack.page``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..atomic import write_atomic
+from ..contract.format import META, SUFFIXES
+from ..contract.loading import project_schemas_dir
+from ..derive.openapi import Api, build_document, ref_base
+from ..derive.overlay import load_overlay
+from ..derive.schema_files import derive_pages, render, stale_files
+from ..errors import ContractError, InputError
+from . import fail
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("pages", nargs="*", metavar="PAGE", help="API reference page(s) (default: the pages the schemas in --schemas name)")
+    p.add_argument("--schemas", metavar="DIR", help="the derived schemas the document refers to (default: ./schemas, else the project's schemas/)")
+    p.add_argument("--out", metavar="FILE", help="write the document here (default: stdout); $refs are relative to this file's folder")
+    p.add_argument("--ref-base", metavar="URL", help="prefix every $ref with URL instead (e.g. where the schemas are published)")
+    p.add_argument("--overlay", metavar="FILE", help="the overlay the schemas were derived with (default: the bundled overlay.toml)")
+
+
+def run(args: argparse.Namespace) -> int:
+    schemas = Path(args.schemas) if args.schemas else project_schemas_dir()
+    try:
+        overlay = load_overlay(args.overlay)
+        pages = args.pages or pages_named_by(schemas)
+    except ContractError as exc:
+        fail(str(exc))
+        return 2
+    bad = []
+    derived = derive_pages(pages, overlay, lambda exc: (bad.append(exc), fail(str(exc))))
+    if bad:
+        return 2
+    names = [p.api for p in derived.pages]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        fail(f"more than one page for {', '.join(twice)}")
+        return 2
+    problems = stale_files(schemas, derived.files)
+    for path, why in problems:
+        print(f"{path}: {why}; run: zstack-contract derive {' '.join(pages)} --out {schemas}", file=sys.stderr)
+    if problems:
+        return 1
+
+    apis = [
+        Api(
+            name=p.api, action_key=p.action_key, page=p.path,
+            endpoints=tuple((e.method, e.path) for e in p.endpoints),
+            authorized=any(name.lower() == "authorization" for name, _value, _line in p.headers),
+            request=json.loads(derived.files[p.api + SUFFIXES["request"]]),
+        )
+        for p in derived.pages
+    ]
+    out = Path(args.out) if args.out and args.out != "-" else None
+    if args.ref_base:
+        base = args.ref_base if args.ref_base.endswith("/") else args.ref_base + "/"
+    else:
+        base = ref_base(schemas, out.parent if out else Path.cwd())
+    data = render(build_document(apis, base))
+    if out is None:
+        sys.stdout.write(data.decode("ascii"))
+        return 0
+    write_atomic(out, data)
+    print(out)
+    return 0
+
+
+def pages_named_by(schemas: Path) -> list[str]:
+    """The page each ``*.response.json`` in the folder was derived from, as derive recorded it."""
+    if not schemas.is_dir():
+        raise InputError(str(schemas), "schemas folder does not exist (derive it with `zstack-contract derive PAGE --out DIR`)")
+    pages = []
+    for f in sorted(schemas.glob("*" + SUFFIXES["response"])):
+        try:
+            page = json.loads(f.read_text(encoding="utf-8"))[META]["page"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise InputError(str(f), "names no page (x-zstack.page); pass the pages as arguments") from None
+        if not isinstance(page, str) or not Path(page).is_file():
+            raise InputError(str(f), f"names page {page!r}, which is not here; pass the pages as arguments (or run from where you derived)")
+        pages.append(page)
+    if not pages:
+        raise InputError(str(schemas), "no *.response.json schemas in this folder")
+    return pages

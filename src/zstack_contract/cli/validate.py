@@ -1,0 +1,80 @@
+"""``zstack-contract validate [--api NAME] [--schemas DIR] [--strict] [--baseline FILE] [--report DIR] [--jobs N] PATH...``"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+from pathlib import Path
+
+from ..atomic import write_atomic
+from ..checks.registry import load_plugin
+from ..contract.loading import load_contracts
+from ..errors import ContractError, InputError
+from ..findings.baseline import Baseline
+from ..findings.parallel import default_jobs, validate_files
+from ..findings.validation import Validation
+from ..inputs.recordings import iter_files
+from ..reporting import console, write_reports
+from ..reporting.report import build_report
+from . import fail
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="recorded bodies or exchange records (*.json); folders are searched recursively")
+    p.add_argument("--api", metavar="NAME", help="the API of bare response bodies (default: from the file name, or the only API known)")
+    p.add_argument("--schemas", metavar="DIR", help="derived schemas (default: ./schemas, else the project's schemas/)")
+    p.add_argument("--strict", action="store_true", help="undocumented fields are violations, not warnings")
+    p.add_argument("--baseline", metavar="FILE", help="known deviations: reported, but they do not fail the run")
+    p.add_argument("--update-baseline", action="store_true", help="write --baseline FILE from this run's violations, keeping existing reasons")
+    p.add_argument("--report", metavar="DIR", default="reports", help="folder for zstack-contract.json and zstack-contract.md (default: reports)")
+    p.add_argument("-j", "--jobs", metavar="N", type=_jobs, default=None,
+                   help="check files in N processes; the findings and reports are the same for any N (default: the number of cores)")
+    p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                   help="import a module (or a .py file) that registers checks of its own with @zstack_contract.check (repeatable)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only unusable inputs and the summary line")
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more, got {text!r}")
+    return n
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.update_baseline and not args.baseline:
+        fail("--update-baseline needs --baseline FILE")
+        return 2
+    try:
+        for plugin in args.plugin:
+            load_plugin(plugin)
+        contracts = load_contracts(args.schemas)
+        if args.api and contracts.get(args.api) is None:
+            raise InputError("--api", f"unknown API {args.api!r}; schemas are known for {', '.join(contracts.by_api)}")
+        baseline = Baseline.load(args.baseline) if args.baseline and not (args.update_baseline and not Path(args.baseline).exists()) else None
+    except ContractError as exc:
+        fail(str(exc))
+        return 2
+
+    v = Validation(contracts, api=args.api, strict=args.strict, baseline=baseline)
+    gc.freeze()  # what lives for the whole run (schemas, validators, modules) is kept out of the collector's walks
+    missing: list[InputError] = []
+    validate_files(v, iter_files(args.paths, missing), args.jobs or default_jobs())
+    v.input_errors[:0] = missing  # paths that gave no file are named first
+
+    if args.update_baseline:
+        write_atomic(Path(args.baseline), Baseline.render(v.findings, baseline))
+        v.baseline = Baseline.load(args.baseline)
+        print(f"zstack-contract: wrote {args.baseline} ({len(v.baseline.entries)} entr(ies))")
+
+    for e in v.input_errors:
+        fail(str(e))
+    report = build_report(v)
+    sys.stdout.writelines(console.pieces(report, quiet=args.quiet))
+    written = write_reports(v, args.report, report=report)
+    print(console.summary_line(report, written))
+    return report["summary"]["exitCode"]

@@ -1,0 +1,125 @@
+"""The compiled contract: one API's derived schemas, and everything validation builds from them,
+built once, on first use, here and nowhere else.
+
+A :class:`Contract` holds the schemas as loaded and, as named members: the validators (a native
+one, jsonschema-rs, that decides accept/reject fast, and python-jsonschema's, which explains a
+rejection), the :class:`~.explain.Explainer` s, the tree of documented places the checks walk,
+and the memo of body shapes. A :class:`ContractSet` is every API of a schemas folder, and names
+the API an exchange was for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import cached_property
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+
+from .explain import Explainer
+from .places import Place, Shapes, compile_places
+from .routes import Route, path_params
+
+
+@dataclass(eq=False)
+class Contract:
+    api: str
+    action_key: str
+    page: str
+    routes: tuple[Route, ...]
+    response: dict[str, Any]
+    strict: dict[str, Any]  # the response schema variant that forbids undocumented fields
+    request: dict[str, Any] | None
+
+    # -- built from the schemas, once -----------------------------------------------------------
+    @cached_property
+    def validator(self) -> jsonschema.protocols.Validator:
+        return jsonschema.Draft202012Validator(self.response)
+
+    @cached_property
+    def strict_validator(self) -> jsonschema.protocols.Validator:
+        return jsonschema.Draft202012Validator(self.strict)
+
+    @cached_property
+    def fast_validator(self) -> jsonschema_rs.Draft202012Validator:
+        """The native validator of the response schema: the accept/reject decision."""
+        return jsonschema_rs.Draft202012Validator(self.response)
+
+    @cached_property
+    def fast_strict_validator(self) -> jsonschema_rs.Draft202012Validator:
+        return jsonschema_rs.Draft202012Validator(self.strict)
+
+    @cached_property
+    def explainer(self) -> Explainer:
+        return Explainer(self.response, self.validator, self.fast_validator)
+
+    @cached_property
+    def strict_explainer(self) -> Explainer:
+        return Explainer(self.strict, self.strict_validator, self.fast_strict_validator)
+
+    @cached_property
+    def places(self) -> Place:
+        """The documented places of the response (the body's is the root)."""
+        return compile_places(self.response, self.success_fields, self.resolve)
+
+    @cached_property
+    def shapes(self) -> Shapes:
+        return Shapes()
+
+    @cached_property
+    def success_fields(self) -> tuple[str, ...]:
+        return tuple(n for n in self.response.get("properties", {}) if n not in self.error_fields)
+
+    @cached_property
+    def error_fields(self) -> tuple[str, ...]:
+        props = self.response.get("properties", {})
+        return tuple(n for n, s in props.items() if s.get("$ref") == "#/$defs/error" or n == "error")
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Only the schemas go to another process; it builds the rest itself."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    # -- using them ----------------------------------------------------------------------------
+    def accepts(self, body: Any, strict: bool = False) -> bool:
+        """The native verdict on a body. False also when the native validator cannot take the
+        value at all; python-jsonschema then has the last word."""
+        try:
+            return (self.fast_strict_validator if strict else self.fast_validator).is_valid(body)
+        except (ValueError, TypeError, OverflowError, RecursionError):
+            return False
+
+    def resolve(self, schema: dict[str, Any], root: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Follow a local ``$ref`` (``#/$defs/x``) to its schema."""
+        root = root or self.response
+        while "$ref" in schema and schema["$ref"].startswith("#/$defs/"):
+            schema = root["$defs"][schema["$ref"][len("#/$defs/"):]]
+        return schema
+
+    def path_params(self, method: str, url: str) -> dict[str, str] | None:
+        """The path parameters when a request of ``method`` to ``url`` is for this API, else None."""
+        return path_params(self.routes, method, url)
+
+
+class ContractSet:
+    """Every API whose schemas are in a folder (see :func:`~.loading.load_contracts`)."""
+
+    def __init__(self, contracts: list[Contract]):
+        self.by_api = {c.api: c for c in sorted(contracts, key=lambda c: c.api)}
+
+    def __iter__(self):
+        return iter(self.by_api.values())
+
+    def __len__(self) -> int:
+        return len(self.by_api)
+
+    def get(self, api: str) -> Contract | None:
+        return self.by_api.get(api)
+
+    def match(self, method: str, url: str, body: Any = None) -> Contract | None:
+        """The API a request was for: by method and URL template, then by action key on shared paths."""
+        candidates = [c for c in self if c.path_params(method, url) is not None]
+        if len(candidates) > 1 and isinstance(body, dict):
+            keyed = [c for c in candidates if c.action_key in body]
+            candidates = keyed or candidates
+        return candidates[0] if len(candidates) == 1 else None

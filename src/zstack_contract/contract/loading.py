@@ -1,0 +1,66 @@
+"""Loading a schemas folder into a :class:`~.compiled.ContractSet`; a file that is not a usable
+derived schema is one clear line naming it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+
+from ..errors import InputError
+from .compiled import Contract, ContractSet
+from .format import DRAFT, META, SUFFIXES
+from .routes import Route
+
+_DRAFTS = (DRAFT, DRAFT + "#")
+
+
+def project_schemas_dir() -> Path:
+    """``./schemas`` when it exists, else the project's own ``schemas/`` (source checkouts)."""
+    local = Path("schemas")
+    if local.is_dir():
+        return local
+    return Path(__file__).resolve().parents[3] / "schemas"
+
+
+def load_contracts(directory: str | Path | None = None) -> ContractSet:
+    """Every API whose ``<API>.response.json`` is in ``directory`` (default: :func:`project_schemas_dir`)."""
+    d = Path(directory) if directory else project_schemas_dir()
+    if not d.is_dir():
+        raise InputError(str(d), "schemas folder does not exist (derive it with `zstack-contract derive PAGE --out DIR`)")
+    contracts = []
+    for resp_file in sorted(d.glob("*" + SUFFIXES["response"])):
+        api = resp_file.name[: -len(SUFFIXES["response"])]
+        response = _load_schema(resp_file)
+        strict_file = d / (api + SUFFIXES["strict"])
+        req_file = d / (api + SUFFIXES["request"])
+        meta = response.get(META, {})
+        contracts.append(
+            Contract(
+                api=api,
+                action_key=meta.get("actionKey", api[:1].lower() + api[1:]),
+                page=meta.get("page", ""),
+                routes=tuple(Route.from_template(e["method"], e["path"]) for e in meta.get("endpoints", [])),
+                response=response,
+                strict=_load_schema(strict_file) if strict_file.exists() else response,
+                request=_load_schema(req_file) if req_file.exists() else None,
+            )
+        )
+    if not contracts:
+        raise InputError(str(d), "no *.response.json schemas in this folder")
+    return ContractSet(contracts)
+
+
+def _load_schema(path: Path) -> dict[str, Any]:
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        if not (isinstance(schema, dict) and schema.get("$schema", DRAFT) in _DRAFTS and jsonschema_rs.meta.is_valid(schema)):
+            jsonschema.Draft202012Validator.check_schema(schema)  # slow, but says what is wrong
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), f"unusable schema: {exc}") from None
+    except jsonschema.SchemaError as exc:
+        raise InputError(str(path), f"not a valid JSON Schema: {exc.message}") from None
+    return schema

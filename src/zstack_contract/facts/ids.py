@@ -1,0 +1,22 @@
+"""Ids as ZStack writes them: resource uuids, uuid parameters, and the password hash a login sends."""
+
+from __future__ import annotations
+
+import uuid as _uuid
+
+
+def new_uuid() -> str:
+    """A fresh resource uuid: 32 lower-case hex characters, no dashes (a random, version 4 UUID)."""
+    return _uuid.uuid4().hex
+
+
+def is_uuid_param(name: str) -> bool:
+    """A parameter that names a resource by its uuid (``uuid``, ``vmInstanceUuid``, ...)."""
+    return name == "uuid" or name.endswith("Uuid")
+
+
+def password_hash(password: str) -> str:
+    """What a login body carries instead of the password: its SHA-512, in hex."""
+    import hashlib  # here, not at the top: it loads OpenSSL (some MiB), which checking files never needs
+
+    return hashlib.sha512(password.encode("utf-8")).hexdigest()

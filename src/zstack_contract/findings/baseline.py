@@ -1,0 +1,77 @@
+"""The baseline: known deviations, each a stable fingerprint (API, check, path without array
+indices) with the reason it is accepted. Known ones are reported but do not fail the gate."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..checks.finding import Finding, Severity
+from ..errors import InputError
+
+FORMAT = "zstack-contract.baseline/1"
+NEW_REASON = "TODO: say why this deviation is accepted"
+
+
+@dataclass(frozen=True)
+class Entry:
+    api: str
+    check: str
+    path: str
+    reason: str
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.api}|{self.check}|{self.path}"
+
+
+class Baseline:
+    def __init__(self, entries: list[Entry], source: str = ""):
+        self.source = source
+        self.entries = {e.fingerprint: e for e in entries}
+
+    def knows(self, finding: Finding) -> bool:
+        return finding.fingerprint in self.entries
+
+    def stale(self, findings: list[Finding]) -> list[Entry]:
+        seen = {f.fingerprint for f in findings}
+        return [e for fp, e in sorted(self.entries.items()) if fp not in seen]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Baseline":
+        shown = str(path)
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(shown, "baseline file does not exist (create it with --update-baseline)") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(shown, f"cannot read baseline: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise InputError(shown, f"baseline is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("entries"), list):
+            raise InputError(shown, f'not a baseline: expected {{"format": "{FORMAT}", "entries": [...]}}')
+        entries = []
+        for n, e in enumerate(doc["entries"]):
+            if not isinstance(e, dict) or not all(isinstance(e.get(k), str) for k in ("api", "check", "path", "reason")):
+                raise InputError(shown, f"entry {n}: needs string api, check, path and reason")
+            entries.append(Entry(e["api"], e["check"], e["path"], e["reason"]))
+        return cls(entries, shown)
+
+    @staticmethod
+    def render(findings: list[Finding], keep: "Baseline | None") -> bytes:
+        """The baseline for these findings, keeping the reasons of entries already known."""
+        old = keep.entries if keep else {}
+        entries = {}
+        for f in findings:
+            if f.severity is not Severity.VIOLATION or f.fingerprint in entries:
+                continue
+            reason = old[f.fingerprint].reason if f.fingerprint in old else NEW_REASON
+            entries[f.fingerprint] = {"api": f.api or "-", "check": f.check, "path": f.path, "reason": reason}
+        doc = {"format": FORMAT, "entries": [entries[k] for k in sorted(entries)]}
+        return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def is_new(finding: Finding, baseline: Baseline | None) -> bool:
+    """Whether a finding fails a run: a violation the baseline does not know."""
+    return finding.severity is Severity.VIOLATION and not (baseline is not None and baseline.knows(finding))

@@ -1,0 +1,117 @@
+"""Validating many recording files over several processes, with the result of one process.
+
+The files are cut into consecutive chunks. A worker process checks a chunk with a fresh
+:class:`~zstack_contract.validation.Validation` and sends back its aggregates
+(:meth:`~zstack_contract.validation.Validation.to_wire`); the parent merges them in chunk order,
+so findings, unusable inputs, drift, coverage and counts come out exactly as a serial run gives
+them. Only a few chunks are in flight at a time, so memory does not grow with the corpus.
+
+Chunks are large, as each one costs the parent a hand-over, except at the end of the corpus: the
+last names are handed over in small chunks, so no worker is left checking a large chunk while
+the others have nothing to do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from itertools import chain, islice
+from typing import Iterable, Iterator
+
+from ..errors import InputError
+from ..inputs.recordings import read_file
+from .validation import Validation
+
+CHUNK = 1024  # files per task (a few tens of milliseconds of work): the hand-over costs the parent little
+TAIL_SPLIT = 8  # the last chunks are this many times smaller
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def check_files(v: Validation, names: Iterable[str]) -> None:
+    """Check each file in ``v`` (an unusable one is recorded in ``v.input_errors``)."""
+    for name in names:
+        try:
+            got: list | InputError = read_file(name)
+        except InputError as exc:
+            got = exc
+        try:
+            v.check_file(got)
+        except InputError:
+            pass  # recorded; the run goes on
+
+
+def validate_files(v: Validation, names: Iterable[str], jobs: int, chunk: int = CHUNK) -> set[int]:
+    """Check every file into ``v``, over ``jobs`` processes when there is more than one chunk of
+    files; returns the ids of the processes that did the checking."""
+    if jobs <= 1:
+        check_files(v, names)
+        return {os.getpid()}
+    it = iter(names)
+    head = list(islice(it, chunk + 1))
+    if len(head) <= chunk:  # a single chunk: not worth starting processes
+        check_files(v, head)
+        return {os.getpid()}
+    from concurrent.futures import ProcessPoolExecutor  # imported only when there is work to spread
+
+    pids: set[int] = set()
+    settings = (v.contracts, v.api, v.strict)
+    with ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_start_worker, initargs=settings) as pool:
+        pending: deque = deque()
+        for c in _chunks(chain(head, it), chunk, tail=jobs * chunk):
+            pending.append(pool.submit(_check_chunk, c))
+            if len(pending) > 2 * jobs:
+                pids.add(_merge(v, pending.popleft().result()))
+        while pending:
+            pids.add(_merge(v, pending.popleft().result()))
+    return pids
+
+
+def _merge(v: Validation, result: tuple[int, dict]) -> int:
+    pid, wire = result
+    v.merge_wire(wire)
+    return pid
+
+
+def _chunks(names: Iterable[str], size: int, tail: int = 0) -> Iterator[list[str]]:
+    """Consecutive chunks of ``size`` names; the last ``tail`` names or so (held back until the
+    names run out) in chunks :data:`TAIL_SPLIT` times smaller."""
+    it = iter(names)
+    window: list[str] = []
+    while batch := list(islice(it, size)):
+        window += batch
+        if len(window) >= size + tail:
+            yield window[:size]
+            del window[:size]
+    small = max(1, size // TAIL_SPLIT)
+    for k in range(0, len(window), small):
+        yield window[k:k + small]
+
+
+def _context():
+    """fork where there is one: workers inherit the compiled contracts instead of rebuilding them."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+
+
+_SETTINGS: tuple | None = None
+
+
+def _start_worker(contracts, api, strict) -> None:
+    global _SETTINGS
+    _SETTINGS = (contracts, api, strict)
+
+
+def _check_chunk(names: list[str]) -> tuple[int, dict]:
+    contracts, api, strict = _SETTINGS
+    v = Validation(contracts, api=api, strict=strict)
+    check_files(v, names)
+    return os.getpid(), v.to_wire()

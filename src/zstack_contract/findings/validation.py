@@ -1,0 +1,183 @@
+"""A validation run: exchanges in, findings, drift and coverage out.
+
+``validate``, the pytest plugin (recorded files, live tests, probes) and the workers of
+``validate --jobs`` all feed a :class:`Validation`; it keeps aggregates (findings, counts, drift
+and coverage tallies), never the documents themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable
+
+from ..checks.finding import Finding, Severity
+from ..checks.registry import RECORDED
+from ..checks.runner import check_view
+from ..checks.view import View
+from ..contract.compiled import Contract, ContractSet
+from ..errors import InputError
+from ..facts.secrets import Redactor
+from ..facts.urls import api_path
+from ..inputs.exchange import Exchange
+from .baseline import Baseline, is_new
+from .tally import Tally
+
+
+class NoContract(InputError):
+    """A request that no known API answers: skipped and counted, not unusable."""
+
+
+@dataclass
+class Validation:
+    contracts: ContractSet
+    api: str | None = None  # --api: the API of bare bodies
+    strict: bool = False
+    baseline: Baseline | None = None
+    findings: list[Finding] = field(default_factory=list)
+    input_errors: list[InputError] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
+    redactor: Redactor | None = None  # scrubs secrets from findings before they are kept or shown
+    files: int = 0
+    exchanges: int = 0
+    documents: int = 0
+    skipped: int = 0  # exchanges with a request that no known API answers
+    skipped_notes: list[InputError] = field(default_factory=list)
+
+    def contract_for(self, exchange: Exchange) -> Contract:
+        """The API of an exchange: the one it names, else the one its request was for. A bare body
+        (no request) takes --api, else the API its file name starts with, else the only API known.
+
+        Raises NoContract for a request no known API answers (skipped, not unusable)."""
+        named = exchange.api or None
+        call = exchange.call.request
+        if not named and call.url:
+            found = self.contracts.match(call.method, call.url, call.body if call.has_json else None)
+            if found:
+                return found
+            raise NoContract(exchange.source, f"no known API answers {call.method} {api_path(call.url)}")
+        if not named and not self.api and len(self.contracts) == 1:
+            return next(iter(self.contracts))  # a file name could name only this API, or none
+        if not named:
+            named = self.api or _api_from_name(exchange.source, self.contracts)
+        if not named:
+            raise InputError(exchange.source, f"cannot tell which API this body answers; name it with --api ({', '.join(self.contracts.by_api)})")
+        contract = self.contracts.get(named)
+        if contract is None:
+            raise InputError(exchange.source, f"unknown API {named!r}; schemas are known for {', '.join(self.contracts.by_api)}")
+        return contract
+
+    def check(self, exchange: Exchange, extra: Iterable[Finding] = (), keep: bool = True, origin: str = RECORDED) -> list[Finding]:
+        """Run every check that applies to an exchange from ``origin`` (plus ``extra`` findings
+        from the caller), record drift and coverage; returns its findings, kept in the run unless
+        ``keep`` is false (the caller then keeps what it chooses with :meth:`keep`)."""
+        try:
+            contract = self.contract_for(exchange)
+        except NoContract as exc:
+            # Traffic we hold no contract for (a login, another API, a HAR's unrelated entries).
+            self.skipped += 1
+            self.skipped_notes.append(exc)
+            return self.keep(list(extra), keep)
+        view = View(exchange, contract, origin, self.strict)
+        findings = check_view(view)
+        shapes = [contract.shapes.of(found) for found in view.objects()]
+        self.documents += len(shapes)
+        self.tally.add_file(contract.api, shapes)
+        self.exchanges += 1
+        return self.keep(findings + list(extra), keep)
+
+    def keep(self, findings: list[Finding], store: bool = True) -> list[Finding]:
+        """Findings with secrets scrubbed; stored in the run when ``store``."""
+        if self.redactor is not None:
+            findings = [f.redacted(self.redactor) for f in findings]
+        if store:
+            self.findings.extend(findings)
+        return findings
+
+    def check_file(self, exchanges: "list[Exchange] | InputError") -> list[Finding]:
+        """One recording file: every exchange in it checked; an unusable file recorded as such."""
+        self.files += 1
+        if isinstance(exchanges, InputError):
+            self.add_error(exchanges)
+            raise exchanges
+        findings: list[Finding] = []
+        for exchange in exchanges:
+            try:
+                findings.extend(self.check(exchange))
+            except InputError as exc:
+                self.add_error(exc)
+                raise
+        return findings
+
+    def add_error(self, error: InputError) -> None:
+        self.input_errors.append(error)
+
+    # -- across processes (pytest-xdist workers, validate --jobs) -------------------------------
+    def to_wire(self) -> dict:
+        """Everything the run aggregated, as plain data another process can merge."""
+        return {
+            "findings": [f.to_json() for f in self.findings],
+            "inputErrors": [[e.path, e.message] for e in self.input_errors],
+            "skipped": [[e.path, e.message] for e in self.skipped_notes],
+            "drift": {api: dict(c) for api, c in self.tally.drift_files.items()},
+            "seen": {api: sorted(s) for api, s in self.tally.seen.items()},
+            "counts": [self.files, self.exchanges, self.documents],
+        }
+
+    def merge_wire(self, wire: dict) -> None:
+        self.findings.extend(Finding.from_json(f) for f in wire["findings"])
+        self.input_errors.extend(InputError(p, m) for p, m in wire["inputErrors"])
+        self.skipped_notes.extend(NoContract(p, m) for p, m in wire["skipped"])
+        self.skipped += len(wire["skipped"])
+        for api in wire["drift"].keys() | wire["seen"].keys():
+            self.tally.add_counts(api, wire["drift"].get(api, {}), wire["seen"].get(api, ()))
+        files, exchanges, documents = wire["counts"]
+        self.files += files
+        self.exchanges += exchanges
+        self.documents += documents
+
+    # -- verdicts -----------------------------------------------------------------------------
+    @property
+    def violations(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.VIOLATION]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    def new_violations(self) -> list[Finding]:
+        return [f for f in self.findings if is_new(f, self.baseline)]
+
+    def exit_code(self) -> int:
+        if self.input_errors:
+            return 2
+        return 1 if self.new_violations() else 0
+
+    def drift(self) -> list[dict]:
+        rows = []
+        for api, counts in sorted(self.tally.drift_files.items()):
+            for path, n in sorted(counts.items()):
+                rows.append({"api": api, "path": path, "files": n, "severity": Severity.VIOLATION if self.strict else Severity.WARNING})
+        return rows
+
+    def coverage(self) -> dict[str, dict]:
+        seen = self.tally.seen
+        return {c.api: self.tally.coverage(c) for c in self.contracts if c.api in seen}
+
+
+_API_PREFIX = re.compile(r"^([A-Z][A-Za-z0-9]*)(?=[._-])")
+
+
+def _api_from_name(source: str, contracts: ContractSet) -> str | None:
+    """``ReimageVmInstance.sample.json`` -> ReimageVmInstance, when that API is known."""
+    stem, dot, _rest = source.rpartition("/")[2].partition(".")
+    name = _name_prefix(stem + dot)
+    return name if name and contracts.get(name) else None
+
+
+@lru_cache(maxsize=256)
+def _name_prefix(head: str) -> str | None:
+    """The API-like start of a file name, from its part up to the first dot (the same for a whole corpus)."""
+    m = _API_PREFIX.match(head)
+    return m.group(1) if m else None

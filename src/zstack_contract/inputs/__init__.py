@@ -1,0 +1,1 @@
+"""The inputs room: recorded files (bare bodies, exchange records, HAR captures) read into exchanges."""

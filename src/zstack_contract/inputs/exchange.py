@@ -1,0 +1,105 @@
+"""The exchange model: what went over the wire, whoever recorded it.
+
+Recorded files (:mod:`.recordings`, :mod:`.har`) and the live client produce :class:`Exchange`
+objects; the checks only ever see these. Step 0 is the call, later steps are its job polls.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..facts.secrets import Redactor
+
+
+class _Missing(enum.Enum):
+    """No body: a singleton that stays itself through copy.deepcopy and pickling."""
+
+    MISSING = "no body"
+
+
+MISSING = _Missing.MISSING
+
+
+@dataclass(slots=True)
+class Message:
+    """A request or a response. ``body`` is the JSON value when the body was JSON; ``text`` otherwise."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = MISSING
+    text: str | None = None
+
+    @property
+    def has_json(self) -> bool:
+        return self.body is not MISSING
+
+    @property
+    def is_empty(self) -> bool:
+        return self.body is MISSING and not self.text
+
+
+@dataclass(slots=True)
+class Request(Message):
+    method: str = "GET"
+    url: str = ""
+
+
+@dataclass(slots=True)
+class Response(Message):
+    status: int = 0  # 0: unknown (a bare body, recorded without its answer's status)
+
+
+@dataclass(slots=True)
+class Step:
+    request: Request
+    response: Response
+    elapsed_ms: float | None = None
+
+
+@dataclass(slots=True)
+class Exchange:
+    steps: list[Step]
+    source: str  # file, or test id for live exchanges
+    api: str | None = None
+    note: str | None = None
+
+    @property
+    def call(self) -> Step:
+        return self.steps[0]
+
+    @property
+    def final(self) -> Step:
+        return self.steps[-1]
+
+    def redacted(self, redactor: Redactor) -> "Exchange":
+        """A copy with every secret masked; this one is left as it was."""
+        ex = copy.deepcopy(self)
+        for step in ex.steps:
+            for msg in (step.request, step.response):
+                msg.headers = redactor.headers(msg.headers)
+                if msg.has_json:
+                    msg.body = redactor.value(msg.body)
+                if msg.text is not None:
+                    msg.text = redactor.text(msg.text)
+            step.request.url = redactor.text(step.request.url)
+        ex.source = redactor.text(ex.source)
+        return ex
+
+
+def decode_body(raw: bytes | str | None) -> tuple[Any, str | None]:
+    """(JSON value, None) when ``raw`` is JSON, else (MISSING, text or None for an empty body)."""
+    if raw is None or raw == b"" or raw == "":
+        return MISSING, None
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+    try:
+        return json.loads(text), None
+    except ValueError:
+        return MISSING, text
+
+
+def bare_body_exchange(body: dict, shown: str) -> Exchange:
+    """A recorded body alone, as an exchange of one step with no request and no status."""
+    return Exchange(steps=[Step(Request(method="", url=""), Response(body=body, status=0))], source=shown)

@@ -1,0 +1,193 @@
+"""HAR captures (as browsers and proxies export them) read as exchanges.
+
+Each entry becomes an exchange of its own (a capture also holds unrelated traffic: the validation
+counts and skips any exchange whose request no known API answers), except the job polls ``GET .../v1/api-jobs/<id>``:
+they become the later steps, in time order, of the call whose ``202`` answer named that job in its
+``location``. A poll whose call is not in the capture stays an exchange of its own (no API answers
+it, so it is skipped and counted). Entries that got no answer (status 0: blocked or aborted) are
+left out. Secret header values (Authorization, cookies) are masked on read, so nothing downstream
+can show them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime
+from typing import Any
+
+import jsonschema
+
+from ..errors import InputError
+from ..facts.secrets import mask_header
+from ..facts.urls import api_path
+from .exchange import Exchange, Request, Response, Step, decode_body
+
+_JOB_PATH = re.compile(r"^/v1/api-jobs/([^/]+)/?$")
+
+_NAME_VALUES = {"type": "array", "items": {"type": "object", "required": ["name", "value"],
+                                           "properties": {"name": {"type": "string"}, "value": {"type": "string"}}}}
+_BODY = {"type": "object", "properties": {"text": {"type": "string"}, "encoding": {"type": "string"}, "size": {"type": "number"}}}
+# Only what is read here: HAR 1.2 has more required fields, which exporters do not always write.
+HAR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["log"],
+    "properties": {
+        "log": {
+            "type": "object",
+            "required": ["entries"],
+            "properties": {
+                "entries": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["request", "response"],
+                        "properties": {
+                            "startedDateTime": {"type": "string"},
+                            "time": {"type": "number"},
+                            "request": {
+                                "type": "object",
+                                "required": ["method", "url"],
+                                "properties": {
+                                    "method": {"type": "string", "minLength": 1},
+                                    "url": {"type": "string", "minLength": 1},
+                                    "headers": _NAME_VALUES,
+                                    "postData": _BODY,
+                                },
+                            },
+                            "response": {
+                                "type": "object",
+                                "required": ["status"],
+                                "properties": {
+                                    "status": {"type": "integer", "minimum": 0, "maximum": 599},
+                                    "headers": _NAME_VALUES,
+                                    "content": _BODY,
+                                },
+                            },
+                        },
+                    },
+                }
+            },
+        }
+    },
+}
+_VALIDATOR = jsonschema.Draft202012Validator(HAR_SCHEMA)
+
+
+def exchanges_from_har(doc: Any, shown: str) -> list[Exchange]:
+    """The exchanges of a parsed HAR document; raises :class:`InputError` naming the file when it is not a usable HAR."""
+    _check_shape(doc, shown)
+    entries = doc["log"]["entries"]
+    exchanges: list[Exchange] = []
+    by_job: dict[str, Exchange] = {}
+    for i in _time_order(entries):
+        step = _step(entries[i], i, shown)
+        if step is None:
+            continue
+        job = _job_of(step.request.url) if step.request.method.upper() == "GET" else None
+        if job is not None and job in by_job:
+            by_job[job].steps.append(step)
+            continue
+        exchange = Exchange(steps=[step], source=f"{shown}#entries[{i}]")
+        exchanges.append(exchange)
+        created = _job_created(step)
+        if created is not None:
+            by_job[created] = exchange
+    return exchanges
+
+
+def _check_shape(doc: Any, shown: str) -> None:
+    err = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(doc))
+    if err is None:
+        return
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path).lstrip(".")
+    if err.validator == "required":
+        missing = next((n for n in err.validator_value if isinstance(err.instance, dict) and n not in err.instance), err.validator_value[0])
+        what = f"no {missing!r}"
+    else:
+        what = _short(err)
+    raise InputError(shown, f"not a usable HAR file: {where + ': ' if where else ''}{what}")
+
+
+def _short(err: jsonschema.ValidationError) -> str:
+    """An error message that never repeats the value (a header value may be a secret)."""
+    if err.validator == "type":
+        return f"expected {err.validator_value}, found {_json_type(err.instance)}"
+    if err.validator in ("minimum", "maximum"):
+        return f"out of range ({err.validator}: {err.validator_value})"
+    if err.validator == "minLength":
+        return "empty"
+    return f"fails {err.validator}"
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null",
+            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _time_order(entries: list[dict]) -> list[int]:
+    """Entry indices by start time; file order when any start time is missing or unreadable."""
+    times = []
+    for e in entries:
+        try:
+            stamp = e["startedDateTime"]
+            times.append(datetime.fromisoformat(stamp[:-1] + "+00:00" if stamp.endswith("Z") else stamp))  # "Z": Python < 3.11
+        except (KeyError, TypeError, ValueError):
+            return list(range(len(entries)))
+    try:
+        return sorted(range(len(entries)), key=lambda i: times[i])
+    except TypeError:  # naive and aware times mixed
+        return list(range(len(entries)))
+
+
+def _step(entry: dict, i: int, shown: str) -> Step | None:
+    rq, rs = entry["request"], entry["response"]
+    if rs["status"] == 0:
+        return None
+    req_body, req_text = _body(rq.get("postData"), f"entries[{i}].request.postData", shown)
+    resp_body, resp_text = _body(rs.get("content"), f"entries[{i}].response.content", shown)
+    request = Request(headers=_headers(rq.get("headers", [])), method=rq["method"].upper(), url=rq["url"], body=req_body, text=req_text)
+    response = Response(headers=_headers(rs.get("headers", [])), status=rs["status"], body=resp_body, text=resp_text)
+    elapsed = entry.get("time")
+    return Step(request, response, float(elapsed) if isinstance(elapsed, (int, float)) and elapsed >= 0 else None)
+
+
+def _body(part: dict | None, where: str, shown: str):
+    """(JSON value or missing, text or None) of a postData or content object; no text is an empty body."""
+    text = (part or {}).get("text")
+    if text is None:
+        return decode_body(None)
+    encoding = (part or {}).get("encoding")
+    if encoding:
+        if encoding.lower() != "base64":
+            raise InputError(shown, f"{where}.encoding: unsupported encoding {encoding!r} (only base64)")
+        try:
+            return decode_body(base64.b64decode("".join(text.split()), validate=True))
+        except (binascii.Error, ValueError):
+            raise InputError(shown, f"{where}.text: not valid base64") from None
+    return decode_body(text)
+
+
+def _headers(pairs: list[dict]) -> dict[str, str]:
+    """Headers as one dict (repeated names joined with ', '), secrets masked: ``OAuth ***``."""
+    out: dict[str, str] = {}
+    for h in pairs:
+        name, value = h["name"], mask_header(h["name"], h["value"])
+        if name.startswith(":"):  # HTTP/2 pseudo-headers (:authority, :path) some browsers export
+            continue
+        out[name] = f"{out[name]}, {value}" if name in out else value
+    return out
+
+
+def _job_of(url: str) -> str | None:
+    m = _JOB_PATH.match(api_path(url))
+    return m.group(1) if m else None
+
+
+def _job_created(step: Step) -> str | None:
+    """The job a ``202`` answer names in its ``location`` (only its path counts: behind NAT the host differs)."""
+    body = step.response.body if step.response.has_json else None
+    if step.response.status != 202 or not isinstance(body, dict) or not isinstance(body.get("location"), str):
+        return None
+    return _job_of(body["location"])

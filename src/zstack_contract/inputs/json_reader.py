@@ -1,0 +1,120 @@
+"""Reading a recording's JSON: natively, with exactly the result of the standard library's reader.
+
+The reference reader is the standard library's, with a duplicate-key hook and NaN/Infinity
+refused (:func:`read_json`'s slow path). jiter (pydantic's JSON parser), told to refuse duplicate
+keys and NaN/Infinity, gives the same value for every document it accepts: integers of any size
+stay integers, floats are correctly rounded both ways, and a duplicate key is an error, even one
+spelled with escapes. What it refuses (a lone surrogate, bad input) is left to the reference
+reader, which also words the one-line error; so both paths give the same value or the same message.
+
+Nesting: jiter refuses documents more than 201 levels deep (its recursion limit; a scalar, or an
+empty list or object, is a level of its own), so a limit at least that deep needs no further
+check. :func:`native_depth_holds` probes jiter once per limit; under a shallower limit, or a jiter
+with a deeper one, documents with enough brackets are walked.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+import jiter
+
+from ..errors import InputError
+
+MAX_BYTES = 20 * 1024 * 1024  # a response body of a real node is kilobytes; bigger is not a recording
+MAX_DEPTH = 201  # jiter's own limit, so the native reader needs no check of its own
+BOM = b"\xef\xbb\xbf"
+SLOW = object()  # loads_exact's answer when only the reference reader can tell
+
+
+def read_json(raw: bytes, shown: str) -> Any:
+    """The JSON document in ``raw``, or a one-line InputError naming ``shown``."""
+    if len(raw) > MAX_BYTES:
+        raise too_big(len(raw), shown)
+    doc = loads_exact(raw, MAX_DEPTH)
+    return _read_with_stdlib(raw, shown) if doc is SLOW else doc
+
+
+def too_big(size: int, shown: str) -> InputError:
+    return InputError(shown, f"file is {size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MiB limit for a recording")
+
+
+class _Duplicate(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _Duplicate(f"duplicate key {k!r} in one object")
+        out[k] = v
+    return out
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _read_with_stdlib(raw: bytes, shown: str) -> Any:
+    if not raw.strip():
+        raise InputError(shown, "empty file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(shown, f"not UTF-8 (byte {exc.start})") from None
+    try:
+        doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except _Duplicate as exc:
+        raise InputError(shown, str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise InputError(shown, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:
+        raise InputError(shown, str(exc)) from None
+    except RecursionError:
+        raise InputError(shown, "JSON nested too deeply to be a response") from None
+    if depth_over(doc, MAX_DEPTH):
+        raise InputError(shown, f"JSON nested more than {MAX_DEPTH} levels deep")
+    return doc
+
+
+def loads_exact(raw: bytes, max_depth: int) -> Any:
+    """The decoded document, or :data:`SLOW` when jiter refuses the input or it may nest more
+    than ``max_depth`` levels."""
+    text = raw[len(BOM):] if raw.startswith(BOM) else raw
+    try:
+        doc = jiter.from_json(text, allow_inf_nan=False, cache_mode="keys", catch_duplicate_keys=True)
+    except ValueError:
+        return SLOW
+    if not native_depth_holds(max_depth) and text.count(b"[") + text.count(b"{") >= max_depth and depth_over(doc, max_depth):
+        return SLOW
+    return doc
+
+
+@lru_cache(maxsize=8)
+def native_depth_holds(max_depth: int) -> bool:
+    """Whether jiter refuses every document nested more than ``max_depth`` levels (the two
+    shapes of the shallowest such: empty lists, and lists around a scalar)."""
+    for raw in (b"[" * (max_depth + 1) + b"]" * (max_depth + 1), b"[" * max_depth + b"0" + b"]" * max_depth):
+        try:
+            jiter.from_json(raw)
+        except ValueError:
+            continue
+        return False
+    return True
+
+
+def depth_over(doc: Any, limit: int) -> bool:
+    """Whether a decoded document nests more than ``limit`` levels (a scalar is one level)."""
+    stack = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value)
+    return False

@@ -1,0 +1,132 @@
+"""Recorded inputs: finding the files, and reading each into its exchanges, or a clear error.
+
+A file is a HAR capture (``.har``), an exchange record, or a bare response body. Every way a file
+can be unusable ends in :class:`~zstack_contract.errors.InputError` with one line naming the
+file; nothing here lets a traceback through.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import InputError
+from .exchange import Exchange, bare_body_exchange
+from .har import exchanges_from_har
+from .json_reader import MAX_BYTES, read_json, too_big
+from .records import exchange_from_record, is_exchange_record
+
+SUFFIXES = (".json", ".har")
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    shown: str  # as it appears in findings and reports
+
+
+def discover(paths: list[str]) -> tuple[list[Source], list[InputError]]:
+    """Files to read, in a stable order, and an error for each path that yields none."""
+    errors: list[InputError] = []
+    sources = [Source(Path(name), name) for name in iter_files(paths, errors)]
+    return sources, errors
+
+
+_NONE_FOUND = f"folder holds no {'/'.join(s.lstrip('.').upper() for s in SUFFIXES)} files"
+
+
+def iter_files(paths: list[str], errors: list[InputError]) -> Iterator[str]:
+    """The files under ``paths``, as shown in findings (each also a usable path), in a stable
+    order: a folder's tree sorted as pathlib sorts paths, not following links to folders. Found
+    one folder at a time, so a large corpus is never listed whole; a path that yields no file
+    adds an error to ``errors``."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            base = p.as_posix()
+            found = 0
+            for name in _walk(base, "" if base == "." else base.rstrip("/") + "/"):
+                found += 1
+                yield name
+            if not found:
+                errors.append(InputError(raw, _NONE_FOUND))
+        elif p.is_file():
+            yield p.as_posix()
+        else:
+            errors.append(InputError(raw, "no such file or folder"))
+
+
+def _walk(folder: str, prefix: str) -> Iterator[str]:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return  # unreadable folder: skipped, as pathlib's glob does
+    for entry in entries:
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                yield from _walk(entry.path, prefix + entry.name + "/")
+            elif _suffix(entry.name) in SUFFIXES and entry.is_file():
+                yield prefix + entry.name
+        except OSError:
+            continue
+
+
+def _suffix(name: str) -> str:
+    """``os.path.splitext(name)[1].lower()`` for the usual names, without its Python-level scan."""
+    dot = name.rfind(".")
+    if dot > 0 and name[dot - 1] != ".":  # "a.json"; not ".json", nor "..json" (splitext: no suffix)
+        return name[dot:].lower()
+    return os.path.splitext(name)[1].lower()
+
+
+def read_exchanges(source: Source) -> list[Exchange]:
+    """A file's exchanges: a HAR capture's, an exchange record's, or a bare body as a one-step exchange with no status."""
+    return exchanges_in(read_bytes(source.path, source.shown), source.shown, source.path.suffix.lower() == ".har")
+
+
+def read_file(name: str) -> list[Exchange]:
+    """:func:`read_exchanges` for a file given by the name it is shown as (from :func:`iter_files`)."""
+    return exchanges_in(read_bytes(name, name), name, _suffix(os.path.basename(name)) == ".har")
+
+
+def read_bytes(path: str | Path, shown: str) -> bytes:
+    """A file's bytes; a file over the size limit is refused before it is read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            size = os.fstat(fd).st_size
+            if size > MAX_BYTES:
+                raise too_big(size, shown)
+            first = os.read(fd, size + 1)  # a regular file: all of it, and a short read is its end
+            if len(first) <= size:
+                return first
+            blocks, total = [first], len(first)  # it grew since fstat (or is not a regular file): read on
+            while block := os.read(fd, 1 << 16):
+                blocks.append(block)
+                total += len(block)
+                if total > MAX_BYTES:
+                    raise too_big(total, shown)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
+    return b"".join(blocks)
+
+
+def exchanges_in(raw: bytes, shown: str, har: bool = False) -> list[Exchange]:
+    """The exchanges a file's bytes hold (see :func:`read_exchanges`)."""
+    doc = read_json(raw, shown)
+    if har:
+        return exchanges_from_har(doc, shown)
+    if is_exchange_record(doc):
+        try:
+            return [exchange_from_record(doc, shown)]
+        except ValueError as exc:
+            raise InputError(shown, str(exc)) from None
+    if not isinstance(doc, dict):
+        kind = {list: "an array", str: "a string"}.get(type(doc), f"a {type(doc).__name__}")
+        raise InputError(shown, f"a response body must be a JSON object, found {kind}")
+    return [bare_body_exchange(doc, shown)]

@@ -1,0 +1,258 @@
+"""A client for the ZStack REST protocol (``requests`` based), keeping every step as an exchange.
+
+Protocol points it follows (shared/zstack-rest-protocol.md): the base URL carries the context path
+(``http://mn:8080/zstack``); ``Authorization: OAuth <session>``; asynchronous APIs answer 202 with a
+job ``location`` whose path alone is used, on the configured base URL, so the session never goes
+to another host; polls start fast and back off to about a second; a job gives up after its
+``apiTimeout`` or the configured limit. Exchanges are kept as they went over the wire; the
+client's :class:`~zstack_contract.facts.secrets.Redactor` learns every secret it handles (session,
+password, its hash) so whatever writes or shows an exchange can scrub them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import requests
+
+from ..errors import ContractError
+from ..facts.ids import password_hash
+from ..facts.secrets import Redactor
+from ..facts.urls import api_path
+from ..inputs.exchange import Exchange, Request, Response, Step, decode_body
+
+
+class ClientError(ContractError):
+    """The target could not be talked to as the protocol says (unreachable, job lost, too slow)."""
+
+
+class TargetUnreachable(ClientError):
+    pass
+
+
+class JobTimeout(ClientError):
+    pass
+
+
+class JobExpired(ClientError):
+    pass
+
+
+class BudgetSpent(ClientError):
+    """The run's request budget (--zstack-max-requests) is used up."""
+
+
+class Budget:
+    """At most ``max_requests`` requests, at most ``rate`` per second (None: no limit).
+
+    The last request is held back for logging out, so a run never leaves its session behind.
+    Thread-safe: pytest-xdist runs one client per process, but probes may share a client.
+    """
+
+    def __init__(self, max_requests: int | None = None, rate: float | None = None, clock=time.monotonic, sleep=time.sleep):
+        self.max_requests = max_requests
+        self.rate = rate
+        self.sent = 0
+        self._next = 0.0
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+
+    def take(self, reserve: int = 1) -> None:
+        with self._lock:
+            if self.max_requests is not None and self.sent >= self.max_requests - reserve:
+                raise BudgetSpent(f"the request budget of {self.max_requests} is spent")
+            now = self._clock()
+            if now < self._next:
+                self._sleep(self._next - now)
+                now = self._next
+            self._next = now + (1.0 / self.rate if self.rate else 0.0)
+            self.sent += 1
+
+
+@dataclass
+class Backoff:
+    """Poll intervals: ``first`` seconds, growing by ``factor`` up to ``ceiling``.
+
+    With 1.25 each interval is about a quarter of the time already waited, so a job is seen
+    within ~25% of its run time (done at 200 ms: seen by ~225 ms), until the one-second ceiling.
+    """
+
+    first: float = 0.02
+    factor: float = 1.25
+    ceiling: float = 1.0
+
+    def intervals(self):
+        delay = self.first
+        while True:
+            yield delay
+            delay = min(self.ceiling, delay * self.factor)
+
+
+@dataclass
+class Call:
+    """One call's exchange and, for asynchronous ones, whether and how the job ended."""
+
+    exchange: Exchange
+    error: ClientError | None = None  # the client had to stop (job lost, too slow, no location)
+
+    @property
+    def final(self) -> Response:
+        return self.exchange.final.response
+
+
+@dataclass
+class ZStackClient:
+    base_url: str  # http://mn:8080/zstack
+    session: str | None = field(default=None, repr=False)
+    timeout: tuple[float, float] = (3.0, 30.0)  # connect, read (seconds)
+    job_timeout: float = 300.0  # give up on a job after this, or its apiTimeout, whichever is first
+    backoff: Backoff = field(default_factory=Backoff)
+    on_exchange: Callable[[Exchange], None] | None = None  # e.g. the recorder
+    http: requests.Session = field(default_factory=requests.Session, repr=False)
+    exchanges: list[Exchange] = field(default_factory=list, repr=False)
+    redactor: Redactor = field(default_factory=Redactor, repr=False)  # knows every secret this client saw
+    budget: Budget = field(default_factory=Budget, repr=False)
+    _logged_in: bool = False
+
+    def __post_init__(self):
+        self.base_url = self.base_url.rstrip("/")
+        self.redactor.add(self.session)
+
+    # -- sessions -------------------------------------------------------------------------------
+    def login(self, account: str, password: str) -> Call:
+        """Log in with the SHA-512 hash of the password; keeps the session on success."""
+        hashed = password_hash(password)
+        self.redactor.add(password)
+        self.redactor.add(hashed)
+        body = {"logInByAccount": {"accountName": account, "password": hashed}}
+        call = self.request("PUT", "/v1/accounts/login", json_body=body, auth=False, note="log in", notify=False)
+        resp = call.final
+        if resp.status == 200 and isinstance(resp.body, dict) and isinstance(resp.body.get("inventory"), dict):
+            self.session = resp.body["inventory"].get("uuid")
+            self.redactor.add(self.session)
+            self._logged_in = True
+        if self.on_exchange:
+            self.on_exchange(call.exchange)  # only now is the new session known to the redactor
+        return call
+
+    def logout(self) -> Call | None:
+        if not (self._logged_in and self.session):
+            return None
+        call = self.request("DELETE", f"/v1/accounts/sessions/{self.session}", note="log out", reserve=0)
+        self._logged_in = False
+        return call
+
+    # -- calls ----------------------------------------------------------------------------------
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def headers(self, auth: bool | str = True) -> dict[str, str]:
+        h = {"Content-Type": "application/json;charset=UTF-8"}
+        token = auth if isinstance(auth, str) else (self.session if auth else None)
+        if token:
+            h["Authorization"] = f"OAuth {token}"
+        return h
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        raw_body: bytes | str | None = None,
+        auth: bool | str = True,
+        headers: dict[str, str] | None = None,
+        params: Any = None,
+        poll: bool = True,
+        api: str | None = None,
+        note: str | None = None,
+        notify: bool = True,
+        reserve: int = 1,
+    ) -> Call:
+        """Send one request; an asynchronous answer (202 + location) is polled to its end.
+
+        ``auth``: True for the client's session, False for no Authorization header, or a string
+        to send as the session. ``raw_body`` is sent as is (for malformed bodies).
+        """
+        if isinstance(auth, str):
+            self.redactor.add(auth)
+        h = self.headers(auth)
+        if headers:
+            h.update(headers)
+        data = raw_body if raw_body is not None else (json.dumps(json_body) if json_body is not None else None)
+        first = self._send(method, self.url(path), h, data, params, reserve)
+        steps = [first]
+        exchange = Exchange(steps=steps, source="", api=api, note=note)
+        call = Call(exchange)
+        resp = first.response
+        if poll and resp.status == 202:
+            self._poll(call, h)
+        self.exchanges.append(exchange)
+        if self.on_exchange and notify:
+            self.on_exchange(exchange)
+        return call
+
+    def _send(self, method: str, url: str, headers: dict[str, str], data, params=None, reserve: int = 1) -> Step:
+        self.budget.take(reserve)
+        start = time.monotonic()
+        try:
+            r = self.http.request(method, url, headers=headers, data=data, params=params, timeout=self.timeout, allow_redirects=False)
+        except requests.ConnectionError as exc:
+            raise TargetUnreachable(f"cannot reach {_origin(url)}: {_reason(exc)}") from None
+        except requests.Timeout:
+            raise TargetUnreachable(f"{_origin(url)} did not answer {method} {api_path(url)} within {self.timeout[1]} s") from None
+        elapsed = (time.monotonic() - start) * 1000
+        sent_body, sent_text = decode_body(data)
+        got_body, got_text = decode_body(r.content)
+        request = Request(method=method, url=r.request.url or url, headers=dict(headers), body=sent_body, text=sent_text)
+        response = Response(status=r.status_code, headers=dict(r.headers), body=got_body, text=got_text)
+        return Step(request, response, elapsed)
+
+    def _poll(self, call: Call, headers: dict[str, str]) -> None:
+        steps = call.exchange.steps
+        body = steps[0].response.body if steps[0].response.has_json else None
+        location = body.get("location") if isinstance(body, dict) else None
+        if not isinstance(location, str) or "/v1/" not in location:
+            call.error = ClientError("the 202 answer carries no job location to poll")
+            return
+        job_url = self.url(api_path(location))  # our own host: never send the session elsewhere
+        limit = self.job_timeout
+        api_timeout = body.get("apiTimeout")
+        if isinstance(api_timeout, (int, float)) and api_timeout > 0:
+            limit = min(limit, api_timeout / 1000.0)
+        deadline = time.monotonic() + limit
+        for delay in self.backoff.intervals():
+            time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
+            try:
+                step = self._send("GET", job_url, headers, None)
+            except BudgetSpent as exc:
+                call.error = exc
+                return
+            steps.append(step)
+            status = step.response.status
+            if status == 404:
+                call.error = JobExpired(f"job {api_path(location)} is unknown or expired (404)")
+                return
+            if status != 202:
+                return
+            if time.monotonic() >= deadline:
+                call.error = JobTimeout(f"job {api_path(location)} still running after {limit:g} s ({len(steps) - 1} polls)")
+                return
+
+
+def _origin(url: str) -> str:
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}"
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    for needle in ("Connection refused", "Name or service not known", "timed out", "No route to host"):
+        if needle in text:
+            return needle.lower()
+    return type(exc).__name__

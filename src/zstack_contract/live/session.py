@@ -1,0 +1,165 @@
+"""Live runs: the target, the run's logged-in session, and its view from one test.
+
+Tests get a :class:`BoundLive` (fixture ``zstack_live``): ``call`` talks to the target,
+``hold`` holds the answer to the same named checks as recorded exchanges, plus the test's
+expectations, and fails the test with one line per new violation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+import pytest
+
+from ..checks.expected import expect
+from ..checks.finding import Finding
+from ..checks.registry import LIVE
+from ..facts.secrets import Redactor
+from ..inputs.exchange import Exchange
+from .client import Budget, Call, ClientError, ZStackClient
+
+
+class Holder(Protocol):
+    """What holds live exchanges to the contract for a run (the pytest plugin's run)."""
+
+    redactor: Redactor  # learns the run's secrets
+    recorder: Callable[[Exchange], Any] | None  # writes each exchange, when the run records
+
+    def check(self, exchange: Exchange, extra: list[Finding] = (), origin: str = ...) -> list[Finding]:
+        """The named checks and ``extra`` findings; fails the calling test on a new violation."""
+
+    def api_of(self, exchange: Exchange) -> str | None:
+        """The API an exchange's request was for, if a known one."""
+
+# The embedded simulator's account (see docs: the simulator); never used against a live node.
+EMBEDDED_ACCOUNT = ("admin", "password")
+# Politeness towards a real node unless --zstack-max-requests / --zstack-rate say otherwise.
+LIVE_NODE_LIMITS = (1000, 10.0)
+
+
+@dataclass
+class Target:
+    base_url: str
+    simulator: Any | None  # the embedded simulator, when no --zstack-url was given
+    simulated: bool = False  # answers carry the simulator's header: not a live node
+
+    @property
+    def embedded(self) -> bool:
+        return self.simulator is not None
+
+    @property
+    def live_node(self) -> bool:
+        """A real management node: destructive tests need the explicit opt-in."""
+        return not (self.embedded or self.simulated)
+
+
+class LiveSession:
+    def __init__(self, target: Target, run: Holder, client: ZStackClient, login_call: Call | None,
+                 vm: str | None, allow_destructive: bool):
+        self.target = target
+        self.run = run
+        self.client = client
+        self.login_call = login_call
+        self.vm = vm
+        self.allow_destructive = allow_destructive or not target.live_node
+
+    @classmethod
+    def open(cls, target: Target, run: Holder, *, session: str | None, account: str | None,
+             password: str | None, vm: str | None, job_timeout: float | None, allow_destructive: bool,
+             limits: tuple[int | None, float | None] = (None, None)) -> "LiveSession":
+        """Connect and log in (or check the given session); raises ClientError with one clear line.
+
+        ``limits``: (max requests, requests per second); a live node gets polite defaults, a
+        simulator none, unless given."""
+        client = ZStackClient(target.base_url, session=session, redactor=run.redactor, on_exchange=run.recorder,
+                              budget=Budget(*limits))
+        if job_timeout:
+            client.job_timeout = job_timeout
+        from ..simulator.app import SIMULATOR_HEADER
+
+        def simulated(call: Call) -> bool:
+            return any(k.lower() == SIMULATOR_HEADER.lower() for k in call.final.headers)
+
+        login_call = None
+        if not (session or account):
+            if not target.embedded:
+                # One harmless unauthenticated request: a simulator announces itself, a node answers 400.
+                probe = client.request("GET", "/v1/vm-instances", auth=False, note="identify the target")
+                target.simulated = simulated(probe)
+                if not target.simulated:
+                    raise ClientError("a live node needs --zstack-session, or --zstack-account with --zstack-password")
+            account, password = EMBEDDED_ACCOUNT
+        if account:
+            if password is None:
+                raise ClientError("--zstack-account needs --zstack-password (or ZSTACK_PASSWORD)")
+            login_call = client.login(account, password)
+            if not client.session:
+                raise ClientError(f"log-in as {account!r} at {target.base_url} failed: status {login_call.final.status}")
+            target.simulated = target.simulated or simulated(login_call)
+        else:
+            probe = client.request("GET", "/v1/vm-instances", params={"limit": "1"}, note="check the session")
+            if probe.final.status != 200:
+                raise ClientError(f"{target.base_url} refused the given session: status {probe.final.status}")
+            target.simulated = simulated(probe)
+        if target.live_node:  # polite defaults for what the options left open
+            client.budget.max_requests = client.budget.max_requests or LIVE_NODE_LIMITS[0]
+            client.budget.rate = client.budget.rate or LIVE_NODE_LIMITS[1]
+        return cls(target, run, client, login_call, vm, allow_destructive)
+
+    def close(self) -> None:
+        try:
+            self.client.logout()
+        except ClientError:
+            pass
+
+    def bind(self, test_id: str) -> "BoundLive":
+        return BoundLive(self, test_id)
+
+
+class BoundLive:
+    def __init__(self, live: LiveSession, test_id: str):
+        self.live = live
+        self.test_id = test_id
+
+    @property
+    def target(self) -> Target:
+        return self.live.target
+
+    @property
+    def login_call(self) -> Call | None:
+        return self.live.login_call
+
+    def call(self, method: str, path: str, **kwargs) -> Call:
+        """One request (polled to its end when asynchronous); a broken connection fails the test in one line."""
+        try:
+            call = self.live.client.request(method, path, **kwargs)
+        except ClientError as exc:
+            pytest.fail(self.live.run.redactor.text(str(exc)), pytrace=False)
+        call.exchange.source = self.test_id
+        return call
+
+    def hold(self, call: Call, **expectations) -> list:
+        """The named checks and the test's expectations (see :func:`~zstack_contract.checks.expected.expect`)."""
+        call.exchange.source = call.exchange.source or self.test_id
+        api = call.exchange.api or self.live.run.api_of(call.exchange)
+        return self.live.run.check(call.exchange, expect(call.exchange, api, **expectations), origin=LIVE)
+
+    def find_vm(self, state: str) -> str:
+        """The uuid of a VM in ``state`` on the target, found by query; skips the test if there is none."""
+        call = self.call("GET", "/v1/vm-instances", params=[("q", f"state={state}"), ("limit", "1")], note=f"find a {state} VM")
+        body = call.final.body if call.final.has_json else None
+        found = body.get("inventories") if isinstance(body, dict) else None
+        if call.final.status != 200 or not isinstance(found, list):
+            pytest.fail(f"query for a {state} VM answered status {call.final.status}", pytrace=False)
+        if not found or not isinstance(found[0], dict) or not found[0].get("uuid"):
+            pytest.skip(f"no {state} VM on the target")
+        return found[0]["uuid"]
+
+    def designated_vm(self) -> str:
+        """The VM a destructive test may reimage: --zstack-vm on a live node, a Stopped VM of a simulator."""
+        if not self.target.live_node:
+            return self.live.vm or self.find_vm("Stopped")
+        if not self.live.vm:
+            pytest.skip("reimages a VM: pass --zstack-vm UUID (and --zstack-allow-destructive)")
+        return self.live.vm

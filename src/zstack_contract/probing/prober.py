@@ -1,0 +1,110 @@
+"""Sending probes: generated bodies for one API, to a resource that does not exist, each answer
+held to the contract for its kind (:mod:`zstack_contract.checks.probe_answers`); a break is shrunk
+by Hypothesis and reported with a ready-to-run ``curl`` command."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from ..checks.expected import expect
+from ..checks.finding import Finding
+from ..checks.probe_answers import VALID_EXPECTATION, judge_invalid
+from ..checks.registry import PROBE
+from ..facts.ids import is_uuid_param, new_uuid
+from ..facts.secrets import Redactor
+from ..findings.baseline import is_new
+from ..live.client import BudgetSpent, Call, ClientError
+from .strategies import Probe
+
+
+def curl(call: Call, redactor: Redactor | None = None) -> str:
+    """A ready-to-run curl command for the call's request; the session comes from $ZSTACK_SESSION."""
+    req = call.exchange.call.request
+    words = ["curl -i -X", req.method]
+    for k, v in req.headers.items():
+        if k.lower() == "authorization":
+            words += ["-H", '"Authorization: OAuth ${ZSTACK_SESSION}"']  # expanded by the shell
+        else:
+            words += ["-H", shlex.quote(f"{k}: {v}")]
+    if req.has_json:
+        words += ["--data-binary", shlex.quote(json.dumps(req.body, ensure_ascii=False))]
+    elif req.text is not None:
+        words += ["--data-binary", shlex.quote(req.text)]
+    words.append(shlex.quote(req.url))
+    line = " ".join(words)
+    return redactor.text(line) if redactor else line
+
+
+def answers(call: Call, limit: int = 160) -> str:
+    """The answers of a call, one per line: status and a short body."""
+    out = []
+    for i, step in enumerate(call.exchange.steps):
+        r = step.response
+        if r.has_json:
+            body = json.dumps(r.body, ensure_ascii=False)
+        elif r.text:
+            body = repr(r.text)
+        else:
+            body = "(empty)"
+        out.append(f"  step {i}: {r.status} {body[:limit]}{'...' if len(body) > limit else ''}")
+    return "\n".join(out)
+
+
+def resource_route(contract):
+    """The route that acts on one resource (a uuid in its path), or None."""
+    return next((r for r in contract.routes if any(is_uuid_param(p) for p in r.params)), None)
+
+
+class Prober:
+    """Sends probes for one API to a resource that does not exist and holds each answer to the
+    contract; a break raises AssertionError (so Hypothesis shrinks it) with a replayable report."""
+
+    def __init__(self, live, contract, run, test_id: str):
+        self.live, self.contract, self.run, self.test_id = live, contract, run, test_id
+        self.route = resource_route(contract)
+        self.method = self.route.method
+        self.missing = new_uuid()  # one resource that does not exist, for the whole test
+        self._recorded: set[str] = set()
+
+    def path(self, resource: str | None = None) -> str:
+        p = self.route.template
+        for name in self.route.params:
+            p = p.replace("{" + name + "}", resource or self.missing)
+        return p
+
+    def send(self, probe: Probe, resource: str | None = None, expectation: dict | None = None) -> None:
+        client = self.live.live.client
+        try:
+            call = client.request(self.method, self.path(resource), raw_body=probe.body, api=self.contract.api, note=f"probe: {probe.kind}")
+        except BudgetSpent:
+            return  # the budget holds: nothing more is sent, nothing is judged
+        except ClientError as exc:  # no answer in time: a hang is a contract break too
+            raise AssertionError(f"probe {probe.kind} got no answer: {self.run.redactor.text(str(exc))}\n"
+                                 f"body: {probe.body[:500]!r}") from None
+        if isinstance(call.error, BudgetSpent):
+            return
+        call.exchange.source = self.test_id
+        if probe.valid:
+            extra = expect(call.exchange, self.contract.api, **(expectation or VALID_EXPECTATION))
+        else:
+            extra = judge_invalid(probe.kind, call.exchange, self.contract.api)
+        v = self.run.validation
+        findings = v.check(call.exchange, extra, keep=False, origin=PROBE)
+        # Every example of a known departure would repeat its finding: keep each fingerprint once.
+        fresh = [f for f in findings if f.fingerprint not in self._recorded]
+        self._recorded.update(f.fingerprint for f in fresh)
+        v.keep(fresh)
+        new = [f for f in findings if is_new(f, v.baseline)]
+        if new:
+            raise AssertionError(self.report(probe, call, new))
+
+    def report(self, probe: Probe, call: Call, new: list[Finding]) -> str:
+        red = self.run.redactor
+        body = probe.body.decode("utf-8", "replace")
+        lines = [f"probe {probe.kind} broke the contract:"]
+        lines += [f"  {red.text(f.message())}" for f in new]
+        lines += [f"body ({len(probe.body)} bytes): {body[:500]!r}{'...' if len(body) > 500 else ''}", "answers:", red.text(answers(call)),
+                  "replay (export ZSTACK_SESSION first):", f"  {curl(call, red)}",
+                  "Hypothesis shrank this body; its seed and a @reproduce_failure line are printed below."]
+        return "\n".join(lines)

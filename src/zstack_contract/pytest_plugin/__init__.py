@@ -1,0 +1,84 @@
+"""The pytest plugin, loaded through the ``pytest11`` entry point: every option (:mod:`.options`),
+marker, hook and fixture (:mod:`.fixtures`) of zstack-contract, and the session's contract run
+(:mod:`.run`). Each option can also come from an environment variable (shown in ``pytest --help``),
+so CI can keep values out of the command line.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ..probing import profiles
+from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's namespace)
+    RUN,
+    parametrize_probes,
+    parametrize_recordings,
+    zstack_contract,
+    zstack_live,
+    zstack_probe,
+    zstack_recording_exchanges,
+    zstack_session,
+    zstack_target,
+)
+from .options import add_options
+from .run import ContractRun
+
+MARKERS = {
+    "zstack_live": "talks to the target (a live node or the embedded simulator)",
+    "zstack_destructive": "changes state on the target; on a live node runs only with --zstack-allow-destructive",
+}
+_WIRE_KEY = "zstack_contract"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # Hypothesis profiles (zstack_contract.probing.profiles): ``ci`` when CI is set, else ``dev``;
+    # --hypothesis-profile picks another (hypothesis' own plugin loads it, after this hook).
+    chosen = config.getoption("hypothesis_profile", None)
+    profiles.start_with(None if chosen else "ci" if os.environ.get("CI") else "dev")
+    if chosen:
+        profiles.on_import()  # registered before hypothesis' plugin loads the one chosen
+    for name, text in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {text}")
+    config.stash[RUN] = ContractRun(config)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the reports; an xdist worker hands its aggregates to the controller instead."""
+    run = session.config.stash.get(RUN, None)
+    if run is None:
+        return
+    if hasattr(session.config, "workeroutput"):
+        wire = run.to_wire()
+        if wire is not None:
+            session.config.workeroutput[_WIRE_KEY] = wire
+        return
+    run.write_reports()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist controller: merge what a worker's contract tests found into the one report."""
+    wire = getattr(node, "workeroutput", {}).get(_WIRE_KEY)
+    if wire is None:
+        return
+    node.config.stash[RUN].merge_wire(wire)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    run = item.config.stash.get(RUN, None)
+    if run is not None and run.recorder is not None:
+        run.recorder.current = item.nodeid
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "zstack_probe" in metafunc.fixturenames:
+        parametrize_probes(metafunc)
+    if "zstack_recording" in metafunc.fixturenames:
+        parametrize_recordings(metafunc)

@@ -1,0 +1,130 @@
+"""The plugin's fixtures: the session's contract run, recorded files, the live target and session,
+and the probers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ..errors import ContractError, InputError
+from ..inputs.exchange import Exchange
+from ..inputs.recordings import discover, read_exchanges
+from .options import option
+from .run import ContractRun
+
+RUN = pytest.StashKey[ContractRun]()
+
+
+@pytest.fixture(scope="session")
+def zstack_contract(request: pytest.FixtureRequest) -> ContractRun:
+    """The session's contract run: ``zstack_contract.check(exchange)`` holds an exchange to the contract."""
+    return request.config.stash[RUN]
+
+
+# --- recorded files ----------------------------------------------------------------------------
+def parametrize_recordings(metafunc: pytest.Metafunc) -> None:
+    """``zstack_recording``: one test per recording file, with its path as the id."""
+    folder = option(metafunc.config, "--zstack-recordings") or str(Path(metafunc.definition.fspath).parent / "recordings")
+    sources, errors = discover([folder])
+    base = Path(folder)
+    params = [pytest.param(s, id=_rel(s.path, base)) for s in sources]
+    params += [pytest.param(e, id=f"unusable:{e.path}") for e in errors]
+    metafunc.parametrize("zstack_recording", params)
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+@pytest.fixture
+def zstack_recording_exchanges(zstack_recording) -> list[Exchange] | InputError:
+    """The exchanges recorded in this test's file, or the reason it is unusable."""
+    if isinstance(zstack_recording, InputError):
+        return zstack_recording
+    try:
+        return read_exchanges(zstack_recording)
+    except InputError as exc:
+        return exc
+
+
+# --- live targets ------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def zstack_target(request: pytest.FixtureRequest):
+    """The target: ``--zstack-url``, or the embedded simulator on a free loopback port for the run."""
+    from ..live.session import Target
+
+    url = option(request.config, "--zstack-url")
+    if url:
+        yield Target(url.rstrip("/"), None)
+        return
+    from ..simulator import Simulator
+
+    with Simulator() as sim:
+        yield Target(sim.base_url, sim)
+
+
+@pytest.fixture(scope="session")
+def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contract: ContractRun):
+    """A logged-in client for the run (one clear error and the run stops if the target cannot be reached)."""
+    from ..live.session import LiveSession
+
+    config = request.config
+    timeout, max_requests, rate = (option(config, o) for o in ("--zstack-timeout", "--zstack-max-requests", "--zstack-rate"))
+    try:
+        job_timeout = float(timeout) if timeout else None
+        limits = (int(max_requests) if max_requests else None, float(rate) if rate else None)
+    except ValueError:
+        pytest.exit(f"zstack-contract: --zstack-timeout and --zstack-rate take numbers, --zstack-max-requests a count; "
+                    f"got {timeout!r}, {rate!r}, {max_requests!r}", returncode=2)
+    try:
+        live = LiveSession.open(
+            zstack_target,
+            zstack_contract,
+            session=option(config, "--zstack-session"),
+            account=option(config, "--zstack-account"),
+            password=option(config, "--zstack-password"),
+            vm=option(config, "--zstack-vm"),
+            job_timeout=job_timeout,
+            allow_destructive=bool(option(config, "--zstack-allow-destructive")),
+            limits=limits,
+        )
+    except ContractError as exc:
+        pytest.exit(f"zstack-contract: {zstack_contract.redactor.text(str(exc))}", returncode=2)
+    yield live
+    live.close()
+
+
+@pytest.fixture
+def zstack_live(request: pytest.FixtureRequest, zstack_session):
+    """The run's live session, bound to the calling test (its id names the exchanges).
+
+    A test marked ``zstack_destructive`` is skipped on a live node without --zstack-allow-destructive.
+    """
+    if request.node.get_closest_marker("zstack_destructive") and not zstack_session.allow_destructive:
+        pytest.skip("changes state on a live node: pass --zstack-allow-destructive to run it")
+    return zstack_session.bind(request.node.nodeid)
+
+
+# --- probing -----------------------------------------------------------------------------------
+def parametrize_probes(metafunc: pytest.Metafunc) -> None:
+    """``zstack_probe``: one test per API that can be probed: those with a request schema whose
+    route takes a resource uuid in its path. (Unusable schemas probe nothing here; the tests that
+    use them say why.)"""
+    from ..probing.prober import resource_route
+
+    contracts = metafunc.config.stash[RUN].contracts() or []
+    apis = [c.api for c in contracts if c.request and resource_route(c)]
+    metafunc.parametrize("zstack_probe", apis, ids=apis, indirect=True)
+
+
+@pytest.fixture
+def zstack_probe(request: pytest.FixtureRequest, zstack_live, zstack_contract: ContractRun):
+    """Sends generated bodies for one API (parametrized over every API that can be probed)."""
+    from ..probing.prober import Prober
+
+    contract = zstack_contract.validation.contracts.get(request.param)
+    return Prober(zstack_live, contract, zstack_contract, request.node.nodeid)

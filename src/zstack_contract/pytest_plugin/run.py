@@ -1,0 +1,97 @@
+"""The session's contract run: fed by every contract test (recorded, live, probe), written out as
+reports at the end, and merged from pytest-xdist workers into the controller's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ..checks.finding import Finding
+from ..checks.registry import RECORDED
+from ..contract.compiled import ContractSet
+from ..contract.loading import load_contracts
+from ..errors import ContractError, InputError
+from ..facts.secrets import Redactor
+from ..findings.baseline import Baseline, is_new
+from ..findings.validation import Validation
+from ..inputs.exchange import Exchange
+from ..live.recorder import Recorder
+from ..reporting import write_reports
+from .options import option
+
+# The project's own known deviations of real nodes (see the file): used when no baseline is given.
+DEFAULT_BASELINE = Path(__file__).resolve().parents[3] / "contract_tests" / "baseline.json"
+
+
+class ContractRun:
+    def __init__(self, config: pytest.Config):
+        self.config = config
+        self.used = False
+        self.redactor = Redactor()
+        record = option(config, "--zstack-record")
+        self.recorder = Recorder(record, self.redactor) if record else None
+        self._validation: Validation | None = None
+        self._error: ContractError | None = None
+
+    def contracts(self) -> ContractSet | None:
+        """The schemas and baseline, loaded once; None (the error kept) when they are unusable."""
+        if self._validation is None and self._error is None:
+            try:
+                contracts = load_contracts(option(self.config, "--zstack-schemas"))
+                baseline_file = option(self.config, "--zstack-baseline")
+                if not baseline_file and DEFAULT_BASELINE.exists():
+                    baseline_file = str(DEFAULT_BASELINE)
+                baseline = Baseline.load(baseline_file) if baseline_file else None
+            except ContractError as exc:
+                self._error = exc
+                return None
+            self._validation = Validation(contracts, strict=bool(option(self.config, "--zstack-strict")), baseline=baseline, redactor=self.redactor)
+        return self._validation.contracts if self._validation else None
+
+    @property
+    def validation(self) -> Validation:
+        """The run's validation; fails the calling test (one line) when the schemas are unusable."""
+        if self.contracts() is None:
+            pytest.fail(str(self._error), pytrace=False)
+        self.used = True
+        return self._validation
+
+    def check(self, exchange: Exchange, extra: list[Finding] = (), origin: str = RECORDED) -> list[Finding]:
+        """Hold one exchange to the contract (plus ``extra`` findings, e.g. a live test's
+        expectations); fail the calling test with each new violation, one per line."""
+        return self._verdict(lambda v: v.check(exchange, extra, origin=origin))
+
+    def check_file(self, exchanges: "list[Exchange] | InputError") -> list[Finding]:
+        """Hold a recording file's exchanges to the contract (an unusable file fails with one line)."""
+        return self._verdict(lambda v: v.check_file(exchanges))
+
+    def api_of(self, exchange: Exchange) -> str | None:
+        """The known API an exchange's request was for, if any."""
+        request = exchange.call.request
+        contract = self.validation.contracts.match(request.method, request.url, request.body if request.has_json else None)
+        return contract.api if contract else None
+
+    def _verdict(self, run) -> list[Finding]:
+        v = self.validation
+        try:
+            findings = run(v)
+        except InputError as exc:
+            if exc not in v.input_errors:
+                v.add_error(exc)
+            pytest.fail(str(exc), pytrace=False)
+        new = [f for f in findings if is_new(f, v.baseline)]
+        if new:
+            pytest.fail("\n".join(f.message() for f in new), pytrace=False)
+        return findings
+
+    def to_wire(self) -> dict | None:
+        """What this (xdist worker's) run aggregated, for the controller; None if nothing was checked."""
+        return self._validation.to_wire() if self.used and self._validation is not None else None
+
+    def merge_wire(self, wire: dict) -> None:
+        self.validation.merge_wire(wire)
+
+    def write_reports(self) -> None:
+        if self.used and self._validation is not None:
+            write_reports(self._validation, option(self.config, "--zstack-report") or "reports")
