@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterator
 
+from ..checks.finding import Severity
 from .report import entry_fields
 
 FILE_NAME = "zstack-contract.md"
@@ -36,7 +37,7 @@ def lines(report: dict[str, Any]) -> Iterator[str]:
     groups: dict[str, list[int]] = defaultdict(list)  # page line -> positions of its violations
     for n in range(len(entries)):
         f = entry_fields(entries, n, ("severity", "rule", "check"))
-        if f["severity"] == "violation":
+        if f["severity"] == Severity.VIOLATION:
             groups[f["rule"] or f"(no page line: {f['check']})"].append(n)
     if groups:
         yield from ["## Violations by page line", ""]
