@@ -20,7 +20,7 @@ def contract():
 
 @pytest.fixture
 def good(reimage_page):
-    body = server_shaped(reimage_page.response_sample)
+    body = server_shaped(reimage_page.response_sample.value)
     return body
 
 

@@ -48,7 +48,7 @@ def contract(contracts):
 
 @pytest.fixture(scope="module")
 def sample(reimage_page):
-    return reimage_page.response_sample
+    return reimage_page.response_sample.value
 
 
 def recorded_bodies():

@@ -20,15 +20,16 @@ def test_title_url_and_glued_headings(reimage_page):
     assert [(e.method, e.path, e.line) for e in p.endpoints] == [("PUT", "/v1/vm-instances/{vmInstanceUuid}/actions", 4)]
     # 'Authorization: OAuth the-session-uuidBody'
     assert p.headers == (("Authorization", "OAuth the-session-uuid", 5),)
-    assert p.request_sample == {"reimageVmInstance": {}, "systemTags": [], "userTags": []}
-    assert p.request_sample_line == 9
+    assert p.request_sample.value == {"reimageVmInstance": {}, "systemTags": [], "userTags": []}
+    assert p.request_sample.line == 9 and p.curl_sample == type(p.curl_sample)({"reimageVmInstance": {}}, 20)
+    assert (p.language, p.kind, p.api_line) == ("en", "action", 1)
 
 
 def test_response_sample_glued_to_table(reimage_page):
     # '}| Name | Type | ...': the sample ends where the top table starts on the same line.
     p = reimage_page
-    assert p.response_sample["inventory"]["memorySize"] == 8.589934592e9
-    assert p.response_sample_line == 30
+    assert p.response_sample.value["inventory"]["memorySize"] == 8.589934592e9
+    assert p.response_sample.line == 30
     assert [f.name for f in p.response.fields] == ["error", "inventory"]
     assert p.response.line == 89
 
@@ -42,10 +43,10 @@ def test_shifted_cells_in_request_table(reimage_page):
     rows = by_name(reimage_page.request)
     # '| vmInstanceUuid | String | url | The VM instance UUID. | 0.6 | |'
     v = rows["vmInstanceUuid"]
-    assert (v.location, v.description, v.optional_values, v.since, v.optional) == ("url", "The VM instance UUID.", None, "0.6", False)
+    assert (v.location, v.description, v.valid_values, v.since, v.optional) == ("url", "The VM instance UUID.", (), "0.6", False)
     # '| userTags | List | body | Optional. The user tags. | 0.6 |' (one cell short)
     u = rows["userTags"]
-    assert (u.since, u.optional_values, u.optional, u.location) == ("0.6", None, True, "body")
+    assert (u.since, u.valid_values, u.optional, u.location) == ("0.6", (), True, "body")
 
 
 def test_shifted_cells_in_field_tables(reimage_page):
@@ -70,7 +71,7 @@ def test_multi_line_cells_with_stray_bars():
         "Optional. The stop method: - grace: graceful shutdown; the guest OS is asked to power off. "
         "- cold: forced power-off, like pulling the plug."
     )
-    assert (t.optional_values, t.since, t.line) == ("grace cold", "0.6", 25)
+    assert (t.valid_values, t.since, t.line) == (("grace", "cold"), "0.6", 25)
     assert (rows["stopHA"].since, rows["stopHA"].type) == ("2.3.1", "boolean")
     assert rows["stopHA"].description.endswith("Default value: false.")
     assert rows["systemTags"].line == 35  # rows after a broken cell keep their own lines
@@ -84,7 +85,7 @@ def test_login_page_session_inventory_no_headers():
     assert [(e.method, e.path) for e in p.endpoints] == [("PUT", "/v1/accounts/login")]  # 'loginBody' unglued
     assert p.headers == ()
     rows = by_name(p.request)
-    assert (rows["accountType"].since, rows["accountType"].optional_values) == ("3.2.0", None)
+    assert (rows["accountType"].since, rows["accountType"].valid_values) == ("3.2.0", ())
     assert (rows["clientInfo"].since, rows["clientInfo"].type) == ("3.5.0", "Map")
     assert rows["clientInfo"].description == "Optional. The client information, for example: - the IP address - the browser"
     assert [f.name for f in p.sections["inventory"].fields] == ["uuid", "accountUuid", "userUuid", "expiredDate", "createDate", "noSessionEvaluation"]
@@ -96,7 +97,7 @@ def test_prose_ending_in_a_heading_word_is_not_unglued():
         "These two fields can be included in the request Body",
     )
     p = parse_page_text(text, "x.txt")
-    assert p.request_sample["logInByAccount"]["accountName"] == "test"
+    assert p.request_sample.value["logInByAccount"]["accountName"] == "test"
 
 
 MALFORMED = [
@@ -108,7 +109,7 @@ MALFORMED = [
     ("bad sample JSON", ('"name": "Test-VM",', '"name": "Test-VM",,'), 43, "not valid JSON"),
     ("too many cells", ("| ip | String | 0.6 | |", "| ip | String | a | b | c | d |"), 91, "6 cells"),
     ("unknown structure type", ("| inventory | VmInstanceInventory | See inventory. | 0.6 |", "| inventory | VmInstanceInventory | The VM. | 0.6 |\n| host | HostInventory | The host. | 0.6 |"), 62, "HostInventory"),
-    ("not a page", (None, "hello world\n"), 1, "API name"),
+    ("not a page", (None, "hello world\n"), 1, "not an API reference page"),
 ]
 
 

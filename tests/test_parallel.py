@@ -24,7 +24,7 @@ from zstack_contract.findings.validation import Validation
 def corpus(tmp_path_factory, reimage_page):
     """600 files in nested folders: good, broken, unusable, skipped and exchange records."""
     folder = tmp_path_factory.mktemp("corpus")
-    sample = reimage_page.response_sample
+    sample = reimage_page.response_sample.value
     shaped = server_shaped(sample)
     for n in range(560):
         doc = MUTATIONS[n % len(MUTATIONS)].body(sample) if n % 7 == 0 else shaped

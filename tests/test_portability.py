@@ -22,7 +22,7 @@ def schema(reimage_page, overlay):
 
 
 def documents(page):
-    sample = page.response_sample
+    sample = page.response_sample.value
     docs = {"sample": sample, "server-shaped": server_shaped(sample)}
     docs.update({m.name: m.body(sample) for m in MUTATIONS})
     nl = json.loads(json.dumps(sample))

@@ -83,7 +83,7 @@ def test_the_registry_names_every_check_with_a_severity_and_its_inputs():
 
 def test_a_check_runs_only_on_the_inputs_it_applies_to(reimage_page):
     contract = load_contracts(ROOT / "schemas").get("ReimageVmInstance")
-    body = bare_body_exchange(reimage_page.response_sample, "x.json")
+    body = bare_body_exchange(reimage_page.response_sample.value, "x.json")
     check("live-only", "a warning on live exchanges only", severity=Severity.WARNING, applies_to=(LIVE,))(
         lambda view: [view.finding(0, pointer="", expected="nothing", found="a live exchange")])
     try:
@@ -111,11 +111,11 @@ def test_a_check_in_a_conftest_runs_on_recorded_and_live_exchanges(tmp_path, rei
     (suite / "recordings").mkdir(parents=True)
     (suite / "conftest.py").write_text(USER_CHECK)
     (suite / "test_mine.py").write_text(SUITE)
-    body = json.loads(json.dumps(reimage_page.response_sample))
+    body = json.loads(json.dumps(reimage_page.response_sample.value))
     nics = body["inventory"]["vmNics"]
     nics.append({**nics[0], "uuid": "f" * 32, "deviceId": 1})  # a second NIC with the first one's mac
     (suite / "recordings" / "ReimageVmInstance.dup-mac.json").write_text(json.dumps(body))
-    (suite / "recordings" / "ReimageVmInstance.page-sample.json").write_text(json.dumps(reimage_page.response_sample))
+    (suite / "recordings" / "ReimageVmInstance.page-sample.json").write_text(json.dumps(reimage_page.response_sample.value))
 
     with Simulator(data=_duplicate_macs(tmp_path)) as sim:
         cmd = [sys.executable, "-m", "pytest", str(suite), "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
@@ -134,7 +134,7 @@ def test_a_check_in_a_conftest_runs_on_recorded_and_live_exchanges(tmp_path, rei
 
 def test_validate_loads_checks_from_a_plugin_module(tmp_path, reimage_page):
     (tmp_path / "my_checks.py").write_text(USER_CHECK)
-    body = json.loads(json.dumps(reimage_page.response_sample))
+    body = json.loads(json.dumps(reimage_page.response_sample.value))
     body["inventory"]["vmNics"].append({**body["inventory"]["vmNics"][0], "uuid": "f" * 32})
     (tmp_path / "ReimageVmInstance.dup.json").write_text(json.dumps(body))
     cmd = [sys.executable, "-m", "zstack_contract.cli", "validate", "--schemas", str(ROOT / "schemas"),

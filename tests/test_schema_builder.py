@@ -36,16 +36,16 @@ def errors(validator, doc):
 
 
 def test_page_sample_validates(validator, reimage_page):
-    assert errors(validator, reimage_page.response_sample) == []
+    assert errors(validator, reimage_page.response_sample.value) == []
 
 
 def test_server_shaped_response_validates(validator, reimage_page):
-    assert errors(validator, server_shaped(reimage_page.response_sample)) == []
+    assert errors(validator, server_shaped(reimage_page.response_sample.value)) == []
 
 
 @pytest.mark.parametrize("m", MUTATIONS, ids=[m.name for m in MUTATIONS])
 def test_mutations_fail_at_their_pointer(validator, reimage_page, m):
-    found = list(validator.iter_errors(m.body(reimage_page.response_sample)))
+    found = list(validator.iter_errors(m.body(reimage_page.response_sample.value)))
     assert found, f"{m.name} was accepted"
     pointers = set()
     for e in found:
@@ -58,7 +58,7 @@ def test_mutations_fail_at_their_pointer(validator, reimage_page, m):
 
 @pytest.mark.parametrize("value,ok", [(1.0, True), (2.0, True), (8.589934592e9, False), (1, True), (1.5, False), (True, False), ("1", False)])
 def test_integral_floats_are_integers(validator, reimage_page, value, ok):
-    doc = json.loads(json.dumps(reimage_page.response_sample))
+    doc = json.loads(json.dumps(reimage_page.response_sample.value))
     doc["inventory"]["cpuNum"] = value
     assert validator.is_valid(doc) is ok
 
@@ -78,7 +78,7 @@ def test_integral_floats_are_integers(validator, reimage_page, value, ok):
     ],
 )
 def test_timestamp_renderings(validator, reimage_page, stamp, ok):
-    doc = json.loads(json.dumps(reimage_page.response_sample))
+    doc = json.loads(json.dumps(reimage_page.response_sample.value))
     doc["inventory"]["vmNics"][0]["lastOpDate"] = stamp
     assert validator.is_valid(doc) is ok
 
@@ -92,12 +92,12 @@ def test_error_envelope_and_recursive_cause(validator):
 
 
 def test_strict_variant_rejects_undocumented_fields(strict_validator, validator, reimage_page):
-    doc = server_shaped(reimage_page.response_sample)
+    doc = server_shaped(reimage_page.response_sample.value)
     assert validator.is_valid(doc)
     unexpected = {e.json_path for e in strict_validator.iter_errors(doc) if e.validator == "additionalProperties"}
     assert unexpected == {"$.inventory", "$.inventory.vmNics[0]", "$.inventory.allVolumes[0]"}
     # The page's own sample carries NIC fields its NIC table lacks (usedIpUuid, hypervisorType).
-    assert [e.json_path for e in strict_validator.iter_errors(reimage_page.response_sample)] == ["$.inventory.vmNics[0]"]
+    assert [e.json_path for e in strict_validator.iter_errors(reimage_page.response_sample.value)] == ["$.inventory.vmNics[0]"]
 
 
 def test_annotations_trace_each_rule_to_its_line(response_schema):
@@ -115,7 +115,7 @@ def test_annotations_trace_each_rule_to_its_line(response_schema):
 def test_types_map_as_documented(response_schema):
     d = response_schema["$defs"]
     assert d["inventory"]["properties"]["vmNics"] == {
-        "type": "array", "items": {"$ref": "#/$defs/vmNics"}, "description": "See vmNics.",
+        "type": "array", "items": {"$ref": "#/$defs/vmNics"},
         "x-source": "docs/api/ReimageVmInstance.txt:126 vmNics List", "x-page-type": "List", "x-since": "0.6",
     }
     assert d["error"]["properties"]["cause"]["$ref"] == "#/$defs/error"
@@ -160,7 +160,7 @@ def test_request_schema(reimage_page, overlay):
     schema = build_request_schema(reimage_page, overlay)
     V.check_schema(schema)
     v = V(schema)
-    assert v.is_valid(reimage_page.request_sample)
+    assert v.is_valid(reimage_page.request_sample.value)
     assert v.is_valid({"reimageVmInstance": {}})
     assert v.is_valid({"reimageVmInstance": {}, "systemTags": ["ephemeral::x", "a::b::c"], "unknown": 1})
     assert not v.is_valid({})
@@ -177,13 +177,13 @@ def test_other_api_with_body_parameters(overlay):
     page = parse_page(PAGES / "StopVmInstance.txt")
     req = build_request_schema(page, overlay)
     v = V(req)
-    assert v.is_valid(page.request_sample)
+    assert v.is_valid(page.request_sample.value)
     assert not v.is_valid({"stopVmInstance": {"stopHA": "yes"}})
     assert req["properties"]["stopVmInstance"]["properties"]["type"]["x-source"].endswith(":25 type String")
     assert "required" not in req["properties"]["stopVmInstance"]  # both parameters are Optional.
     assert list(req["$defs"]["path"]["properties"]) == ["uuid"]
     resp = V(build_response_schema(page, overlay))
-    assert resp.is_valid(page.response_sample)
+    assert resp.is_valid(page.response_sample.value)
     assert not resp.is_valid({"inventory": {"uuid": "8e2c0d4ee3883a3f9c8ba0bc1a3c4d57", "state": "Asleep"}})
 
 
@@ -192,20 +192,21 @@ def test_other_api_whose_inventory_is_a_session(overlay):
     req = build_request_schema(page, overlay)
     assert req["properties"]["logInByAccount"]["required"] == ["accountName", "password"]
     assert "path" not in req.get("$defs", {})
-    assert V(req).is_valid(page.request_sample)
+    assert V(req).is_valid(page.request_sample.value)
     assert not V(req).is_valid({"logInByAccount": {"accountName": "admin"}})
     resp = build_response_schema(page, overlay)
     v = V(resp)
-    assert v.is_valid(page.response_sample)
+    assert v.is_valid(page.response_sample.value)
     inv = resp["$defs"]["inventory"]["properties"]
     assert "enum" not in inv.get("state", {}) and "x-overlay" not in inv["expiredDate"]  # no VM rules on a session
     assert inv["accountUuid"]["pattern"] == "^[0-9a-f]{32}$(?!\\n)"
     assert not v.is_valid({"inventory": {"accountUuid": "x"}})  # uuid still required
 
 
-def test_overlay_rules_all_have_reasons_and_match_something(overlay, reimage_page):
+def test_overlay_entries_all_have_reasons_and_match_something(overlay, reimage_page):
     assert {r.id for r in overlay.rules} >= {"uuid-format", "inventory-uuid-present", "error-code-present", "vm-state-enum", "tags-are-strings"}
-    text = json.dumps([build_request_schema(reimage_page, overlay), build_response_schema(reimage_page, overlay)])
-    for rule in overlay.rules:
-        assert rule.reason
-        assert f'"{rule.id}"' in text, f"overlay rule {rule.id} applies to nothing on the reference page"
+    pages = [reimage_page, *(parse_page(PAGES / name) for name in ("zh/QueryVmInstance.txt", "DestroyVmInstance.txt"))]
+    text = json.dumps([build(page, overlay) for page in pages for build in (build_request_schema, build_response_schema)])
+    for entry in (*overlay.rules, *overlay.additions, *overlay.tables):
+        assert entry.reason
+        assert f'"{entry.id}"' in text or f"overlay:{entry.id}" in text, f"overlay entry {entry.id} applies to nothing on the test pages"

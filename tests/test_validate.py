@@ -38,7 +38,7 @@ def write(path: Path, doc) -> Path:
 def mutated(tmp_path, reimage_page):
     folder = tmp_path / "mutated"
     for m in MUTATIONS:
-        write(folder / f"{m.name}.json", m.body(reimage_page.response_sample))
+        write(folder / f"{m.name}.json", m.body(reimage_page.response_sample.value))
     return folder
 
 
@@ -49,7 +49,7 @@ def test_bundled_recordings_pass(tmp_path):
 
 
 def test_bundled_page_sample_is_the_pages_own(reimage_page):
-    assert json.loads((RECORDINGS / "ReimageVmInstance.page-sample.json").read_text()) == reimage_page.response_sample
+    assert json.loads((RECORDINGS / "ReimageVmInstance.page-sample.json").read_text()) == reimage_page.response_sample.value
 
 
 def test_bundled_exchanges_follow_the_exchange_schema():
@@ -125,7 +125,7 @@ def test_bad_inputs_one_line_each_and_the_run_goes_on(tmp_path, reimage_page):
         fh.write(b'"}}')
     (tmp_path / "nojson").mkdir()
     (tmp_path / "nojson" / "readme.txt").write_text("no recordings here")
-    bad = reimage_page.response_sample | {"inventory": reimage_page.response_sample["inventory"] | {"cpuNum": 1.5}}
+    bad = reimage_page.response_sample.value | {"inventory": reimage_page.response_sample.value["inventory"] | {"cpuNum": 1.5}}
     write(folder / "ReimageVmInstance.violating.json", bad)
     r = validate(folder, tmp_path / "nojson", tmp_path / "missing", "--report", tmp_path / "rep")
     assert r.returncode == 2
@@ -162,11 +162,11 @@ def test_bare_body_api_resolution(tmp_path, reimage_page):
     shutil.copytree(ROOT / "schemas", other)
     r = subprocess.run([exe("zstack-contract"), "derive", "tests/pages/LogInByAccount.txt", "--out", str(other)], cwd=ROOT, capture_output=True)
     assert r.returncode == 0
-    write(tmp_path / "in" / "sample.json", reimage_page.response_sample)
+    write(tmp_path / "in" / "sample.json", reimage_page.response_sample.value)
     r = validate(tmp_path / "in", "--schemas", other, "--report", tmp_path)
     assert r.returncode == 2 and "cannot tell which API" in r.stderr  # two APIs known, no hint
     assert validate(tmp_path / "in", "--schemas", other, "--api", "ReimageVmInstance", "--report", tmp_path).returncode == 0
-    write(tmp_path / "in2" / "ReimageVmInstance.x.json", reimage_page.response_sample)
+    write(tmp_path / "in2" / "ReimageVmInstance.x.json", reimage_page.response_sample.value)
     assert validate(tmp_path / "in2", "--schemas", other, "--report", tmp_path).returncode == 0  # from the file name
     # --api wins over the file name: held to the session's strict schema, the VM's fields are undocumented
     r = validate(tmp_path / "in2", "--schemas", other, "--api", "LogInByAccount", "--strict", "--report", tmp_path)
@@ -174,10 +174,10 @@ def test_bare_body_api_resolution(tmp_path, reimage_page):
 
 
 def test_drift_counts_files_and_strict_makes_violations(tmp_path, reimage_page):
-    shaped = server_shaped(reimage_page.response_sample)
+    shaped = server_shaped(reimage_page.response_sample.value)
     write(tmp_path / "in" / "a.json", shaped)
     write(tmp_path / "in" / "b.json", shaped)
-    write(tmp_path / "in" / "c.json", reimage_page.response_sample)
+    write(tmp_path / "in" / "c.json", reimage_page.response_sample.value)
     r = validate(tmp_path / "in", "--report", tmp_path / "rep")
     assert r.returncode == 0
     assert "drift (warning): ReimageVmInstance inventory.architecture undocumented, in 2 file(s)" in r.stdout
@@ -191,7 +191,7 @@ def test_drift_counts_files_and_strict_makes_violations(tmp_path, reimage_page):
 
 
 def test_coverage_lists_documented_fields_never_seen(tmp_path, reimage_page):
-    write(tmp_path / "in" / "a.json", reimage_page.response_sample)
+    write(tmp_path / "in" / "a.json", reimage_page.response_sample.value)
     r = validate(tmp_path / "in", "--report", tmp_path / "rep")
     cov = json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())["coverage"]["ReimageVmInstance"]
     assert "inventory.cpuSpeed" in cov["unseen"] and "error.code" in cov["unseen"] and "inventory.uuid" not in cov["unseen"]
@@ -205,7 +205,7 @@ def test_coverage_lists_documented_fields_never_seen(tmp_path, reimage_page):
 
 def test_baseline_known_new_stale_and_update(tmp_path, reimage_page):
     base = tmp_path / "baseline.json"
-    bad = json.loads(json.dumps(reimage_page.response_sample))
+    bad = json.loads(json.dumps(reimage_page.response_sample.value))
     bad["inventory"]["cpuNum"] = 1.5
     bad["inventory"]["vmNics"][0]["deviceId"] = "0"
     write(tmp_path / "in" / "a.json", bad)
@@ -234,7 +234,7 @@ def test_baseline_known_new_stale_and_update(tmp_path, reimage_page):
 
 
 def test_pytest_options_mirror_the_cli(tmp_path, reimage_page):
-    write(tmp_path / "in" / "ReimageVmInstance.a.json", server_shaped(reimage_page.response_sample))
+    write(tmp_path / "in" / "ReimageVmInstance.a.json", server_shaped(reimage_page.response_sample.value))
     cmd = child_pytest("contract_tests/test_recorded.py", "--zstack-recordings", str(tmp_path / "in"), "--zstack-report", str(tmp_path / "rep"))
     assert subprocess.run(cmd, capture_output=True, cwd=ROOT).returncode == 0
     r = subprocess.run(cmd + ["--zstack-strict"], capture_output=True, text=True, cwd=ROOT)

@@ -26,8 +26,8 @@ from .finding import Finding, Severity
 
 CheckFunction = Callable[[Any], Iterable[Finding]]  # takes a View (checks.view), yields findings
 
-RECORDED, LIVE, PROBE = "recorded", "live", "probe"
-INPUTS = frozenset({RECORDED, LIVE, PROBE})  # where an exchange comes from: files, live tests, probes
+RECORDED, LIVE, PROBE, PAGE = "recorded", "live", "probe", "page"
+INPUTS = frozenset({RECORDED, LIVE, PROBE, PAGE})  # what is checked: files, live tests, probes, reference pages
 
 
 @dataclass(frozen=True)

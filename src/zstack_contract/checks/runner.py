@@ -1,6 +1,6 @@
 """Running the registered checks on an exchange. Importing this module registers the built-in
 check families, in the order they run and are listed: the schema first, then the protocol, the
-resources, and the checks whose findings callers make."""
+resources, and the checks whose findings callers make (of live tests, probes and pages)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from . import schema  # noqa: F401, I001  (each family registers its checks as i
 from . import protocol  # noqa: F401
 from . import resources  # noqa: F401
 from . import expected, probe_answers  # noqa: F401
+from . import page_samples  # noqa: F401
 from .finding import Finding
 from .registry import RECORDED, REGISTRY
 from .view import View

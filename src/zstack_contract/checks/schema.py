@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..contract.compiled import Contract
 from ..contract.format import INT_WIDTH, OVERLAY, SOURCE
 from ..facts.pointers import escape_pointer
 from .finding import Finding, show
@@ -42,8 +41,8 @@ def schema_findings(view: View, i: int, body: Any) -> list[Finding]:
                     prop = schema.get("properties", {}).get(name, {})
                     out.append(_finding(view, i, pointer + escape_pointer([name]), "present (always sent)", "absent", prop))
             continue
-        expected = _expected(err.validator, err.validator_value, schema, contract)
-        found = _envelope_found(err.instance, contract) if err.validator == "oneOf" and pointer == "" else show(err.instance)
+        expected = expected_text(err.validator, err.validator_value, schema, contract.success_fields, contract.error_fields)
+        found = envelope_found(err.instance, contract.success_fields, contract.error_fields) if err.validator == "oneOf" and pointer == "" else show(err.instance)
         out.append(_finding(view, i, pointer, expected, found, schema))
     return out
 
@@ -53,7 +52,8 @@ def _finding(view: View, i: int, pointer: str, expected: str, found: str, schema
                         rule=schema.get(SOURCE), overlay=tuple(schema.get(OVERLAY, ())))
 
 
-def _expected(kw: str, value: Any, schema: dict, contract: Contract) -> str:
+def expected_text(kw: str, value: Any, schema: dict, success: tuple[str, ...], errors: tuple[str, ...]) -> str:
+    """What a schema error's keyword expected, in words."""
     if kw == "type":
         return f"{value}{_WIDTH.get(schema.get(INT_WIDTH), '') if value == 'integer' else ''}"
     if kw == "pattern":
@@ -66,16 +66,16 @@ def _expected(kw: str, value: Any, schema: dict, contract: Contract) -> str:
     if kw == "minimum":
         return f"at least {value}"
     if kw == "oneOf":
-        return f"exactly one of {' / '.join(contract.success_fields)} (success) or {' / '.join(contract.error_fields)} (failure)"
+        return f"exactly one of {' / '.join(success)} (success) or {' / '.join(errors)} (failure)"
     if kw == "additionalProperties":
         return "only documented fields"
     return f"{kw} {value!r}"
 
 
-def _envelope_found(instance: Any, contract: Contract) -> str:
+def envelope_found(instance: Any, success: tuple[str, ...], errors: tuple[str, ...]) -> str:
     if not isinstance(instance, dict):
         return show(instance)
-    present = [k for k in (*contract.success_fields, *contract.error_fields) if k in instance]
+    present = [k for k in (*success, *errors) if k in instance]
     return "both " + " and ".join(present) if len(present) > 1 else "neither"
 
 

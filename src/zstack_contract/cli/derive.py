@@ -1,4 +1,10 @@
-"""``zstack-contract derive PAGE... --out DIR [--check]``."""
+"""``zstack-contract derive PAGE_OR_FOLDER... --out DIR [--check] [--overlay FILE] [--quiet]``.
+
+Each page is derived, checked against its own samples (``page-sample`` warnings) and written (or,
+with ``--check``, compared with what DIR holds) before the next is read, so a folder of a
+thousand pages takes no more memory than one. An unusable page is one line on stderr; a summary
+table ends the run.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,20 @@ import argparse
 from pathlib import Path
 
 from ..atomic import write_atomic
+from ..checks.page_samples import check_page
+from ..contract.format import SUFFIXES
 from ..derive.overlay import load_overlay
-from ..derive.schema_files import derive_pages, stale_files
-from ..errors import ContractError
+from ..derive.schema_files import Apis, derive_page, page_files, stale_files
+from ..errors import ContractError, PageError
 from . import fail
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("pages", nargs="+", metavar="PAGE", help="API reference page(s), plain-text export")
+    p.add_argument("pages", nargs="+", metavar="PAGE", help="API reference page(s), plain-text exports, or folders of them (searched for *.txt)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for <Api>.request.json, <Api>.response.json, <Api>.response.strict.json")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale or missing file")
     p.add_argument("--overlay", metavar="FILE", help="overlay of facts the pages lack (default: the bundled, reviewed overlay.toml)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only unusable pages, stale files and the summary")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,22 +34,54 @@ def run(args: argparse.Namespace) -> int:
     except ContractError as exc:
         fail(str(exc))
         return 2
-    bad = []
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        fail(f"--out {args.out}: not a folder")
+        return 2
+    counts = {"pages": 0, "apis": 0, "with findings": 0, "unusable": 0, "known defects": 0}
+    stale: list[tuple[str, str]] = []
+    apis = Apis()
 
-    def on_error(exc):
-        bad.append(exc)
+    def unusable(exc: PageError) -> None:
+        counts["unusable"] += 1
         fail(str(exc))
 
-    derived = derive_pages(args.pages, overlay, on_error)
-    out = Path(args.out)
-    if args.check:
-        problems = stale_files(out, derived.files)
-        for path, why in problems:
-            print(f"{path}: {why}; run: zstack-contract derive {' '.join(args.pages)} --out {args.out}")
-        if bad:
-            return 2
-        return 1 if problems else 0
-    for name, data in sorted(derived.files.items()):
-        write_atomic(out / name, data)
-        print(out / name)
-    return 2 if bad else 0
+    for path in page_files(args.pages, unusable):
+        try:
+            derived = derive_page(path, overlay)
+        except PageError as exc:
+            counts["pages"] += 1
+            unusable(exc)
+            continue
+        counts["pages"] += 1
+        page = derived.page
+        first, problem = apis.claim(derived)
+        if problem:
+            unusable(PageError(page.path, page.api_line, problem))
+            continue
+        found = check_page(page, derived.schemas[page.api + SUFFIXES["request"]], derived.schemas[page.api + SUFFIXES["strict"]],
+                           overlay.defect)
+        counts["with findings"] += any(f.settled is None for f in found)
+        counts["known defects"] += sum(1 for f in found if f.settled is not None)
+        for f in found:
+            if f.settled is None and not args.quiet:
+                print(f"warning: {f.finding.message()}")
+        if not first:
+            continue
+        counts["apis"] += 1
+        files = derived.files
+        if args.check:
+            stale += stale_files(out, files)
+            continue
+        for name, data in sorted(files.items()):
+            write_atomic(out / name, data)
+            if not args.quiet:
+                print(out / name)
+    for path, why in stale:
+        print(f"{path}: {why}; run: zstack-contract derive {' '.join(args.pages)} --out {args.out}")
+    print("| pages | APIs derived | pages with findings | unusable pages |\n| ---: | ---: | ---: | ---: |\n"
+          f"| {counts['pages']} | {counts['apis']} | {counts['with findings']} | {counts['unusable']} |"
+          + (f"\n{counts['known defects']} known page defect(s) settled by the overlay." if counts["known defects"] else ""))
+    if counts["unusable"]:
+        return 2
+    return 1 if stale else 0

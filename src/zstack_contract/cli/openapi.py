@@ -2,7 +2,7 @@
 
 The pages give each API's endpoints and whether it needs the Authorization header; the document
 references the schema files in DIR, so those must be what the pages derive today (else exit 1,
-as ``derive --check``). Without PAGE, the pages the schemas in DIR name (``x-zstack.page``).
+as ``derive --check``). Without PAGE, the pages the schemas in DIR name (their ``x-source``).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 
 from ..atomic import write_atomic
-from ..contract.format import META, SUFFIXES
+from ..contract.format import SUFFIXES, page_of
 from ..contract.loading import project_schemas_dir
 from ..derive.openapi import Api, build_document, ref_base
 from ..derive.overlay import load_overlay
-from ..derive.schema_files import derive_pages, render, stale_files
-from ..errors import ContractError, InputError
+from ..derive.schema_files import Apis, derive_page, page_files, render, stale_files
+from ..errors import ContractError, InputError, PageError
 from . import fail
 
 
@@ -38,16 +38,27 @@ def run(args: argparse.Namespace) -> int:
     except ContractError as exc:
         fail(str(exc))
         return 2
-    bad = []
-    derived = derive_pages(pages, overlay, lambda exc: (bad.append(exc), fail(str(exc))))
+    bad: list[PageError] = []
+    files: dict[str, bytes] = {}
+    chosen = []
+    claims = Apis()
+    for path in page_files(pages, bad.append):
+        try:
+            derived = derive_page(path, overlay)
+        except PageError as exc:
+            bad.append(exc)
+            continue
+        first, problem = claims.claim(derived)
+        if problem:
+            bad.append(PageError(derived.page.path, derived.page.api_line, problem))
+        elif first:  # the first page of each API, as derive writes it
+            chosen.append(derived)
+            files.update(derived.files)
+    for exc in bad:
+        fail(str(exc))
     if bad:
         return 2
-    names = [p.api for p in derived.pages]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        fail(f"more than one page for {', '.join(twice)}")
-        return 2
-    problems = stale_files(schemas, derived.files)
+    problems = stale_files(schemas, files)
     for path, why in problems:
         print(f"{path}: {why}; run: zstack-contract derive {' '.join(pages)} --out {schemas}", file=sys.stderr)
     if problems:
@@ -55,12 +66,12 @@ def run(args: argparse.Namespace) -> int:
 
     apis = [
         Api(
-            name=p.api, action_key=p.action_key, page=p.path,
-            endpoints=tuple((e.method, e.path) for e in p.endpoints),
-            authorized=any(name.lower() == "authorization" for name, _value, _line in p.headers),
-            request=json.loads(derived.files[p.api + SUFFIXES["request"]]),
+            name=d.page.api, action_key=d.page.action_key, page=d.page.path,
+            endpoints=tuple((e.method, e.path) for e in d.page.endpoints),
+            authorized=any(name.lower() == "authorization" for name, _value, _line in d.page.headers),
+            request=d.schemas[d.page.api + SUFFIXES["request"]],
         )
-        for p in derived.pages
+        for d in chosen
     ]
     out = Path(args.out) if args.out and args.out != "-" else None
     if args.ref_base:
@@ -83,10 +94,12 @@ def pages_named_by(schemas: Path) -> list[str]:
     pages = []
     for f in sorted(schemas.glob("*" + SUFFIXES["response"])):
         try:
-            page = json.loads(f.read_text(encoding="utf-8"))[META]["page"]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise InputError(str(f), "names no page (x-zstack.page); pass the pages as arguments") from None
-        if not isinstance(page, str) or not Path(page).is_file():
+            page = page_of(json.loads(f.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            page = ""
+        if not page:
+            raise InputError(str(f), "names no page (x-source); pass the pages as arguments")
+        if not Path(page).is_file():
             raise InputError(str(f), f"names page {page!r}, which is not here; pass the pages as arguments (or run from where you derived)")
         pages.append(page)
     if not pages:

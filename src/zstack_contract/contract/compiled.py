@@ -18,6 +18,7 @@ import jsonschema
 import jsonschema_rs
 
 from .explain import Explainer
+from .format import META
 from .places import Place, Shapes, compile_places
 from .routes import Route, path_params
 
@@ -69,10 +70,17 @@ class Contract:
 
     @cached_property
     def success_fields(self) -> tuple[str, ...]:
+        """The fields a success answer carries (``inventory``): the schema's envelope annotation."""
+        envelope = self.response.get(META, {}).get("envelope")
+        if envelope is not None:
+            return tuple(envelope["success"])
         return tuple(n for n in self.response.get("properties", {}) if n not in self.error_fields)
 
     @cached_property
     def error_fields(self) -> tuple[str, ...]:
+        envelope = self.response.get(META, {}).get("envelope")
+        if envelope is not None:
+            return tuple(envelope["error"])
         props = self.response.get("properties", {})
         return tuple(n for n, s in props.items() if s.get("$ref") == "#/$defs/error" or n == "error")
 

@@ -9,7 +9,12 @@ keywords is carried by annotations both sides name here, never recovered from ot
 - ``x-page-type``: the type name the page gives a field (``String``, ``VmInstanceInventory``);
 - ``x-int-width``: ``32`` or ``64`` on integers, the width of the page's ``Integer``/``Long`` (not
   ``format``, which some validators assert and refuse unknown values of);
-- ``x-zstack`` (at the root): the API, its page, the variant, its action key and its endpoints.
+- ``x-zstack`` (at the root): the API, its kind (action, create, delete, get, query), the
+  variant, its action key, its endpoints, and (responses) the envelope: which fields a success
+  carries and which an error.
+
+The root's ``x-source`` names the page (``page:line``), so that the pages of one API in two
+languages derive the same schemas but for their ``x-source``.
 """
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -22,3 +27,9 @@ PAGE_TYPE = "x-page-type"
 META = "x-zstack"
 INT_WIDTH = "x-int-width"
 INT_RANGE = {32: (-(2**31), 2**31 - 1), 64: (-(2**63), 2**63 - 1)}
+
+
+def page_of(schema: dict) -> str:
+    """The page a derived schema came from: its root ``x-source`` without the line."""
+    source = schema.get(SOURCE) or schema.get(META, {}).get("page", "")
+    return source.rsplit(":", 1)[0] if ":" in source else source

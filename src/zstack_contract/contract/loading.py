@@ -12,7 +12,7 @@ import jsonschema_rs
 
 from ..errors import InputError
 from .compiled import Contract, ContractSet
-from .format import DRAFT, META, SUFFIXES
+from .format import DRAFT, META, SUFFIXES, page_of
 from .routes import Route
 
 _DRAFTS = (DRAFT, DRAFT + "#")
@@ -42,7 +42,7 @@ def load_contracts(directory: str | Path | None = None) -> ContractSet:
             Contract(
                 api=api,
                 action_key=meta.get("actionKey", api[:1].lower() + api[1:]),
-                page=meta.get("page", ""),
+                page=page_of(response),
                 routes=tuple(Route.from_template(e["method"], e["path"]) for e in meta.get("endpoints", [])),
                 response=response,
                 strict=_load_schema(strict_file) if strict_file.exists() else response,

@@ -1,4 +1,14 @@
-"""The reviewed overlay: rules for what pages lack, matched against fields at derivation time."""
+"""The reviewed overlay: what the pages lack, each entry with an id and a reason.
+
+Four kinds of entry (``overlay.toml`` documents their keys):
+
+- ``[[rule]]``: changes fields a page has (a pattern, an enum, always present), matched by ``where``;
+- ``[[field]]``: fields the pages lack, added to the tables ``where`` matches (the query
+  parameters and a query reply's ``total``, say); given by page type names, as a page gives them;
+- ``[[table]]``: a table a page refers to and lacks (the ``error`` of an API that answers ``{}``);
+- ``[[page-defect]]``: a known disagreement of a page with itself, settled with a reason (its
+  ``page-sample`` finding is reported as known, not as a warning).
+"""
 
 from __future__ import annotations
 
@@ -10,41 +20,98 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .page import Field
 
-_WHERE_KEYS = {"scope", "table", "table_type", "field", "type"}
-_RULE_KEYS = {"id", "where", "schema", "required", "reason"}
+_WHERE_KEYS = {"scope", "kind", "table", "table_type", "field", "type"}
+_KEYS = {
+    "rule": {"id", "where", "schema", "required", "reason"},
+    "field": {"id", "where", "location", "fields", "reason"},
+    "table": {"id", "name", "fields", "reason"},
+    "page-defect": {"id", "api", "check", "path", "reason"},
+}
 
 
 @dataclass(frozen=True)
-class Rule:
-    id: str
-    where: dict[str, tuple[str, ...]]
-    schema: dict[str, Any]
-    required: bool
-    reason: str
+class Where:
+    """Which fields or tables an entry is for; every key given must match, a list means any of."""
 
-    def matches(self, *, scope: str, table: str, table_types: frozenset[str], field: str, type_: str) -> bool:
-        w = self.where
+    keys: dict[str, tuple[str, ...]]
+
+    def matches(self, *, scope: str, kind: str, table: str, table_types: frozenset[str] = frozenset(),
+                field: str | None = None, type_: str | None = None) -> bool:
+        w = self.keys
         if "scope" in w and scope not in w["scope"]:
+            return False
+        if "kind" in w and kind not in w["kind"]:
             return False
         if "table" in w and table not in w["table"]:
             return False
         if "table_type" in w and not table_types.intersection(w["table_type"]):
             return False
-        if "field" in w and not any(fnmatch.fnmatchcase(field, g) for g in w["field"]):
+        if "field" in w and (field is None or not any(fnmatch.fnmatchcase(field, g) for g in w["field"])):
             return False
-        if "type" in w and type_.lower() not in {t.lower() for t in w["type"]}:
+        if "type" in w and (type_ is None or type_.lower() not in {t.lower() for t in w["type"]}):
             return False
         return True
 
 
 @dataclass(frozen=True)
+class Rule:
+    id: str
+    where: Where
+    schema: dict[str, Any]
+    required: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Addition:
+    """Fields the pages lack, added to the tables ``where`` matches (``[[field]]``)."""
+
+    id: str
+    where: Where
+    fields: tuple[Field, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Provided:
+    """A table a page refers to and lacks (``[[table]]``)."""
+
+    id: str
+    name: str
+    fields: tuple[Field, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class PageDefect:
+    id: str
+    api: str
+    check: str
+    path: str  # a finding's path: its pointer with array indices as *
+    reason: str
+
+
+@dataclass(frozen=True)
 class Overlay:
     source: str
-    rules: tuple[Rule, ...]
+    rules: tuple[Rule, ...] = ()
+    additions: tuple[Addition, ...] = ()
+    tables: tuple[Provided, ...] = ()
+    defects: tuple[PageDefect, ...] = ()
 
     def matching(self, **where) -> list[Rule]:
-        return [r for r in self.rules if r.matches(**where)]
+        return [r for r in self.rules if r.where.matches(**where)]
+
+    def added(self, *, scope: str, kind: str, table: str) -> list[Addition]:
+        return [a for a in self.additions if a.where.matches(scope=scope, kind=kind, table=table)]
+
+    def table(self, name: str) -> Provided | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+    def defect(self, api: str, check: str, path: str) -> PageDefect | None:
+        return next((d for d in self.defects if (d.api, d.check, d.path) == (api, check, path)), None)
 
 
 def default_overlay_path() -> Path:
@@ -60,38 +127,59 @@ def load_overlay(path: str | Path | None = None) -> Overlay:
         raise InputError(shown, f"cannot read overlay: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(shown, f"overlay is not valid TOML: {exc}") from None
-    rules = []
+    unknown = set(data) - set(_KEYS)
+    if unknown:
+        raise InputError(shown, f"unknown entry kind(s) {', '.join(sorted(unknown))}; kinds: {', '.join(_KEYS)}")
+    entries: dict[str, list] = {kind: [] for kind in _KEYS}
     ids: set[str] = set()
-    for n, raw in enumerate(data.get("rule", []), start=1):
-        where = f"rule {n}"
-        if not isinstance(raw, dict):
-            raise InputError(shown, f"{where}: not a table")
-        unknown = set(raw) - _RULE_KEYS
-        if unknown:
-            raise InputError(shown, f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-        rid = raw.get("id")
-        if not isinstance(rid, str) or not rid:
-            raise InputError(shown, f"{where}: needs an id")
-        if rid in ids:
-            raise InputError(shown, f"{where}: duplicate id {rid!r}")
-        ids.add(rid)
-        if not isinstance(raw.get("reason"), str) or not raw["reason"].strip():
-            raise InputError(shown, f"rule {rid!r}: needs a reason")
-        w = raw.get("where", {})
-        if not isinstance(w, dict) or set(w) - _WHERE_KEYS:
-            raise InputError(shown, f"rule {rid!r}: 'where' keys must be among {', '.join(sorted(_WHERE_KEYS))}")
-        schema = raw.get("schema", {})
-        if not isinstance(schema, dict):
-            raise InputError(shown, f"rule {rid!r}: 'schema' must be a table")
-        if not schema and not raw.get("required"):
-            raise InputError(shown, f"rule {rid!r}: does nothing (no schema, not required)")
-        rules.append(
-            Rule(
-                id=rid,
-                where={k: (v,) if isinstance(v, str) else tuple(v) for k, v in w.items()},
-                schema=schema,
-                required=bool(raw.get("required", False)),
-                reason=raw["reason"].strip(),
-            )
-        )
-    return Overlay(source=shown, rules=tuple(rules))
+    for kind in _KEYS:
+        for n, raw in enumerate(data.get(kind, []), start=1):
+            entries[kind].append(_entry(kind, n, raw, ids, shown))
+    return Overlay(shown, tuple(entries["rule"]), tuple(entries["field"]), tuple(entries["table"]), tuple(entries["page-defect"]))
+
+
+def _entry(kind: str, n: int, raw: Any, ids: set[str], shown: str):
+    if not isinstance(raw, dict):
+        raise InputError(shown, f"{kind} {n}: not a table")
+    unknown = set(raw) - _KEYS[kind]
+    if unknown:
+        raise InputError(shown, f"{kind} {n}: unknown key(s) {', '.join(sorted(unknown))}")
+    rid = raw.get("id")
+    if not isinstance(rid, str) or not rid:
+        raise InputError(shown, f"{kind} {n}: needs an id")
+    if rid in ids:
+        raise InputError(shown, f"{kind} {n}: duplicate id {rid!r}")
+    ids.add(rid)
+    if not isinstance(raw.get("reason"), str) or not raw["reason"].strip():
+        raise InputError(shown, f"{kind} {rid!r}: needs a reason")
+    reason = raw["reason"].strip()
+    if kind == "page-defect":
+        for key in ("api", "path"):
+            if not isinstance(raw.get(key), str) or not raw[key]:
+                raise InputError(shown, f"page-defect {rid!r}: needs {key!r}")
+        return PageDefect(rid, raw["api"], str(raw.get("check", "page-sample")), raw["path"], reason)
+    if kind == "table":
+        if not isinstance(raw.get("name"), str):
+            raise InputError(shown, f"table {rid!r}: needs a name")
+        return Provided(rid, raw["name"], _fields(raw, rid, None, shown), reason)
+    where = raw.get("where", {})
+    if not isinstance(where, dict) or set(where) - _WHERE_KEYS:
+        raise InputError(shown, f"{kind} {rid!r}: 'where' keys must be among {', '.join(sorted(_WHERE_KEYS))}")
+    matcher = Where({k: (v,) if isinstance(v, str) else tuple(v) for k, v in where.items()})
+    if kind == "field":
+        return Addition(rid, matcher, _fields(raw, rid, raw.get("location"), shown), reason)
+    schema = raw.get("schema", {})
+    if not isinstance(schema, dict):
+        raise InputError(shown, f"rule {rid!r}: 'schema' must be a table")
+    if not schema and not raw.get("required"):
+        raise InputError(shown, f"rule {rid!r}: does nothing (no schema, not required)")
+    return Rule(rid, matcher, schema, bool(raw.get("required", False)), reason)
+
+
+def _fields(raw: dict, rid: str, location: str | None, shown: str) -> tuple[Field, ...]:
+    """``fields = { name = "PageType", ... }``: fields as a page's table would list them, all optional."""
+    given = raw.get("fields")
+    if not isinstance(given, dict) or not given or not all(isinstance(t, str) for t in given.values()):
+        raise InputError(shown, f"{rid!r}: 'fields' must map field names to page type names")
+    return tuple(Field(name=name, type=type_, description="", since=None, line=0, location=location, optional=True,
+                       origin=f"overlay:{rid}") for name, type_ in given.items())

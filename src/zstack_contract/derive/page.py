@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import re
-
-_SEE = re.compile(r"\b[Ss]ee ([A-Za-z_][A-Za-z0-9_]*)\s*\.?\s*$")
+from .vocabulary import see_target
 
 
 @dataclass(frozen=True)
@@ -21,17 +19,13 @@ class Field:
     line: int  # physical line of the row's first cell
     location: str | None = None  # request tables only: url, body, query, ...
     container: str | None = None  # "body (contained in the X structure)" -> X
-    optional_values: str | None = None
-
-    @property
-    def optional(self) -> bool:
-        """The reference marks an optional parameter by starting its description with 'Optional.'"""
-        return self.description.lstrip().lower().startswith("optional")
+    valid_values: tuple[str, ...] = ()
+    optional: bool = False  # marked in the name cell, or a description opening with "Optional"
+    origin: str | None = None  # where a field no page row gives comes from: "overlay:<id>"
 
     def see(self) -> str | None:
-        """The table named by a closing 'See X.' in the description, if any."""
-        m = _SEE.search(self.description)
-        return m.group(1) if m else None
+        """The table the description refers to (``See X.``, ``详情参考X``), if any."""
+        return see_target(self.description)
 
 
 @dataclass(frozen=True)
@@ -47,27 +41,53 @@ class Endpoint:
     method: str
     path: str  # with a leading slash and without the context path: /v1/vm-instances/{uuid}/actions
     line: int
+    query: tuple[str, ...] = ()  # parameters the URL line puts in its query string (?deleteMode={deleteMode})
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A JSON sample of the page and the line it starts on."""
+
+    value: Any
+    line: int
 
 
 @dataclass(frozen=True)
 class Page:
     path: str  # as shown in messages and annotations
     api: str
-    api_line: int
+    api_line: int  # the title line, or the line the API name was read from
+    language: str  # of the vocabulary whose headings the page uses (en, zh)
     endpoints: tuple[Endpoint, ...]
     headers: tuple[tuple[str, str, int], ...]
-    request_sample: Any | None
-    request_sample_line: int | None
     request: Table | None
-    response_sample: Any | None
-    response_sample_line: int | None
     response: Table | None
     sections: dict[str, Table] = field(default_factory=dict)
+    request_sample: Sample | None = None  # the Body sample
+    curl_sample: Sample | None = None  # the body the curl sample sends (-d '...')
+    curl_query: Sample | None = None  # the query string of the curl sample's URL: name -> [values]
+    response_sample: Sample | None = None
+    empty_response_line: int | None = None  # the sentence saying the API answers {} on success
+    queryable_line: int | None = None  # the note that makes this a query API
 
     @property
     def action_key(self) -> str:
         """The body key that selects this API on a shared actions path."""
         return self.api[:1].lower() + self.api[1:]
+
+    @property
+    def method(self) -> str:
+        return self.endpoints[0].method
+
+    @property
+    def kind(self) -> str:
+        """query, action (a PUT on .../actions), create (POST), delete, get, or update (another PUT)."""
+        if self.queryable_line is not None:
+            return "query"
+        method, path = self.method, self.endpoints[0].path
+        if method == "PUT":
+            return "action" if path.endswith("/actions") else "update"
+        return {"POST": "create", "DELETE": "delete", "GET": "get"}.get(method, method.lower())
 
     def source(self, line: int) -> str:
         return f"{self.path}:{line}"

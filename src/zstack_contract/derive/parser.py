@@ -1,67 +1,34 @@
-"""Parse a ZStack API reference page (plain-text export) into a :class:`~zstack_contract.page.Page`.
+"""Parse a ZStack API reference page (plain-text export, any rendering) into a :class:`~.page.Page`.
 
-The published pages are exports of HTML and carry the export's defects, which this parser undoes
-without knowing anything about a particular API:
-
-* headings glued to the end of the previous line (``.../actionsHeaders``, ``uuidBody``,
-  ``structure.Curl``) and tables glued to the end of a JSON sample (``}| Name | Type |``);
-* rows whose cells shifted left because a cell was empty (the starting version standing in the
-  description or optional-value column), or with a missing or extra trailing cell;
-* a cell broken over several physical lines (bullet lists, long descriptions), with stray ``|``
-  lines between the pieces.
+The parser knows the layout the doc generator gives every page, not any API. In order: a title
+(``ReimageVmInstance``, ``Create Account (CreateAccount)``, ``删除云主机Hostname(DeleteVmHostname)``,
+or none, the page starting at its request part), the request (URLs, headers, a body sample, a
+curl sample, the parameter table or a query API's "queryable fields" note), the response (a sample
+and its tables, or the sentence of an API that answers ``{}``), and the SDK samples, where it
+stops. The words of each rendering are in :mod:`.vocabulary`; undoing the export's glued lines is
+:mod:`.lines`, reading a table :mod:`.tables`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from ..errors import PageError
-from .types import resolve_reference
-from .page import Endpoint, Field, Page, Table
+from . import vocabulary as words
+from .lines import TABLE_HEADER, Line, logical_lines
+from .page import Endpoint, Page, Sample, Table
+from .tables import SECTION, is_table_end, read_table
+from .types import resolve_reference, structure_types
 
-# Headings of the page layout, longest first so "Request Parameters" wins over shorter ones.
-HEADINGS = (
-    "Request Parameters",
-    "API Response",
-    "API Request",
-    "SDK Sample",
-    "Headers",
-    "Response",
-    "Sample",
-    "Python",
-    "Body",
-    "Curl",
-    "Java",
-    "URLs",
-    "SDK",
-)
-_GLUED_HEADINGS = ("Request Parameters", "Headers", "Body", "Curl", "Python", "Java")
-_TABLE_HEADER = re.compile(r"\|\s*Name\s*\|\s*Type\s*\|")
-_SECTION = re.compile(r"^#([A-Za-z_][A-Za-z0-9_]*)\s*$")
-_ROW_START = re.compile(r"^\|\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\|\s*([A-Za-z][A-Za-z0-9_<>.]*)\s*(\||$)")
-_ENDPOINT = re.compile(r"^(GET|PUT|POST|DELETE|PATCH)\s+(\S+)\s*$")
-_VERSION = re.compile(r"^[0-9]+(\.[0-9]+)+$")
-_CONTAINED = re.compile(r"contained in the\s+([A-Za-z_][A-Za-z0-9_]*)\s+structure", re.I)
 _API_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-
-COLUMN_KEYS = {
-    "name": "name",
-    "type": "type",
-    "location": "location",
-    "description": "description",
-    "optional value": "optional_values",
-    "optional values": "optional_values",
-    "starting version": "since",
-}
-
-
-@dataclass
-class _Line:
-    no: int  # physical line number, 1-based
-    text: str
+_TITLE_API = re.compile(r"[(（]\s*([A-Z][A-Za-z0-9]*)\s*[)）]\s*$")
+_ENDPOINT = re.compile(r"^(GET|PUT|POST|DELETE|PATCH)\s+(\S+?)\s*(?:#.*)?$")
+_CURL_BODY = re.compile(r"-d\s+'([^']*)'")
+_CURL_URL = re.compile(r"https?://\S+")
+_SDK_ACTION = re.compile(r"\b([A-Z][A-Za-z0-9]*)Action\s+action\b")
 
 
 def parse_page(path: str | Path, display: str | None = None) -> Page:
@@ -75,284 +42,194 @@ def parse_page(path: str | Path, display: str | None = None) -> Page:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PageError(shown, None, f"page is not UTF-8 (byte {exc.start})") from None
-    return parse_page_text(text, shown)
+    return parse_page_text(text, shown, Path(path).stem)
 
 
-def parse_page_text(text: str, path: str) -> Page:
-    return _Parser(path, _logical_lines(text)).parse()
-
-
-def _logical_lines(text: str) -> list[_Line]:
-    """Split physical lines where the export glued a heading or a table onto the previous text."""
-    out: list[_Line] = []
-    for no, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip()
-        pieces = _unglue(line)
-        out.extend(_Line(no, p) for p in pieces)
-    return out
-
-
-def _unglue(line: str) -> list[str]:
-    m = _TABLE_HEADER.search(line)
-    if m and m.start() > 0 and line[: m.start()].strip():
-        return _unglue(line[: m.start()]) + [line[m.start():]]
-    if line.startswith("|"):
-        return [line]
-    for heading in _GLUED_HEADINGS:
-        if line.endswith(heading) and len(line) > len(heading):
-            before = line[: -len(heading)]
-            if before[-1:].isspace():
-                continue  # "the request Body": prose, not a glued heading
-            return _unglue(before) + [heading]
-    return [line]
+def parse_page_text(text: str, path: str, stem: str = "") -> Page:
+    """``stem``: the file name without its suffix, the API name of a page with no title or SDK sample."""
+    return _Parser(path, logical_lines(text), stem).parse()
 
 
 class _Parser:
-    def __init__(self, path: str, lines: list[_Line]):
+    def __init__(self, path: str, lines: list[Line], stem: str):
         self.path = path
         self.lines = lines
-        self.i = 0
+        self.stem = stem
+        self.endpoints: list[Endpoint] = []
+        self.headers: list[tuple[str, str, int]] = []
+        self.request: Table | None = None
+        self.response: Table | None = None
+        self.sections: dict[str, Table] = {}
+        self.samples: dict[str, Sample] = {}  # request, curl, response
+        self.headings: list[str] = []
+        self.marks: dict[str, int] = {}  # empty-response, queryable: the line of each
+        self.sdk_api: tuple[str, int] | None = None
 
     def error(self, line: int | None, message: str) -> PageError:
         return PageError(self.path, line, message)
 
-    # -- driver -------------------------------------------------------------------------------
     def parse(self) -> Page:
         lines = self.lines
-        first = next((ln for ln in lines if ln.text.strip()), None)
+        first = next((i for i, ln in enumerate(lines) if ln.text.strip()), None)
         if first is None:
             raise self.error(None, "page is empty")
-        api = first.text.strip()
-        if not _API_NAME.match(api):
-            raise self.error(first.no, f"first line should be the API name, found {api[:60]!r}")
-
-        endpoints: list[Endpoint] = []
-        headers: list[tuple[str, str, int]] = []
-        request_sample = response_sample = None
-        request_sample_line = response_sample_line = None
-        request: Table | None = None
-        response: Table | None = None
-        sections: dict[str, Table] = {}
-
-        mode = "start"
-        self.i = lines.index(first) + 1
-        while self.i < len(lines):
-            ln = lines[self.i]
+        title = self._title(lines[first])
+        i = first + 1 if title else first
+        part = words.TITLE
+        while i < len(lines):
+            ln = lines[i]
             text = ln.text.strip()
             if not text:
-                self.i += 1
+                i += 1
                 continue
-            sec = _SECTION.match(text)
+            sec = SECTION.match(text)
             if sec:
-                name = sec.group(1)
-                if name in sections:
-                    raise self.error(ln.no, f"duplicate section #{name} (first at line {sections[name].line})")
-                self.i += 1
-                nxt = self._next_nonblank()
-                if nxt is None or not _TABLE_HEADER.match(nxt.text.strip()):
-                    raise self.error(ln.no, f"section #{name} has no table header (| Name | Type | ...)")
-                sections[name] = self._table(name, section_line=ln.no)
+                i = self._section(i, sec.group(1))
                 continue
-            if _TABLE_HEADER.match(text):
-                if mode == "request-params" and request is None:
-                    request = self._table("request")
-                elif mode == "response" and response is None:
-                    response = self._table("response")
-                elif mode == "response":
-                    raise self.error(ln.no, "a second response table without a #name line before it")
-                else:
-                    raise self.error(ln.no, "a table outside the request-parameter and response parts")
+            if TABLE_HEADER.match(text):
+                i = self._table(i, part)
                 continue
-            if text in HEADINGS:
-                if text == "URLs":
-                    mode = "urls"
-                elif text == "Headers":
-                    mode = "headers"
-                elif text == "Body":
-                    mode = "body"
-                    request_sample, request_sample_line = self._json_sample("request body sample")
-                    continue
-                elif text == "Request Parameters":
-                    mode = "request-params"
-                elif text == "API Response":
-                    mode = "response"
-                    response_sample, response_sample_line = self._json_sample("response sample")
-                    continue
-                elif text == "SDK Sample":
+            heading = words.HEADINGS.get(text)
+            if heading is not None:
+                self.headings.append(text)
+                if words.is_queryable_note(text):
+                    self.marks["queryable"] = ln.no
+                if heading == words.SDK:
+                    self._sdk(i + 1)
                     break
-                elif text in ("Curl", "API Request"):
-                    mode = "other"
-                self.i += 1
+                part = words.PARAMS if heading == words.PARAMS else words.RESPONSE if heading == words.SAMPLE else heading
+                i += 1
                 continue
-            if mode == "urls":
-                m = _ENDPOINT.match(text)
-                if m:
-                    endpoints.append(Endpoint(m.group(1), _normalise_path(m.group(2)), ln.no))
-                else:
-                    raise self.error(ln.no, f"expected 'METHOD path' under URLs, found {text[:60]!r}")
-            elif mode == "headers" and ":" in text:
-                name, _, value = text.partition(":")
-                headers.append((name.strip(), value.strip(), ln.no))
-            self.i += 1
+            i = self._line(i, part, text)
+        return self._page(title)
 
-        if not endpoints:
-            raise self.error(None, "no URL line ('PUT zstack/v1/...') under a URLs heading")
-        if response is None:
-            raise self.error(None, "no response field table (| Name | Type | Description | ...) after 'API Response'")
-        page = Page(
-            path=self.path,
-            api=api,
-            api_line=first.no,
-            endpoints=tuple(endpoints),
-            headers=tuple(headers),
-            request_sample=request_sample,
-            request_sample_line=request_sample_line,
-            request=request,
-            response_sample=response_sample,
-            response_sample_line=response_sample_line,
-            response=response,
-            sections=sections,
-        )
-        self._check_references(page)
-        return page
+    # -- the parts --------------------------------------------------------------------------------
+    def _title(self, ln: Line) -> tuple | None:
+        """(API, line) when the first line is a title; None when the page starts with its request."""
+        text = ln.text.strip().lstrip("#").strip()
+        if text in words.HEADINGS or _ENDPOINT.match(text):
+            return None
+        m = _TITLE_API.search(text)
+        if m:
+            return m.group(1), ln.no
+        if _API_NAME.match(text):
+            return text, ln.no
+        return ("", ln.no, text)  # a title that names no API: the SDK sample or the file name will
 
-    def _next_nonblank(self) -> _Line | None:
-        while self.i < len(self.lines) and not self.lines[self.i].text.strip():
-            self.i += 1
-        return self.lines[self.i] if self.i < len(self.lines) else None
+    def _line(self, i: int, part: str, text: str) -> int:
+        ln = self.lines[i]
+        if part == words.URLS:
+            m = _ENDPOINT.match(text)
+            if not m:
+                raise self.error(ln.no, f"expected 'METHOD path' under URLs, found {text[:60]!r}")
+            path, _, query = m.group(2).partition("?")
+            names = tuple(re.findall(r"([A-Za-z_][A-Za-z0-9_]*)=", query))
+            self.endpoints.append(Endpoint(m.group(1), _normalise_path(path), ln.no, names))
+        elif part == words.HEADERS and ":" in text:
+            name, _, value = text.partition(":")
+            self.headers.append((name.strip(), value.strip(), ln.no))
+        elif part == words.BODY and text.startswith("{") and "request" not in self.samples:
+            return self._json(i, "request", "request body sample")
+        elif part == words.CURL:
+            m = _CURL_BODY.search(text)
+            if m and "curl" not in self.samples:
+                try:
+                    self.samples["curl"] = Sample(json.loads(m.group(1)), ln.no)
+                except ValueError:
+                    raise self.error(ln.no, "the curl sample's body (-d '...') is not valid JSON") from None
+            url = _CURL_URL.search(text)
+            if url and "?" in url.group(0) and "curl-query" not in self.samples:
+                self.samples["curl-query"] = Sample(parse_qs(urlsplit(url.group(0)).query, keep_blank_values=True), ln.no)
+        elif part == words.RESPONSE:
+            if words.says_empty_response(text):
+                self.marks["empty-response"] = ln.no
+            if text.startswith("{") and "response" not in self.samples:
+                return self._json(i, "response", "response sample")
+        return i + 1
 
-    # -- JSON samples -------------------------------------------------------------------------
-    def _json_sample(self, what: str):
-        """Decode the first JSON object after the current heading, up to the next table/heading."""
-        start = self.i + 1
-        j = start
-        while j < len(self.lines):
-            t = self.lines[j].text.strip()
-            if _TABLE_HEADER.match(t) or t in ("Request Parameters", "SDK Sample", "API Response") or _SECTION.match(t):
-                break
+    def _json(self, i: int, name: str, what: str) -> int:
+        """Decode the JSON value starting at line ``i``; the index of the line after it."""
+        j = i
+        while j < len(self.lines) and not (j > i and is_table_end(self.lines[j].text.strip())):
             j += 1
-        chunk = self.lines[start:j]
-        self.i = j
-        texts = [ln.text for ln in chunk]
-        joined = "\n".join(texts)
-        brace = joined.find("{")
-        if brace < 0:
-            return None, None
-        line_of = chunk[joined.count("\n", 0, brace)].no
+        chunk = self.lines[i:j]
+        joined = "\n".join(ln.text for ln in chunk)
         try:
-            value, _end = json.JSONDecoder().raw_decode(joined, brace)
+            value, end = json.JSONDecoder().raw_decode(joined, joined.find("{"))
         except json.JSONDecodeError as exc:
             bad = chunk[min(joined.count("\n", 0, exc.pos), len(chunk) - 1)].no
             raise self.error(bad, f"{what} is not valid JSON: {exc.msg}") from None
-        return value, line_of
+        self.samples[name] = Sample(value, chunk[0].no)
+        rest = joined.count("\n", 0, end)  # the line the value ends on; what follows it on that line is prose
+        return i + rest + 1
 
-    # -- tables -------------------------------------------------------------------------------
-    def _table(self, name: str, section_line: int | None = None) -> Table:
-        header = self.lines[self.i]
-        columns = tuple(c.strip() for c in header.text.strip().strip("|").split("|"))
-        keys = []
-        for c in columns:
-            key = COLUMN_KEYS.get(c.lower())
-            if key is None:
-                raise self.error(header.no, f"unknown table column {c!r}")
-            keys.append(key)
-        if "name" not in keys or "type" not in keys:
-            raise self.error(header.no, "table header needs Name and Type columns")
-        self.i += 1
-        sep = self._next_nonblank()
-        if sep is not None and re.match(r"^\|?\s*:?-{3,}", sep.text.strip()):
-            self.i += 1
+    def _section(self, i: int, name: str) -> int:
+        no = self.lines[i].no
+        if name in self.sections:
+            raise self.error(no, f"duplicate section #{name} (first at line {self.sections[name].line})")
+        i += 1
+        while i < len(self.lines) and not self.lines[i].text.strip():
+            i += 1
+        if i >= len(self.lines) or not TABLE_HEADER.match(self.lines[i].text.strip()):
+            raise self.error(no, f"section #{name} has no table header (| Name | Type | ...)")
+        self.sections[name], i = read_table(self.lines, i, name, self.path, section_line=no)
+        return i
 
-        rows: list[tuple[int, list[str]]] = []  # (line, physical pieces)
-        open_row = False
-        while self.i < len(self.lines):
-            ln = self.lines[self.i]
-            t = ln.text.strip()
-            if _SECTION.match(t) or t in HEADINGS or _TABLE_HEADER.match(t):
-                break
-            if not t:
-                if open_row:
-                    self.i += 1
-                    continue
-                break
-            starts_row = bool(_ROW_START.match(t))
-            # A lone '|' keeps a row open (stray export line) but lets a new row start after it.
-            if starts_row and (not open_row or rows[-1][1][-1] == "|"):
-                rows.append((ln.no, [t]))
-            elif rows and (open_row or t.startswith("|")):
-                rows[-1][1].append(t)
-            elif not rows:
-                raise self.error(ln.no, f"table row should start with '| name | type |', found {t[:60]!r}")
-            else:
-                break
-            last = rows[-1][1][-1]
-            open_row = not (last.endswith("|") and last != "|")
-            self.i += 1
+    def _table(self, i: int, part: str) -> int:
+        no = self.lines[i].no
+        if part == words.PARAMS and self.request is None:
+            self.request, i = read_table(self.lines, i, "request", self.path)
+        elif part == words.RESPONSE and self.response is None:
+            self.response, i = read_table(self.lines, i, "response", self.path)
+        elif part == words.RESPONSE:
+            raise self.error(no, "a second response table without a #name line before it")
+        else:
+            raise self.error(no, "a table outside the request-parameter and response parts")
+        return i
 
-        fields = []
-        seen: dict[str, int] = {}
-        for line_no, pieces in rows:
-            cells = _cells(pieces)
-            f = self._field(keys, cells, line_no)
-            if f.name in seen:
-                raise self.error(line_no, f"field {f.name!r} listed twice in table {name} (first at line {seen[f.name]})")
-            seen[f.name] = line_no
-            fields.append(f)
-        return Table(name=name, columns=columns, fields=tuple(fields), line=section_line or header.no)
+    def _sdk(self, i: int) -> None:
+        for ln in self.lines[i:]:
+            m = _SDK_ACTION.search(ln.text)
+            if m:
+                self.sdk_api = (m.group(1), ln.no)
+                return
 
-    def _field(self, keys: list[str], cells: list[str], line: int) -> Field:
-        n = len(keys)
-        while len(cells) > n and cells[-1] == "":
-            cells.pop()
-        if len(cells) > n:
-            raise self.error(line, f"row has {len(cells)} cells, the table has {n} columns")
-        cells = cells + [""] * (n - len(cells))
-        row = dict(zip(keys, cells))
-        # An empty cell made the export drop a '|': the version slid left. Put it back.
-        if "since" in row and not row["since"]:
-            for key in reversed(keys):
-                if key in ("name", "type", "location", "since"):
-                    continue
-                if row[key]:
-                    if _VERSION.match(row[key]):
-                        row["since"], row[key] = row[key], ""
-                    break
-        location = row.get("location") or None
-        container = None
-        if location:
-            m = _CONTAINED.search(location)
-            container = m.group(1) if m else None
-            location = location.split("(")[0].strip().lower()
-        return Field(
-            name=row["name"],
-            type=row["type"],
-            description=row.get("description", ""),
-            since=row.get("since") or None,
-            line=line,
-            location=location,
-            container=container,
-            optional_values=row.get("optional_values") or None,
+    # -- the page -----------------------------------------------------------------------------
+    def _page(self, title: tuple | None) -> Page:
+        if not self.headings and not self.endpoints:
+            first = next(ln for ln in self.lines if ln.text.strip())
+            raise self.error(first.no, "not an API reference page: none of its headings (API Request, URLs, API请求, ...) is here")
+        if not self.endpoints:
+            raise self.error(None, "no URL line ('PUT zstack/v1/...') under a URLs heading")
+        if self.response is None and "empty-response" not in self.marks:
+            raise self.error(None, "no response field table (| Name | Type | Description | ...) after the response heading, "
+                                   "and no sentence saying the API answers {}")
+        api, api_line = self._api(title)
+        page = Page(
+            path=self.path, api=api, api_line=api_line, language=words.language_of(self.headings),
+            endpoints=tuple(self.endpoints), headers=tuple(self.headers), request=self.request, response=self.response,
+            sections=self.sections, request_sample=self.samples.get("request"), curl_sample=self.samples.get("curl"),
+            response_sample=self.samples.get("response"), curl_query=self.samples.get("curl-query"), empty_response_line=self.marks.get("empty-response"),
+            queryable_line=self.marks.get("queryable"),
         )
-
-    # -- references ---------------------------------------------------------------------------
-    def _check_references(self, page: Page) -> None:
+        types = structure_types(page)
         for table in [t for t in (page.request, page.response) if t] + list(page.sections.values()):
             for f in table.fields:
-                resolve_reference(page, f)  # raises PageError for a dangling 'See X'
+                resolve_reference(page, f, types)  # raises PageError for a dangling 'See X'
+        return page
 
-
-def _cells(pieces: list[str]) -> list[str]:
-    """Join a row's physical lines and split it into cells.
-
-    A lone '|' line is an export artefact between the pieces of a broken cell, never an empty
-    cell of its own: the next cell's boundary is the '|' that starts or ends a piece.
-    """
-    text = "\n".join(p for p in pieces if p != "|").strip()
-    if text.startswith("|"):
-        text = text[1:]
-    if text.endswith("|"):
-        text = text[:-1]
-    return [" ".join(c.split()) for c in text.split("|")]
+    def _api(self, title: tuple | None) -> tuple[str, int]:
+        """The API's name: the title's, else the SDK sample's action, else the file name's."""
+        if title and title[0]:
+            return title[0], title[1]
+        if self.sdk_api:
+            return self.sdk_api
+        if _API_NAME.match(self.stem):
+            return self.stem, title[1] if title else self.endpoints[0].line
+        line = title[1] if title else None
+        found = repr(title[2][:60]) if title else "no title"
+        raise self.error(line, f"cannot tell the API: {found} names none ('Name' or 'Title (Name)'), "
+                               "and neither an SDK sample nor the file name does")
 
 
 def _normalise_path(path: str) -> str:

@@ -1,17 +1,22 @@
-"""Derive schema files from pages: rendering (byte-for-byte deterministic), writing, staleness checks."""
+"""Schema files from pages: finding the pages, deriving each (byte-for-byte deterministic), telling
+whether two pages are the same API in two languages, and staleness checks."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
-from ..contract.format import SUFFIXES
+from ..contract.format import SOURCE, SUFFIXES
 from ..errors import PageError
 from .overlay import Overlay
 from .page import Page
 from .parser import parse_page
 from .schemas import build_request_schema, build_response_schema
+
+PAGE_SUFFIXES = (".txt",)
 
 
 def render(schema: dict) -> bytes:
@@ -28,35 +33,86 @@ def display_path(path: str | Path) -> str:
         return p.as_posix()
 
 
-def schemas_for(page: Page, overlay: Overlay) -> dict[str, dict]:
-    """File name -> schema for one page."""
-    return {
-        page.api + SUFFIXES["request"]: build_request_schema(page, overlay),
-        page.api + SUFFIXES["response"]: build_response_schema(page, overlay),
-        page.api + SUFFIXES["strict"]: build_response_schema(page, overlay, strict=True),
-    }
+def page_files(paths: list[str], on_error: Callable[[PageError], None]) -> Iterator[str]:
+    """The page files ``paths`` name: files as given, folders searched recursively for ``*.txt``,
+    in a stable order; a path that gives no page is an error."""
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = 0
+            for folder, dirs, files in os.walk(p):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.lower().endswith(PAGE_SUFFIXES):
+                        found += 1
+                        yield os.path.join(folder, name)
+            if not found:
+                on_error(PageError(raw, None, "folder holds no *.txt pages"))
+        else:
+            yield raw  # a file, or a path that is not there: parsing names the problem
 
 
 @dataclass
-class Derived:
-    files: dict[str, bytes]
-    pages: list[Page]
+class DerivedPage:
+    page: Page
+    schemas: dict[str, dict[str, Any]]  # file name -> schema
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return {name: render(schema) for name, schema in self.schemas.items()}
+
+    @property
+    def neutral(self) -> bytes:
+        """The schemas with every ``x-source`` left out: equal for the pages of one API in two languages."""
+        return render({name: _without_sources(s) for name, s in sorted(self.schemas.items())})
 
 
-def derive_pages(paths: list[str], overlay: Overlay, on_error) -> Derived:
-    """Parse and build every page; ``on_error(PageError)`` is called for each unusable page."""
-    files: dict[str, bytes] = {}
-    pages = []
-    for path in paths:
-        try:
-            page = parse_page(path, display_path(path))
-        except PageError as exc:
-            on_error(exc)
-            continue
-        pages.append(page)
-        for name, schema in schemas_for(page, overlay).items():
-            files[name] = render(schema)
-    return Derived(files, pages)
+def derive_page(path: str, overlay: Overlay) -> DerivedPage:
+    """Parse and build one page; raises PageError naming the page and line."""
+    page = parse_page(path, display_path(path))
+    return DerivedPage(page, {
+        page.api + SUFFIXES["request"]: build_request_schema(page, overlay),
+        page.api + SUFFIXES["response"]: build_response_schema(page, overlay),
+        page.api + SUFFIXES["strict"]: build_response_schema(page, overlay, strict=True),
+    })
+
+
+@dataclass
+class Apis:
+    """The APIs derived so far: one page per API and language; pages of one API in two languages
+    must derive the same schemas but for ``x-source``."""
+
+    seen: dict[str, dict[str, tuple[str, bytes]]] = field(default_factory=dict)  # api -> language -> (page, neutral)
+
+    def claim(self, derived: DerivedPage) -> tuple[bool, str | None]:
+        """(first page of its API, the problem with it or None)."""
+        page = derived.page
+        by_language = self.seen.setdefault(page.api, {})
+        if page.language in by_language:
+            return False, f"describes {page.api}, as {by_language[page.language][0]} does (one page per API and language)"
+        neutral = derived.neutral
+        first = not by_language
+        for language, (other, other_neutral) in by_language.items():
+            if other_neutral != neutral:
+                return first, f"describes {page.api} otherwise than {other} ({language}) does: {_difference(neutral, other_neutral)}"
+        by_language[page.language] = (page.path, neutral)
+        return first, None
+
+
+def _difference(a: bytes, b: bytes) -> str:
+    """The first line where two renderings differ."""
+    for n, (x, y) in enumerate(zip(a.splitlines(), b.splitlines()), start=1):
+        if x != y:
+            return f"{x.decode().strip()[:80]} against {y.decode().strip()[:80]}"
+    return "one has more than the other"
+
+
+def _without_sources(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _without_sources(v) for k, v in node.items() if k != SOURCE}
+    if isinstance(node, list):
+        return [_without_sources(v) for v in node]
+    return node
 
 
 def stale_files(out: Path, files: dict[str, bytes]) -> list[tuple[str, str]]:

@@ -1,13 +1,21 @@
 """Build JSON Schemas (draft 2020-12) from a page model and the overlay.
 
 The derived part is a pure function of the page; the overlay adds what the page lacks. Only
-standard validation keywords are used; the annotations each field carries (its page line, page
-type, starting version, integer width, overlay rules) are those of :mod:`zstack_contract.contract.format`.
+standard validation keywords are used; what each field carries besides (its page line, page type,
+starting version, integer width, overlay entries) is named in :mod:`zstack_contract.contract.format`.
+Schemas hold no prose of the page (descriptions are in the page's language; ``x-source`` leads to
+them), so the pages of one API in two languages derive to the same schema but for ``x-source``.
+
+The request body follows the protocol: a PUT action carries its parameters under the action key
+(``{"reimageVmInstance": {...}}``), a creating POST under ``params``, each as the page's table
+says (``contained in the X structure``); GET and DELETE carry none, their parameters travel in
+the query string.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from ..contract import format as fmt
@@ -17,6 +25,7 @@ from .page import Field, Page, Table
 from .types import Kind, resolve_reference, structure_types
 
 _BODYLESS = {"GET", "DELETE"}
+_DESCRIPTION = "Derived by zstack-contract from the API reference page x-source names; do not edit, regenerate with `zstack-contract derive`."
 
 
 def _kind_schema(kind: Kind) -> dict[str, Any]:
@@ -45,35 +54,45 @@ def _kind_schema(kind: Kind) -> dict[str, Any]:
     raise AssertionError(k)
 
 
+def success_fields(page: Page) -> tuple[list[str], list[str]]:
+    """(success fields, error fields) of the response envelope. A ``success`` boolean is neither:
+    an error answer may carry ``success: false``."""
+    if page.response is None:
+        return [], ["error"]
+    errors = [f.name for f in page.response.fields if f.type.lower() == "errorcode" or f.name == "error"]
+    success = [f.name for f in page.response.fields
+               if f.name not in errors and not (f.name == "success" and f.type.lower() in ("boolean", "bool"))]
+    return success, errors
+
+
 class _Builder:
     def __init__(self, page: Page, overlay: Overlay, scope: str, strict: bool = False):
         self.page = page
         self.overlay = overlay
         self.scope = scope
         self.strict = strict
-        types = structure_types(page)
+        self.types = structure_types(page)
         self.table_types = {
-            name: frozenset(t for t, sec in types.items() if sec == name) for name in page.sections
+            name: frozenset(t for t, sec in self.types.items() if sec == name) for name in page.sections
         }
+        self.refs: set[str] = set()  # the $defs tables the schema refers to
 
     def field(self, f: Field, table: str) -> tuple[dict[str, Any], bool]:
         """The field's schema, and whether the overlay makes it always present."""
-        schema = _kind_schema(resolve_reference(self.page, f))
-        if f.description:
-            schema["description"] = f.description
-        schema[fmt.SOURCE] = f"{self.page.source(f.line)} {f.name} {f.type}"
+        kind = resolve_reference(self.page, f, self.types)
+        if kind.table:
+            self.refs.add(kind.table)
+        schema = _kind_schema(kind)
+        if f.valid_values and kind.kind == "string":
+            schema["enum"] = list(f.valid_values)
+        schema[fmt.SOURCE] = f"{f.origin or self.page.source(f.line)} {f.name} {f.type}"
         schema[fmt.PAGE_TYPE] = f.type
         if f.since:
             schema[fmt.SINCE] = f.since
         required = False
-        applied = []
-        for rule in self.overlay.matching(
-            scope=self.scope,
-            table=table,
-            table_types=self.table_types.get(table, frozenset()),
-            field=f.name,
-            type_=f.type,
-        ):
+        applied = [f.origin.split(":", 1)[1]] if f.origin else []
+        for rule in self.overlay.matching(scope=self.scope, kind=self.page.kind, table=table,
+                                          table_types=self.table_types.get(table, frozenset()), field=f.name, type_=f.type):
             schema.update(copy.deepcopy(rule.schema))
             required = required or rule.required
             applied.append(rule.id)
@@ -81,17 +100,17 @@ class _Builder:
             schema[fmt.OVERLAY] = applied
         return schema, required
 
-    def object(self, table: Table, fields: list[Field] | None = None, title: str | None = None) -> dict[str, Any]:
+    def object(self, fields: list[Field], table: str, source: str, title: str | None = None) -> dict[str, Any]:
         props: dict[str, Any] = {}
         required: list[str] = []
-        for f in table.fields if fields is None else fields:
-            props[f.name], always = self.field(f, table.name)
+        for f in fields:
+            props[f.name], always = self.field(f, table)
             if always:
                 required.append(f.name)
         out: dict[str, Any] = {"type": "object"}
         if title:
             out["title"] = title
-        out[fmt.SOURCE] = self.page.source(table.line) + (f" #{table.name}" if table.name in self.page.sections else "")
+        out[fmt.SOURCE] = source
         out["properties"] = props
         if required:
             out["required"] = required
@@ -99,18 +118,40 @@ class _Builder:
             out["additionalProperties"] = False
         return out
 
+    def table(self, t: Table) -> dict[str, Any]:
+        """A table of the page, with the fields the overlay adds to it."""
+        fields = list(t.fields) + self.additions(t.name)
+        suffix = f" #{t.name}" if t.name in self.page.sections else ""
+        return self.object(fields, t.name, self.page.source(t.line) + suffix)
+
+    def additions(self, table: str) -> list[Field]:
+        return [f for a in self.overlay.added(scope=self.scope, kind=self.page.kind, table=table) for f in a.fields]
+
     def defs(self) -> dict[str, Any]:
-        return {name: self.object(t) for name, t in self.page.sections.items()}
+        """The page's sections the schema refers to (all of them), and the tables the overlay
+        provides for references the page cannot resolve."""
+        out = {name: self.table(t) for name, t in self.page.sections.items()}
+        pending = sorted(self.refs - set(out))
+        while pending:
+            name = pending.pop(0)
+            provided = self.overlay.table(name)
+            if provided is None:
+                out[name] = {"type": "object", fmt.SOURCE: f"{self.page.path}: no #{name} table"}
+                continue
+            out[name] = self.object(list(provided.fields), name, f"overlay:{provided.id}")
+            pending.extend(sorted(self.refs - set(out) - set(pending)))
+        return out
 
 
-def _header(page: Page, what: str, variant: str) -> dict[str, Any]:
+def _header(page: Page, what: str, variant: str, source: str) -> dict[str, Any]:
     return {
         "$schema": fmt.DRAFT,
         "title": f"{page.api} {what}",
-        "description": f"Derived from {page.path} by zstack-contract; do not edit, regenerate with `zstack-contract derive`.",
+        "description": _DESCRIPTION,
+        fmt.SOURCE: source,
         fmt.META: {
             "api": page.api,
-            "page": page.path,
+            "kind": page.kind,
             "variant": variant,
             "actionKey": page.action_key,
             "endpoints": [{"method": e.method, "path": e.path, fmt.SOURCE: page.source(e.line)} for e in page.endpoints],
@@ -119,72 +160,111 @@ def _header(page: Page, what: str, variant: str) -> dict[str, Any]:
 
 
 def build_response_schema(page: Page, overlay: Overlay, strict: bool = False) -> dict[str, Any]:
-    """The response envelope: success fields or the error, never both, never neither."""
+    """The response envelope: the success fields or the error, never both, never neither."""
     b = _Builder(page, overlay, "response", strict)
-    assert page.response is not None
-    root = _header(page, "response", "strict" if strict else "default")
-    body = b.object(page.response)
-    error_fields = [f.name for f in page.response.fields if f.type.lower() == "errorcode" or f.name == "error"]
-    success_fields = [f.name for f in page.response.fields if f.name not in error_fields]
-    root.update(body)
-    if error_fields and success_fields:
+    success, errors = success_fields(page)
+    if page.response is not None:
+        body = b.table(page.response)
+        source = page.source(page.response.line)
+    else:  # an API that answers {} on success, or {"error": ...}
+        source = page.source(page.empty_response_line or page.api_line)
+        error = Field(name="error", type="ErrorCode", description="", since=None, line=page.empty_response_line or page.api_line)
+        body = b.object([error] + b.additions("response"), "response", source)
+    root = _header(page, "response", "strict" if strict else "default", source)
+    root[fmt.META]["envelope"] = {"success": success, "error": errors}
+    root.update({k: v for k, v in body.items() if k != fmt.SOURCE})
+    if errors and success:
         root["oneOf"] = [
-            {"title": "success", "anyOf": [{"required": [n]} for n in success_fields]},
-            {"title": "failure", "anyOf": [{"required": [n]} for n in error_fields]},
+            {"title": "success", "anyOf": [{"required": [n]} for n in success]},
+            {"title": "failure", "anyOf": [{"required": [n]} for n in errors]},
         ]
     root["$defs"] = b.defs()
     return root
 
 
 def build_request_schema(page: Page, overlay: Overlay) -> dict[str, Any]:
-    """The request body (action key object, top-level body parameters) plus path/query parameters in $defs."""
+    """The request body (with its containers and top-level parameters), and the path, query and
+    header parameters in ``$defs``."""
     b = _Builder(page, overlay, "request")
-    root = _header(page, "request", "default")
-    params = list(page.request.fields) if page.request else []
-    req_table = page.request or Table("request", (), (), page.api_line)
+    params = (list(page.request.fields) if page.request else []) + b.additions("request")
+    source = page.source(page.request.line if page.request else page.endpoints[0].line)
+    root = _header(page, "request", "default", source)
 
     def params_object(fields: list[Field], title: str) -> dict[str, Any]:
-        obj = b.object(req_table, fields, title)
+        obj = b.object(fields, "request", source, title)
         req = list(obj.get("required", []))
-        for f in fields:
-            if not f.optional and f.name not in req:
-                req.append(f.name)
+        req += [f.name for f in fields if not f.optional and f.name not in req]
         if req:
             obj["required"] = [f.name for f in fields if f.name in req]
         return obj
 
+    in_path = {p for e in page.endpoints for p in _template_params(e.path)}
+    listed = {f.name for f in params}
+    for e in page.endpoints:  # a path parameter no table lists (a query page has no table): typed by its URL line
+        params += [Field(name, "String", "", None, e.line, location="url") for name in _template_params(e.path) if name not in listed]
+        listed.update(_template_params(e.path))
+    bodyless = page.method in _BODYLESS
+    where = {"path": [], "query": [], "header": [], "body": []}
+    for f in params:
+        loc = f.location or "body"
+        if loc == "url":
+            loc = "path" if f.name in in_path else "query"
+        elif loc == "body" and bodyless:
+            loc = "query"  # GET and DELETE send no body: the node reads these from the query string
+        where.setdefault(loc, []).append(f)
     defs: dict[str, Any] = {}
-    for loc, title in (("url", "path parameters"), ("query", "query parameters"), ("header", "header parameters")):
-        fields = [f for f in params if f.location == loc]
-        if fields:
-            defs[{"url": "path"}.get(loc, loc)] = params_object(fields, title)
+    for loc, title in (("path", "path parameters"), ("query", "query parameters"), ("header", "header parameters")):
+        if where[loc]:
+            defs[loc] = params_object(where[loc], title)
 
-    method = page.endpoints[0].method
-    body_fields = [f for f in params if f.location == "body"]
-    if method in _BODYLESS and not body_fields:
-        root.update({"type": "null", "description": root["description"] + " This API's request has no body."})
+    if bodyless:
+        root.update({"type": "null", "description": _DESCRIPTION + " This API's request has no body."})
     else:
-        top = [f for f in body_fields if not f.container]
-        containers: dict[str, list[Field]] = {page.action_key: []}
+        body_fields = where["body"]
+        containers: dict[str, list[Field]] = {name: [] for name in _containers(page, body_fields)}
         for f in body_fields:
             if f.container:
                 containers.setdefault(f.container, []).append(f)
-        root["type"] = "object"
+        main = next(iter(containers), None)
         props: dict[str, Any] = {}
         required = []
         for name, fields in containers.items():
             obj = params_object(fields, f"{name} structure")
-            if name == page.action_key:
-                line = page.request_sample_line or page.api_line
-                obj[fmt.SOURCE] = f"{page.source(line)} {name} (action key)"
+            if fields:
+                obj[fmt.SOURCE] = f"{page.source(fields[0].line)} {name} (structure)"
+            else:
+                line = page.request_sample.line if page.request_sample else page.api_line
+                obj[fmt.SOURCE] = f"{page.source(line)} {name} ({'action key' if name == page.action_key else 'structure'})"
             props[name] = obj
-            if name == page.action_key or "required" in obj:
+            if name == main or "required" in obj:
                 required.append(name)
-        top_obj = params_object(top, "body")
-        props.update(top_obj["properties"])
-        required += top_obj.get("required", [])
+        top = params_object([f for f in body_fields if not f.container], "body")
+        props.update(top["properties"])
+        required += top.get("required", [])
+        root["type"] = "object"
         root["properties"] = props
         root["required"] = required
     if defs:
         root["$defs"] = defs
     return root
+
+
+def _containers(page: Page, body_fields: list[Field]) -> list[str]:
+    """The body's parameter structures, the one the node dispatches on first: the table's
+    ``contained in`` names, else the object keys of the body sample, else the protocol's default
+    (a PUT's action key, a POST's ``params``)."""
+    named = list(dict.fromkeys(f.container for f in body_fields if f.container))
+    if not named and page.request_sample and isinstance(page.request_sample.value, dict):
+        named = [k for k, v in page.request_sample.value.items() if isinstance(v, dict)]
+    if not named:
+        named = [page.action_key if page.method == "PUT" else "params"]
+    for first in (page.action_key, "params"):
+        if first in named:
+            named.remove(first)
+            named.insert(0, first)
+            break
+    return named
+
+
+def _template_params(path: str) -> list[str]:
+    return re.findall(r"{([^}]+)}", path)

@@ -57,8 +57,10 @@ def _tables(page: Page):
     return [t for t in (page.request, page.response) if t] + list(page.sections.values())
 
 
-def resolve_reference(page: Page, f: Field) -> Kind:
-    """The kind of ``f``; raises PageError (naming the row's line) for a reference to no table."""
+def resolve_reference(page: Page, f: Field, types: dict[str, str] | None = None) -> Kind:
+    """The kind of ``f``; raises PageError (naming the row's line) for a reference to no table.
+    ``types``: the page's :func:`structure_types`, when the caller has them. An ``ErrorCode``
+    is the ``error`` table, the page's or the one the overlay provides."""
     base = PRIMITIVES.get(f.type.lower())
     if base not in (None, "list"):
         return Kind(base)
@@ -67,10 +69,10 @@ def resolve_reference(page: Page, f: Field) -> Kind:
         raise PageError(page.path, f.line, f"{f.name}: 'See {see}' but the page has no #{see} table")
     target = see
     if target is None and base is None:
-        target = structure_types(page).get(f.type)
+        target = (structure_types(page) if types is None else types).get(f.type)
     if target is None and f.name in page.sections:
         target = f.name
-    if target is None and f.type.lower() == "errorcode" and "error" in page.sections:
+    if target is None and f.type.lower() == "errorcode":
         target = "error"
     if base == "list":
         return Kind("list", target)
