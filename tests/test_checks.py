@@ -41,7 +41,8 @@ def test_good_exchange_has_no_findings(contract, good):
 
 def test_every_check_run_on_exchanges_is_tested():
     # undocumented-field: tests/test_validate.py (--strict); the checks whose findings callers
-    # make: expected-answer (tests/test_live_suite.py), probe-* (tests/test_probing.py).
+    # make: expected-answer (tests/test_live_suite.py), probe-* (tests/test_probing.py),
+    # page-sample and unknown-api (tests/test_pages.py).
     tested = {"response-schema", "status-body", "job-polling", "uuid-matches-url", "owner-uuid", "root-volume", "date-order",
               "undocumented-field"}
     assert {c.name for c in REGISTRY if c.run is not None} == tested

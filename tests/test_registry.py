@@ -69,9 +69,10 @@ def test_every_finding_is_made_by_a_registered_check():
 
 def test_the_registry_names_every_check_with_a_severity_and_its_inputs():
     names = [c.name for c in REGISTRY]
-    assert names[:8] == ["response-schema", "undocumented-field", "status-body", "job-polling", "uuid-matches-url",
+    assert names[:9] == ["response-schema", "undocumented-field", "status-body", "job-polling", "unknown-api", "uuid-matches-url",
                          "owner-uuid", "root-volume", "date-order"]
-    assert {"expected-answer", "probe-accepted:not-json", "probe-status:empty-body"} <= set(names)
+    assert {"expected-answer", "probe-accepted:not-json", "probe-status:empty-body", "page-sample"} <= set(names)
+    assert REGISTRY["page-sample"].severity is Severity.WARNING and REGISTRY["page-sample"].applies_to == {"page"}
     for c in REGISTRY:
         assert c.summary and isinstance(c.severity, Severity) and c.applies_to <= INPUTS, c
     assert REGISTRY["expected-answer"].applies_to == {LIVE, PROBE} and REGISTRY["probe-status:not-json"].applies_to == {PROBE}

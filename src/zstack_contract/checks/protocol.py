@@ -1,4 +1,5 @@
-"""Checks of the protocol around the bodies: ``status-body`` and ``job-polling``."""
+"""Checks of the protocol around the bodies: ``status-body``, ``job-polling``, and in strict runs
+``unknown-api`` (a ZStack API call that no known schema describes)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Iterator
 
 from ..inputs.exchange import Response
 from .finding import Finding, show
-from .registry import check
+from .registry import LIVE, PROBE, RECORDED, check, reported
 from .view import View, is_async
 
 
@@ -60,3 +61,7 @@ def job_polling(view: View) -> Iterator[Finding]:
     if exchange.final.response.status == 202:
         yield view.finding(len(exchange.steps) - 1, pointer="", expected="the job to finish (200 or 503)",
                            found=f"still running after {len(exchange.steps) - 1} poll(s)")
+
+
+UNKNOWN_API = reported("unknown-api", "strict runs only: every ZStack API call is one of an API whose schemas are known",
+                       applies_to=(RECORDED, LIVE, PROBE))

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from ..checks.finding import Finding, Severity
+from ..checks.protocol import UNKNOWN_API
 from ..checks.registry import RECORDED
 from ..checks.runner import check_view
 from ..checks.view import View
@@ -78,6 +79,10 @@ class Validation:
             # Traffic we hold no contract for (a login, another API, a HAR's unrelated entries).
             self.skipped += 1
             self.skipped_notes.append(exc)
+            call = exchange.call.request
+            if self.strict and api_path(call.url).startswith("/v1/"):  # a ZStack API call no schema names
+                extra = [UNKNOWN_API.finding(file=exchange.source, step=0, pointer="", expected="an API whose schemas are known",
+                                             found=f"{call.method} {api_path(call.url)}"), *extra]
             return self.keep(list(extra), keep)
         view = View(exchange, contract, origin, self.strict)
         findings = check_view(view)

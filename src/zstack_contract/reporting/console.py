@@ -32,6 +32,7 @@ def summary_line(report: dict[str, Any], written: list[Path]) -> str:
     s = report["summary"]
     return (
         f"zstack-contract: {s['files']} file(s), {s['documents']} bod(ies): {s['violations']} violation(s) ({s['newViolations']} new), "
-        f"{s['warnings']} warning(s), {s['undocumentedPaths']} undocumented field path(s), {s['inputErrors']} unusable input(s) "
+        f"{s['warnings']} warning(s), {s['undocumentedPaths']} undocumented field path(s), {s['skipped']} exchange(s) of no known API, "
+        f"{s['inputErrors']} unusable input(s) "
         f"-> {s['verdict'].upper()}; reports: {', '.join(map(str, written))}"
     )

@@ -10,6 +10,7 @@ from ..checks.finding import Severity
 from .report import entry_fields
 
 FILE_NAME = "zstack-contract.md"
+SKIPPED_SHOWN = 50
 
 
 def _cell(text: Any) -> str:
@@ -25,7 +26,8 @@ def lines(report: dict[str, Any]) -> Iterator[str]:
     yield from [f"# zstack-contract: {verdict}", ""]
     yield (
         f"{s['newViolations']} new violation(s), {s['knownViolations']} known (baseline), {s['warnings']} warning(s), "
-        f"{s['undocumentedPaths']} undocumented field path(s), {s['inputErrors']} unusable input(s); {s['files']} file(s), {s['exchanges']} exchange(s), {s['documents']} response bod(ies) checked"
+        f"{s['undocumentedPaths']} undocumented field path(s), {s['inputErrors']} unusable input(s); {s['files']} file(s), {s['exchanges']} exchange(s), {s['documents']} response bod(ies) checked, "
+        f"{s['skipped']} exchange(s) of no known API"
         + (", strict mode" if report["strict"] else "") + "."
     )
     if report["baseline"]:
@@ -49,6 +51,12 @@ def lines(report: dict[str, Any]) -> Iterator[str]:
                 step = "" if f["step"] is None else f["step"]
                 yield f"| {mark} | `{_cell(f['file'])}` | {step} | `{_cell(f['pointer'] or '/')}` | {_cell(f['expected'])} | {_cell(f['found'])} | {f['check']} |"
             yield ""
+    if report["skipped"]:
+        yield from ["## Exchanges of no known API (not checked)", ""]
+        yield from [f"- `{_cell(e['file'])}`: {_cell(e['message'])}" for e in report["skipped"][:SKIPPED_SHOWN]]
+        if len(report["skipped"]) > SKIPPED_SHOWN:
+            yield f"- ... and {len(report['skipped']) - SKIPPED_SHOWN} more (all in the JSON report)"
+        yield ""
     if report["drift"]:
         yield from ["## Drift: undocumented fields", "", "| API | path | files | severity |", "|---|---|---|---|"]
         yield from [f"| {d['api']} | `{d['path']}` | {d['files']} | {d['severity']} |" for d in report["drift"]] + [""]
