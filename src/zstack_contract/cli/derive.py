@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     counts = {"pages": 0, "apis": 0, "with findings": 0, "unusable": 0, "known defects": 0}
     stale: list[tuple[str, str]] = []
-    apis = Apis()
+    apis = Apis(overlay)
 
     def unusable(exc: PageError) -> None:
         counts["unusable"] += 1
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         counts["pages"] += 1
         page = derived.page
-        first, problem = apis.claim(derived)
+        first, problem = apis.claim(derived, path)
         if problem:
             unusable(PageError(page.path, page.api_line, problem))
             continue

@@ -41,14 +41,14 @@ def run(args: argparse.Namespace) -> int:
     bad: list[PageError] = []
     files: dict[str, bytes] = {}
     chosen = []
-    claims = Apis()
+    claims = Apis(overlay)
     for path in page_files(pages, bad.append):
         try:
             derived = derive_page(path, overlay)
         except PageError as exc:
             bad.append(exc)
             continue
-        first, problem = claims.claim(derived)
+        first, problem = claims.claim(derived, path)
         if problem:
             bad.append(PageError(derived.page.path, derived.page.api_line, problem))
         elif first:  # the first page of each API, as derive writes it

@@ -3,6 +3,7 @@ whether two pages are the same API in two languages, and staleness checks."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -80,22 +81,26 @@ def derive_page(path: str, overlay: Overlay) -> DerivedPage:
 @dataclass
 class Apis:
     """The APIs derived so far: one page per API and language; pages of one API in two languages
-    must derive the same schemas but for ``x-source``."""
+    must derive the same schemas but for ``x-source``. Keeps a digest per page, not its schemas,
+    so that a folder of any size takes the same memory."""
 
-    seen: dict[str, dict[str, tuple[str, bytes]]] = field(default_factory=dict)  # api -> language -> (page, neutral)
+    overlay: Overlay
+    seen: dict[str, dict[str, tuple[str, str, bytes]]] = field(default_factory=dict)  # api -> language -> (page, file, digest)
 
-    def claim(self, derived: DerivedPage) -> tuple[bool, str | None]:
-        """(first page of its API, the problem with it or None)."""
+    def claim(self, derived: DerivedPage, file: str) -> tuple[bool, str | None]:
+        """(first page of its API, the problem with it or None); ``file``: the page's file."""
         page = derived.page
         by_language = self.seen.setdefault(page.api, {})
         if page.language in by_language:
             return False, f"describes {page.api}, as {by_language[page.language][0]} does (one page per API and language)"
         neutral = derived.neutral
+        digest = hashlib.sha256(neutral).digest()
         first = not by_language
-        for language, (other, other_neutral) in by_language.items():
-            if other_neutral != neutral:
-                return first, f"describes {page.api} otherwise than {other} ({language}) does: {_difference(neutral, other_neutral)}"
-        by_language[page.language] = (page.path, neutral)
+        for language, (other, other_file, other_digest) in by_language.items():
+            if other_digest != digest:
+                return first, (f"describes {page.api} otherwise than {other} ({language}) does: "
+                               f"{_difference(neutral, derive_page(other_file, self.overlay).neutral)}")
+        by_language[page.language] = (page.path, file, digest)
         return first, None
 
 
