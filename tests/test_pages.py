@@ -11,8 +11,11 @@ import sys
 
 import jsonschema
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import PAGES, ROOT
+from zstack_contract.checks.page_samples import check_page
 from zstack_contract.derive.overlay import load_overlay
 from zstack_contract.derive.parser import parse_page, parse_page_text
 from zstack_contract.derive.schemas import build_request_schema, build_response_schema
@@ -310,3 +313,40 @@ def test_an_exchange_of_no_known_api_is_visible_and_fails_a_strict_run(tmp_path)
     assert derive("tests/pages/DestroyVmInstance.txt", "--out", str(tmp_path / "s"), "-q").returncode == 0
     known = validate("--strict", "--schemas", str(tmp_path / "s"))
     assert known.returncode == 0 and "1 file(s), 1 bod(ies)" in known.stdout and "0 exchange(s) of no known API" in known.stdout
+
+
+PAGE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(PAGES.rglob("*.txt"))]
+DEBRIS = ["|", "{", "}", "]", '"', "(可选)", " (optional)", "#x", "See y.", "详情参考z", "0.6 |", "|---|", "API Request", "URLs",
+          "GET zstack/v1/a/{b}?c={c}", "\u2028", "é", ""]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_damaged_page_derives_or_gives_one_page_error(data):
+    """Lines dropped, repeated, joined, cut or littered with debris: a page derives (valid schemas,
+    its samples checked) or is a PageError, never another exception."""
+    lines = data.draw(st.sampled_from(PAGE_TEXTS)).splitlines()
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        op = data.draw(st.sampled_from(["drop", "repeat", "join", "cut", "litter"]))
+        if op == "drop" and len(lines) > 1:
+            del lines[i]
+        elif op == "repeat":
+            lines.insert(i, lines[data.draw(st.integers(0, len(lines) - 1))])
+        elif op == "join" and i + 1 < len(lines):
+            lines[i] += lines.pop(i + 1)
+        elif op == "cut":
+            lines[i] = lines[i][: data.draw(st.integers(0, len(lines[i])))]
+        else:
+            at = data.draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:at] + data.draw(st.sampled_from(DEBRIS)) + lines[i][at:]
+    overlay = load_overlay()
+    try:
+        p = parse_page_text("\n".join(lines), "x.txt")
+    except PageError as exc:
+        assert "\n" not in str(exc)
+        return
+    request, strict = build_request_schema(p, overlay), build_response_schema(p, overlay, strict=True)
+    V.check_schema(request)
+    V.check_schema(strict)
+    check_page(p, request, strict)
