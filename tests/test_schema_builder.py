@@ -132,7 +132,7 @@ def _keywords(node, out):
     if isinstance(node, dict):
         for k, v in node.items():
             out.add(k)
-            if k.startswith("x-"):
+            if k.startswith("x-") or k == "examples":  # annotations, and examples are data
                 continue
             if k not in ("properties", "$defs"):
                 _keywords(v, out)

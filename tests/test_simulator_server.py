@@ -192,8 +192,8 @@ def test_the_seed_has_vms_in_several_states_with_nics_used_ips_and_volumes():
 def test_a_data_file_replaces_the_vms_and_accounts():
     with Simulator(data=TWO_VMS, job_delay=0) as sim:
         assert [vm["name"] for vm in sim.vms.values()] == ["edge-1", "edge-2"]
-        assert sim.vms["a1b2c3d4e5f60718293a4b5c6d7e8f90"]["lastOpDate"] == "Mar 1, 2024, 12:00:01\u202fAM"
-        assert sim.vms["a1b2c3d4e5f60718293a4b5c6d7e8f90"]["createDate"] == "Feb 29, 2024, 11:59:58\u202fPM"
+        assert sim.vms["a1b2c3d4e5f60718293a4b5c6d7e8f90"]["lastOpDate"] == "Mar 1, 2024 12:00:01 AM"  # Java 8
+        assert sim.vms["a1b2c3d4e5f60718293a4b5c6d7e8f90"]["createDate"] == "Feb 29, 2024 11:59:58 PM"
         assert login(sim.base_url).status_code == 503
         session = session_of(sim.base_url, name="qa", password="s3cret")
         inv = reimage(sim, "a1b2c3d4e5f60718293a4b5c6d7e8f90", session).json()["inventory"]
@@ -210,7 +210,7 @@ def test_without_its_image_a_reimage_resets_the_root_volume_to_its_loaded_sizes(
         session = session_of(sim.base_url, name="qa", password="s3cret")
         inv = reimage(sim, "a1b2c3d4e5f60718293a4b5c6d7e8f90", session).json()["inventory"]
         assert (inv["allVolumes"][0]["size"], inv["allVolumes"][0]["actualSize"]) == (10737418240, 3221225472)
-        assert inv["lastOpDate"] != "Mar 1, 2024, 12:00:01\u202fAM"
+        assert inv["lastOpDate"] != "Mar 1, 2024 12:00:01 AM"
 
 
 def test_print_data_round_trips_through_load_data(tmp_path):

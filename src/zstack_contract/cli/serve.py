@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import signal
 import sys
 import threading
@@ -19,13 +20,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
     p.add_argument("--data", metavar="FILE", help="JSON file with the VMs, images and accounts to serve instead of the built-in set")
-    p.add_argument("--job-delay", type=float, default=0.05, metavar="SECONDS", help="how long an API job runs before it reports (default: 0.05)")
-    p.add_argument("--fault", action="append", default=[], metavar="NAME", help="switch on a named fault (repeatable); see --list-faults")
-    p.add_argument("--session-timeout", type=float, default=7200.0, metavar="SECONDS", help="lifetime of a login session (default: 7200)")
+    p.add_argument("--job-delay", type=_seconds, default=0.05, metavar="SECONDS", help="how long an API job runs before it reports (default: 0.05)")
+    p.add_argument("--schemas", metavar="DIR", help="derived schemas: serve every API they describe too (the session and the VM family are always served)")
+    p.add_argument("--jvm", type=int, choices=(8, 11, 21), default=8, help="the Java release whose date rendering and messages the node plays (default: 8)")
+    p.add_argument("--reason-phrases", action="store_true", help="put a reason phrase after the status, as Tomcat before 8.5 (default: none)")
+    p.add_argument("--fault", action="append", default=[], metavar="NAME[:API]", help="switch on a named fault (repeatable), for every API or one; see --list-faults")
+    p.add_argument("--session-timeout", type=_seconds, default=7200.0, metavar="SECONDS", help="lifetime of a login session (default: 7200)")
     p.add_argument("--advertise-url", metavar="URL", help="base URL to put into job locations, to play a node behind NAT or a proxy")
     p.add_argument("--verbose", action="store_true", help="log one line per request on stderr")
     p.add_argument("--list-faults", action="store_true", help="print the named faults, one per line, and exit")
     p.add_argument("--print-data", action="store_true", help="print the built-in data set as a --data file and exit")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds, 0 or more, got {text!r}")
+    return value
 
 
 def _print_data() -> None:
@@ -54,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
             job_delay=args.job_delay,
             data=args.data,
             session_timeout=args.session_timeout,
+            schemas=args.schemas,
+            jvm=args.jvm,
+            reason_phrases=args.reason_phrases,
             host=args.host,
             port=args.port,
             advertise_url=args.advertise_url,

@@ -154,6 +154,7 @@ def _header(page: Page, what: str, variant: str, source: str) -> dict[str, Any]:
             "kind": page.kind,
             "variant": variant,
             "actionKey": page.action_key,
+            "authorized": any(name.lower() == "authorization" for name, _value, _line in page.headers),
             "endpoints": [{"method": e.method, "path": e.path, fmt.SOURCE: page.source(e.line)} for e in page.endpoints],
         },
     }
@@ -173,6 +174,8 @@ def build_response_schema(page: Page, overlay: Overlay, strict: bool = False) ->
     root = _header(page, "response", "strict" if strict else "default", source)
     root[fmt.META]["envelope"] = {"success": success, "error": errors}
     root.update({k: v for k, v in body.items() if k != fmt.SOURCE})
+    if page.response is not None and page.response_sample is not None:
+        root["examples"] = [page.response_sample.value]  # a success answer, as the page shows it
     if errors and success:
         root["oneOf"] = [
             {"title": "success", "anyOf": [{"required": [n]} for n in success]},

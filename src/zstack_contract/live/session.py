@@ -76,7 +76,7 @@ class LiveSession:
                               budget=Budget(*limits))
         if job_timeout:
             client.job_timeout = job_timeout
-        from ..simulator.app import SIMULATOR_HEADER
+        from ..simulator.servlet import SIMULATOR_HEADER
 
         def simulated(call: Call) -> bool:
             return any(k.lower() == SIMULATOR_HEADER.lower() for k in call.final.headers)

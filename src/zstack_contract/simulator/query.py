@@ -1,8 +1,11 @@
-"""Synchronous VM queries: ``GET /v1/vm-instances[/{uuid}]`` with ``q``, ``limit``, ``start``,
-``count``, ``replyWithCount``, ``sort`` and ``fields``, parsed the way the node's REST layer does.
+"""Queries of any collection: ``GET /v1/<resources>[/{uuid}]`` with ``q``, ``limit``, ``start``,
+``count``, ``replyWithCount``, ``sort`` and ``fields``, parsed the way the node's REST layer does
+(``RestServer.handleQueryApi``).
 
 Malformed parameters are a plain-text 400 from the REST layer; a condition on a field the
-inventory does not have is an API error (``SYS.1007``, 503) raised after the session check.
+inventory does not have (or an empty field name) is an API error (``SYS.1007``, 503) raised after
+the session check. ``~=`` (LIKE) is matched in time linear in the value's length times the
+pattern's, whatever the pattern.
 """
 
 from __future__ import annotations
@@ -12,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import java
 from .render import jvm_date
 
 # Order matters, as on the node: an operator contained in another comes after it.
 OPERATORS = ("!=", ">=", "<=", "!?=", "!~=", "~=", "?=", "=", ">", "<", "is null", "not null")
-INVENTORY_CLASS = "org.zstack.header.vm.VmInstanceInventory"
 
 
 class BadParameter(Exception):
@@ -44,14 +47,15 @@ def _bool(text: str) -> bool:
 
 
 def parse_query(args) -> Query:
-    """A Query from the request's query arguments (a werkzeug MultiDict)."""
+    """A Query from the request's query arguments (a werkzeug MultiDict, or a dict of lists)."""
     q = Query()
     for name in args:
+        values = args.getlist(name) if hasattr(args, "getlist") else list(args[name])
         key = name.strip()
-        first = args.getlist(name)[0].strip()
+        first = values[0].strip()
         if key in ("limit", "start"):
             try:
-                setattr(q, key, int(first))
+                setattr(q, key, java.parse_int(first))  # Integer.valueOf: no "1_0", no "5.0", in int range
             except ValueError:
                 raise BadParameter(f"Invalid query parameter. '{key}' must be an integer") from None
         elif key == "count":
@@ -59,15 +63,14 @@ def parse_query(args) -> Query:
         elif key == "replyWithCount":
             q.reply_with_count = _bool(first)
         elif key == "sort":
-            q.descending = first.startswith("-")
-            q.sort_by = first.lstrip("+-")
-        elif key == "fields":
-            q.fields = [f.strip() for f in first.split(",") if f.strip()]
-            if not q.fields:
-                raise BadParameter("Invalid query parameter. 'fields' contains zero field")
-        elif key == "q":
-            for cond in args.getlist(name):
+            sign = first[:1] if first[:1] in ("+", "-") else ""
+            q.descending = sign == "-"
+            q.sort_by = first.lstrip(sign) if sign else first  # StringUtils.stripStart: "+-name" sorts by "-name"
+        elif key in ("q", ""):  # the node tests "q".startsWith(name): an empty name is q too
+            for cond in values:
                 q.conditions.append(parse_condition(cond))
+        elif key == "fields":
+            q.fields = [f.strip() for f in first.split(",")]  # "fields=" is one empty name: the query engine refuses it
     return q
 
 
@@ -76,14 +79,14 @@ def parse_condition(cond: str) -> tuple[str, str, str | None]:
     if op is None:
         raise BadParameter(
             f"Invalid query parameter. The '{cond}' in the parameter[q] doesn't contain any query operator."
-            f" Valid query operators are [{', '.join(OPERATORS)}]"
+            f" Valid query operators are [[{', '.join(OPERATORS)}]]"  # Java prints a list holding the key set
         )
-    name, _, value = cond.partition(op)
+    name, sep, value = cond.partition(op)
     if op in ("is null", "not null"):
         return name.strip(), op, None
-    if not name.strip() or not value:
+    if not sep:
         raise BadParameter(f"Invalid query parameter. The '{cond}' in parameter[q] is not a key-value pair split by {op}")
-    return name.strip(), op, value  # the value is not trimmed: a space can matter
+    return name.strip(), op, value  # the value is not trimmed (a space can matter), and may be empty
 
 
 def _text(value: Any) -> str:
@@ -113,8 +116,28 @@ def _compare(a: str, b: str) -> int:
     return (x > y) - (x < y)
 
 
-def _like(pattern: str) -> re.Pattern:
-    return re.compile("".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern), re.S)
+def like(pattern: str, text: str) -> bool:
+    """SQL LIKE (``%`` any run, ``_`` one character), by the two-pointer wildcard match: no
+    backtracking beyond the last ``%``, so a pattern of many ``%`` cannot stall the node."""
+    p = re.sub("%+", "%", pattern)
+    i = j = 0
+    star, mark = -1, 0
+    while i < len(text):
+        if j < len(p) and (p[j] == "_" or (p[j] != "%" and p[j] == text[i])):
+            i += 1
+            j += 1
+        elif j < len(p) and p[j] == "%":
+            star, mark = j, i
+            j += 1
+        elif star >= 0:
+            j = star + 1
+            mark += 1
+            i = mark
+        else:
+            return False
+    while j < len(p) and p[j] == "%":
+        j += 1
+    return j == len(p)
 
 
 def _holds(vm: dict, name: str, op: str, value: str | None) -> bool:
@@ -133,9 +156,8 @@ def _holds(vm: dict, name: str, op: str, value: str | None) -> bool:
     if op == "!?=":
         return any(t not in value.split(",") for t in texts)
     if op in ("~=", "!~="):
-        pat = _like(value)
-        hit = any(pat.fullmatch(t) for t in texts)
-        return hit if op == "~=" else any(not pat.fullmatch(t) for t in texts)
+        hit = any(like(value, t) for t in texts)
+        return hit if op == "~=" else any(not like(value, t) for t in texts)
     sign = {">": (1,), ">=": (0, 1), "<": (-1,), "<=": (-1, 0)}[op]
     return any(_compare(t, value) in sign for t in texts)
 
@@ -151,12 +173,13 @@ def _sort_key(value: Any) -> tuple:
     return (3, str(value))
 
 
-def run_query(vms: list[dict], q: Query, known_fields: set[str]) -> dict:
-    """The query reply body (internal values; rendered by the caller)."""
-    names = [c[0] for c in q.conditions] + ([q.sort_by] if q.sort_by else [])
+def run_query(vms: list[dict], q: Query, known_fields: set[str], inventory_class: str) -> dict:
+    """The query reply body (internal values; rendered by the caller), with the ``schema`` a node
+    adds to every query reply (the Java class of each inventory object, by its path)."""
+    names = [c[0] for c in q.conditions] + ([q.sort_by] if q.sort_by else []) + (q.fields or [])
     for name in names:
         if name.split(".")[0] not in known_fields:
-            raise BadField(f"condition name[{name}] is invalid, no such field on inventory class[{INVENTORY_CLASS}]")
+            raise BadField(f"condition name[{name}] is invalid, no such field on inventory class[{inventory_class}]")
     hits = [vm for vm in vms if all(_holds(vm, *c) for c in q.conditions)]
     total = len(hits)
     if q.sort_by:
@@ -167,8 +190,28 @@ def run_query(vms: list[dict], q: Query, known_fields: set[str]) -> dict:
     if q.fields:
         hits = [{k: vm.get(k) for k in q.fields if k in vm} for vm in hits]
     if q.count:
-        return {"total": total}
+        return {"total": total, "schema": {}}
     body: dict[str, Any] = {"inventories": hits}
     if q.reply_with_count:
         body["total"] = total
+    body["schema"] = schema_of(hits, inventory_class)
     return body
+
+
+def schema_of(inventories: list[dict], inventory_class: str) -> dict[str, str]:
+    """What ``JsonSchemaBuilder`` gives a query reply: each inventory object's Java class by its
+    path, the deepest first (``inventories[0].vmNics[0]`` before ``inventories[0]``)."""
+    package = inventory_class.rsplit(".", 1)[0]
+    out: dict[str, str] = {}
+
+    def visit(obj: dict, path: str, cls: str) -> None:
+        for key, value in obj.items():
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                singular = key[:-1] if key.endswith("s") else key
+                for n, item in enumerate(value):
+                    visit(item, f"{path}.{key}[{n}]", f"{package}.{singular[:1].upper()}{singular[1:]}Inventory")
+        out[path] = cls
+
+    for n, inv in enumerate(inventories):
+        visit(inv, f"inventories[{n}]", inventory_class)
+    return out

@@ -1,30 +1,32 @@
-"""Rendering bodies the way a ZStack management node (Gson on a recent JVM) renders them.
+"""Rendering bodies the way a ZStack management node (Gson on its JVM) renders them.
 
 - Long/Integer fields are JSON integers; fields that are null are left out.
 - Timestamps use the JVM's default medium format in the server's local time
-  (:mod:`zstack_contract.facts.jvm_dates`). The simulator plays a current JVM (:data:`JVM`):
-  ``Nov 14, 2017, 10:20:57\u202fPM`` (a narrow no-break space before AM/PM).
-- Output is compact UTF-8 (Gson does not escape non-ASCII); asynchronous results additionally
-  escape ``= < > & '`` as ``\\u003d`` and so on, as Gson's HTML-safe mode does.
-- Plain-text answers mimic the Java messages a real node puts in them.
+  (:mod:`zstack_contract.facts.jvm_dates`): Java 8 by default, as the server is built for it.
+- Output is compact UTF-8 (Gson does not escape non-ASCII). Answers written with Gson's defaults
+  (job results, and successful login and query answers: ``CloudBusGson.toJsonForHttpResponse``)
+  escape ``= < > & '`` as ``\\u003d`` and so on; synchronous 503 errors (``JSONObjectUtil``) do not.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import partial
 from typing import Any, Callable
 
 from ..facts import jvm_dates
 
-JVM = 21  # the Java release whose date rendering the simulator plays
-
 DateFormatter = Callable[[datetime], str]
 
 
-def jvm_date(dt: datetime) -> str:
-    """A date as the simulated node's JVM renders it."""
-    return jvm_dates.render(dt, JVM)
+def jvm_date(dt: datetime, jvm: int = 8) -> str:
+    """A date as that JVM renders it."""
+    return jvm_dates.render(dt, jvm)
+
+
+def dates_of(jvm: int) -> DateFormatter:
+    return partial(jvm_dates.render, jvm=jvm)
 
 
 def iso_date(dt: datetime) -> str:
@@ -84,48 +86,6 @@ def error_code(code: str, details: str, cause: dict | None = None) -> dict:
 def error_as_text(err: dict) -> str:
     """The ``error-as-text`` fault's body: the error's gist as one plain line."""
     return f"{err['code']}: {err.get('description', '')}: {err.get('details', '')}"
-
-
-def not_found_details(uuid: str) -> str:
-    return f"invalid field[vmInstanceUuid], resource[uuid:{uuid}, type:VmInstanceVO] not found"
-
-
-# -- Java-shaped messages of the HTTP layer ---------------------------------------------------
-
-_JAVA_TYPES = {
-    str: "java.lang.String",
-    bool: "java.lang.Boolean",
-    int: "java.lang.Double",  # Gson reads every JSON number into a LinkedHashMap as a Double
-    float: "java.lang.Double",
-    list: "java.util.ArrayList",
-    dict: "com.google.gson.internal.LinkedTreeMap",
-}
-
-_GSON_TOKENS = {dict: "BEGIN_OBJECT", list: "BEGIN_ARRAY", str: "STRING", bool: "BOOLEAN", int: "NUMBER", float: "NUMBER"}
-
-
-def class_cast(value: Any, target: str) -> str:
-    """A JDK 11+ ClassCastException message for casting a parsed JSON value to ``target``."""
-    src = _JAVA_TYPES.get(type(value), "java.lang.Object")
-    where = "are in module java.base of loader 'bootstrap'"
-    if src.startswith("com.google"):
-        where = f"is in unnamed module of loader 'app'; {target} is in module java.base of loader 'bootstrap'"
-        return f"class {src} cannot be cast to class {target} ({src} {where})"
-    return f"class {src} cannot be cast to class {target} ({src} and {target} {where})"
-
-
-def gson_syntax_error(exc: json.JSONDecodeError) -> str:
-    """The message of Gson's exception for text that is not JSON."""
-    return (
-        "com.google.gson.stream.MalformedJsonException: "
-        f"{exc.msg} at line {exc.lineno} column {exc.colno} path $"
-    )
-
-
-def gson_not_object(value: Any) -> str:
-    """Gson's message when the top-level value is not the JSON object it reads into a map."""
-    token = _GSON_TOKENS.get(type(value), "NULL")
-    return f"java.lang.IllegalStateException: Expected BEGIN_OBJECT but was {token} at line 1 column 2 path $"
 
 
 SERVER_ERROR_PAGE = (

@@ -1,4 +1,6 @@
-"""What the simulated node remembers: accounts, sessions, VMs, images and API jobs.
+"""What the simulated node remembers: accounts, sessions, API jobs, and its resources by collection
+(``vm-instances``, ``images``, ...), each an inventory by uuid in the simulator's internal form
+(dates are datetimes; rendering is the answer's business).
 
 One lock guards everything; handlers hold it for the few microseconds a change takes. An
 asynchronous API takes effect when it is submitted; its job only *reports* the outcome once
@@ -12,9 +14,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..facts.ids import new_uuid, password_hash
-from .render import error_code, not_found_details
 from .seed import uid
 
 JOB_RETENTION = 3 * 3600.0  # finished jobs are kept for three hours
@@ -65,26 +67,57 @@ class State:
     def __init__(self, dataset: dict, session_timeout: float):
         self.lock = threading.RLock()
         self.session_timeout = float(session_timeout)
-        self.vms: dict[str, dict] = {vm["uuid"]: copy.deepcopy(vm) for vm in dataset["vms"]}
-        self.images: dict[str, dict] = {img["uuid"]: dict(img) for img in dataset["images"]}
+        self.store: dict[str, dict[str, dict]] = {
+            "vm-instances": {vm["uuid"]: copy.deepcopy(vm) for vm in dataset["vms"]},
+            "images": {img["uuid"]: dict(img) for img in dataset["images"]},
+        }
         self.accounts = {
             a["name"]: {"uuid": uid(f"account/{a['name']}"), "password": password_hash(a["password"])}
             for a in dataset["accounts"]
         }
         self.sessions: dict[str, Session] = {}
         self.jobs: dict[str, Job] = {}
-        # sizes to reset a root volume to when its VM's image is not in the data set
-        self._loaded_root_sizes = {}
-        for vm in self.vms.values():
-            root = self.root_volume(vm)
-            if root is not None:
-                self._loaded_root_sizes[vm["uuid"]] = (root.get("size"), root.get("actualSize"))
+
+    # -- resources -----------------------------------------------------------------------------
+
+    @property
+    def vms(self) -> dict[str, dict]:
+        return self.store["vm-instances"]
+
+    def collection(self, name: str) -> dict[str, dict]:
+        """The resources of a collection (an empty one is made when first asked for)."""
+        return self.store.setdefault(name, {})
+
+    def exists(self, collection: str, uuid: str) -> bool:
+        with self.lock:
+            return uuid in self.store.get(collection, {})
+
+    def get(self, collection: str, uuid: str) -> dict | None:
+        """A copy of a resource, or None."""
+        with self.lock:
+            found = self.store.get(collection, {}).get(uuid)
+            return copy.deepcopy(found) if found is not None else None
+
+    def all(self, collection: str) -> list[dict]:
+        with self.lock:
+            return [copy.deepcopy(r) for r in self.store.get(collection, {}).values()]
+
+    def put(self, collection: str, resource: dict) -> None:
+        with self.lock:
+            self.collection(collection)[resource["uuid"]] = copy.deepcopy(resource)
+
+    def remove(self, collection: str, uuid: str) -> None:
+        with self.lock:
+            self.store.get(collection, {}).pop(uuid, None)
+
+    def all_vms(self) -> list[dict]:
+        return self.all("vm-instances")
 
     # -- sessions ------------------------------------------------------------------------------
 
-    def login(self, name: str, password_hash: str) -> Session | None:
+    def login(self, name: str, password_hash_: str) -> Session | None:
         account = self.accounts.get(name)
-        if account is None or account["password"] != password_hash:
+        if account is None or account["password"] != password_hash_:
             return None
         created = now()
         with self.lock:
@@ -103,7 +136,9 @@ class State:
         with self.lock:
             self.sessions.pop(session_uuid, None)
 
-    def session_valid(self, session_uuid: str) -> bool:
+    def session_valid(self, session_uuid: str | None) -> bool:
+        if session_uuid is None:
+            return False
         with self.lock:
             s = self.sessions.get(session_uuid)
             if s is None:
@@ -144,75 +179,7 @@ class State:
                 return None
             return job
 
-    # -- VMs -----------------------------------------------------------------------------------
 
-    @staticmethod
-    def root_volume(vm: dict) -> dict | None:
-        for vol in vm.get("allVolumes") or ():
-            if vol.get("uuid") == vm.get("rootVolumeUuid"):
-                return vol
-        return None
-
-    def snapshot(self, vm_uuid: str) -> dict:
-        with self.lock:
-            return copy.deepcopy(self.vms[vm_uuid])
-
-    def all_vms(self) -> list[dict]:
-        with self.lock:
-            return [copy.deepcopy(vm) for vm in self.vms.values()]
-
-    def run_action(self, api: str, vm_uuid: str, session_uuid: str) -> tuple[int, dict]:
-        """Carry out an asynchronous VM action; (status, body) of its job's final answer."""
-        if not self.session_valid(session_uuid):
-            return 503, {"error": error_code("ID.1001", "Session expired")}
-        with self.lock:
-            vm = self.vms.get(vm_uuid)
-            if vm is None:
-                return 503, {"error": error_code("SYS.1003", not_found_details(vm_uuid))}
-            handler = {"reimageVmInstance": self._reimage, "stopVmInstance": self._stop, "startVmInstance": self._start}[api]
-            err = handler(vm)
-            if err is not None:
-                return 503, {"error": err}
-            return 200, {"inventory": copy.deepcopy(vm)}
-
-    def _reimage(self, vm: dict) -> dict | None:
-        if vm["state"] != "Stopped":
-            inner = error_code(
-                "VM.1014",
-                f"unable to reimage the vm[uuid:{vm['uuid']}], the vm is in state[{vm['state']}]; "
-                "only a Stopped vm can be reimaged",
-            )
-            return error_code("SYS.1000", inner["details"], cause=inner)
-        root = self.root_volume(vm)
-        if root is None:
-            return error_code("SYS.1000", f"the vm[uuid:{vm['uuid']}] has no root volume")
-        image = self.images.get(vm.get("imageUuid"))
-        if image is not None:
-            size, actual = image["size"], image["actualSize"]
-        else:
-            size, actual = self._loaded_root_sizes.get(vm["uuid"], (root.get("size"), root.get("actualSize")))
-        when = now()
-        root["size"], root["actualSize"], root["lastOpDate"] = size, actual, when
-        vm["lastOpDate"] = when
-        return None
-
-    def _stop(self, vm: dict) -> dict | None:
-        if vm["state"] == "Stopped":
-            return None
-        if vm["state"] not in ("Running", "Paused", "Unknown", "Crashed", "Error"):
-            return error_code("SYS.1006", f"unable to stop the vm[uuid:{vm['uuid']}] in state[{vm['state']}]")
-        vm["lastHostUuid"] = vm.get("hostUuid") or vm.get("lastHostUuid")
-        vm["hostUuid"] = None
-        vm["state"] = "Stopped"
-        vm["lastOpDate"] = now()
-        return None
-
-    def _start(self, vm: dict) -> dict | None:
-        if vm["state"] == "Running":
-            return None
-        if vm["state"] != "Stopped":
-            return error_code("SYS.1006", f"unable to start the vm[uuid:{vm['uuid']}] in state[{vm['state']}]")
-        vm["hostUuid"] = vm.get("lastHostUuid") or uid("host/kvm-1")
-        vm["state"] = "Running"
-        vm["lastOpDate"] = now()
-        return None
+def stamp(resource: dict[str, Any]) -> None:
+    """A change to a resource: its ``lastOpDate`` is now."""
+    resource["lastOpDate"] = now()

@@ -1,0 +1,153 @@
+"""The APIs the simulator serves, as a node's REST layer knows them: routes, how each is called,
+and its parameters, read from the derived schemas (no code per API), and the route table.
+
+A node keeps one entry per path template (``/v1/vm-instances/{0}/actions``): an API of its own, or
+several that share it and are told apart by the method and, for PUT, the action key in the body.
+A path with no entry is ``404 no api mapping to <path>``; paths match exactly (no trailing slash).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..contract.compiled import Contract
+from ..contract.format import META
+from ..facts.ids import is_uuid_param
+
+_VAR = re.compile(r"{([^}]+)}")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    where: str  # path, query (GET/DELETE), body (inside a body structure), top (a top-level body key)
+    type: str | None  # the JSON Schema type: string, integer, boolean, number, array, object
+    required: bool
+    values: tuple[str, ...] = ()  # valid values
+    collection: str | None = None  # a uuid parameter: the collection of the resource it names ("vm-instances")
+    container: str | None = None  # where "body": the structure it is in (the action key, params)
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str
+    kind: str  # action, create, delete, get, query, update
+    method: str
+    templates: tuple[str, ...]  # /v1/vm-instances/{uuid}/actions
+    action_key: str
+    container: str | None  # the body key its parameters come under (PUT: the action key; POST: params)
+    authorized: bool  # needs a session (login does not)
+    params: tuple[Param, ...] = ()
+    response: dict[str, Any] | None = None  # the response schema, when the API's schemas are known
+    success: tuple[str, ...] = ()  # the success fields of its answer
+    collection: str | None = None  # the resource collection the API is about: the first segment of its path
+    missing_resource: str | None = None  # pinned by the overlay: "success" or "error" for a uuid that names nothing
+
+    @property
+    def sync(self) -> bool:
+        """Whether the node answers at once (queries, reads, the login) or with a job (everything else)."""
+        return self.kind in ("query", "get") or not self.authorized
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+
+def collection_of(template: str) -> str | None:
+    """``/v1/vm-instances/{uuid}/actions`` -> ``vm-instances``."""
+    parts = [p for p in template.split("/") if p and p != "v1"]
+    return parts[0] if parts and not parts[0].startswith("{") else None
+
+
+def collection_for_param(name: str) -> str:
+    """The collection a uuid parameter names: ``vmInstanceUuid`` -> ``vm-instances``,
+    ``l3NetworkUuids`` -> ``l3-networks``."""
+    base = re.sub(r"Uuids?$", "", name)
+    kebab = re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", base).lower()
+    return kebab + ("es" if kebab.endswith(("s", "x", "ch")) else "s")
+
+
+def vo_name(collection: str) -> str:
+    """The database class a node names in SYS.1003 for a collection: ``vm-instances`` -> ``VmInstanceVO``."""
+    singular = collection[:-2] if collection.endswith(("ses", "xes", "ches")) else collection[:-1] if collection.endswith("s") else collection
+    return "".join(w[:1].upper() + w[1:] for w in singular.split("-")) + "VO"
+
+
+def api_from_contract(contract: Contract) -> Api:
+    """An API as its derived schemas describe it."""
+    request = contract.request or {}
+    meta = contract.response.get(META, {})
+    kind = meta.get("kind") or ("query" if contract.api.startswith("Query") else "action")
+    templates = tuple(r.template for r in contract.routes)
+    method = contract.routes[0].method if contract.routes else "PUT"
+    params: list[Param] = []
+    defs = request.get("$defs", {})
+    for where in ("path", "query"):
+        params += _params(defs.get(where, {}), where, templates)
+    container = None
+    if request.get("type") == "object":
+        props = request.get("properties", {})
+        required = set(request.get("required", ()))
+        for name, schema in props.items():
+            if schema.get("type") == "object" and "properties" in schema:
+                container = container or name  # the first structure is the one the node dispatches on
+                params += _params(schema, "body", templates, container=name)
+            else:
+                params.append(_param(name, schema, "top", name in required, templates))
+    return Api(
+        name=contract.api, kind=kind, method=method, templates=templates, action_key=contract.action_key,
+        container=container, authorized=meta.get("authorized", True), params=tuple(params), response=contract.response,
+        success=contract.success_fields, collection=collection_of(templates[0]) if templates else None,
+        missing_resource=request.get(META, {}).get("missingResource"),
+    )
+
+
+def _params(obj: dict, where: str, templates: tuple[str, ...], container: str | None = None) -> list[Param]:
+    required = set(obj.get("required", ()))
+    return [_param(name, schema, where, name in required, templates, container) for name, schema in obj.get("properties", {}).items()]
+
+
+def _param(name: str, schema: dict, where: str, required: bool, templates: tuple[str, ...], container: str | None = None) -> Param:
+    collection = None
+    if is_uuid_param(name) and name != "resourceUuid":  # resourceUuid: the uuid a create gives its new resource
+        collection = collection_for_param(name) if name != "uuid" else (collection_of(templates[0]) if templates else None)
+    items = schema.get("items", {}) if isinstance(schema.get("items"), dict) else {}
+    return Param(name, where, schema.get("type"), required, tuple(schema.get("enum", items.get("enum", ()))), collection, container)
+
+
+@dataclass
+class Routes:
+    """Path templates -> the APIs that share each, with the node's lookup: a static path first,
+    then templates, one segment a variable."""
+
+    by_shape: dict[str, list[Api]] = field(default_factory=dict)
+    _compiled: list[tuple[re.Pattern, str, tuple[str, ...]]] = field(default_factory=list)
+
+    def add(self, api: Api) -> None:
+        for template in api.templates:
+            shape = _VAR.sub("{}", template)
+            if shape not in self.by_shape:
+                self.by_shape[shape] = []
+                pattern = "^" + re.escape(shape).replace(r"\{\}", "([^/]+)") + "$"
+                self._compiled.append((re.compile(pattern), shape, tuple(_VAR.findall(template))))
+            apis = self.by_shape[shape]
+            if all(a.name != api.name for a in apis):
+                apis.append(api)
+        self._compiled.sort(key=lambda c: c[1].count("{}"))  # static paths before templated ones
+
+    def find(self, path: str) -> list[Api]:
+        """The APIs at ``path`` (decoded, from /v1 on); none: no api mapping."""
+        for regex, shape, _names in self._compiled:
+            if regex.match(path):
+                return self.by_shape[shape]
+        return []
+
+    def variables(self, api: Api, path: str) -> dict[str, str]:
+        """The path's variables by the names ``api``'s own template gives them."""
+        for template in api.templates:
+            pattern = "^" + re.escape(_VAR.sub("{}", template)).replace(r"\{\}", "([^/]+)") + "$"
+            m = re.match(pattern, path)
+            if m:
+                return dict(zip(_VAR.findall(template), m.groups()))
+        return {}

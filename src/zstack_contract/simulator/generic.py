@@ -1,0 +1,219 @@
+"""What a node does with an API message once its REST layer has made it, for any API, from what
+its schemas say: the session check, the parameter validator (``SYS.1007``), the resource check
+(``SYS.1003``, or success for an API that succeeds on a missing resource), then the work by the
+API's kind, on the generic resource store. The hand-written VM family (:mod:`.vms`) replaces the
+work of its own APIs, not these checks.
+
+Server code these follow (by file and method): ``ApiMessageParamValidator.validate`` (mandatory
+fields, valid values), ``PortApiValidator.validate`` (resources, ``successIfResourceNotExisting``),
+``RestServer.sendMessage`` (a synchronous reply or a job).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..facts.ids import new_uuid
+from . import render, samples
+from .apis import Api, vo_name
+from .query import BadField, parse_query, run_query
+from .state import State, now
+
+Outcome = tuple[int, dict]  # (200 or 503, the body in internal form)
+VALIDATOR_CLASS = "org.zstack.header.message.ApiMessageParamValidator"  # it names itself as the "message"
+_RANDOM_UUID = re.compile(r"[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}")
+
+
+@dataclass
+class Call:
+    """One API message, as the REST layer hands it on."""
+
+    api: Api
+    params: dict[str, Any]  # the parameters: the body structure's, or the query string's
+    path: dict[str, str]  # the path's variables, by the API's own names
+    session: str | None
+    state: State
+    body: dict[str, Any] = field(default_factory=dict)  # the whole body
+    query: Any = None  # a query API: the request's query arguments
+
+    def value(self, name: str) -> Any:
+        """A parameter's value: the path's overrides the body's (the node sets URL fields last)."""
+        return self.path[name] if name in self.path else self.params.get(name)
+
+
+def error(code: str, details: str, cause: dict | None = None) -> Outcome:
+    return 503, {"error": render.error_code(code, details, cause)}
+
+
+def process(call: Call, work: Callable[[Call], Outcome] | None = None) -> Outcome:
+    """The checks every API message passes, then ``work`` (the API's own, else by its kind)."""
+    if call.api.authorized and not call.state.session_valid(call.session):
+        return error("ID.1001", "Session expired")
+    if call.api.kind == "query":
+        return query(call)
+    invalid = validate(call)
+    if invalid is not None:
+        return error("SYS.1007", invalid)
+    missing = missing_resource(call)
+    if missing is not None:
+        return missing
+    return (work or WORK.get(call.api.kind, act))(call)
+
+
+def validate(call: Call) -> str | None:
+    """The parameter validator's message for the first parameter it refuses, in declaration order."""
+    for p in call.api.params:
+        if p.where == "top":
+            continue  # systemTags, userTags: set on the message after validation
+        value = call.value(p.name)
+        if value is None:
+            if p.required:
+                return f"field[{p.name}] of message[{VALIDATOR_CLASS}] is mandatory, can not be null"
+            continue
+        if p.values:
+            for v in value if isinstance(value, list) else [value]:
+                text = _java_text(v)
+                if text not in p.values:
+                    return (f"valid value for field[{p.name}] of message[{VALIDATOR_CLASS}] are "
+                            f"[{', '.join(p.values)}], but {text} found")
+    return None
+
+
+def missing_resource(call: Call) -> Outcome | None:
+    """``SYS.1003`` for the first uuid parameter that names no resource, or the success an API
+    that succeeds on a missing resource answers (most deletes: when the uuid has the shape of a
+    random UUID; another shape is ``SYS.1003`` too)."""
+    for p in call.api.params:
+        value = call.value(p.name)
+        if p.collection is None or value is None or p.where == "top":
+            continue
+        if isinstance(value, list):
+            absent = [v for v in value if not call.state.exists(p.collection, str(v))]
+            if absent:
+                return error("SYS.1003", f"invalid field[{p.name}], resource[uuids:[{', '.join(map(str, absent))}], type:{vo_name(p.collection)}] not found")
+            continue
+        if call.state.exists(p.collection, str(value)):
+            continue
+        if succeeds_if_missing(call.api):
+            if not _RANDOM_UUID.fullmatch(str(value)):
+                return error("SYS.1003", f"invalid value[{value}] of field [{p.name}]")
+            return 200, empty_answer(call.api)
+        return error("SYS.1003", f"invalid field[{p.name}], resource[uuid:{value}, type:{vo_name(p.collection)}] not found")
+    return None
+
+
+def succeeds_if_missing(api: Api) -> bool:
+    """Deletes succeed on a missing resource unless the overlay pins the API otherwise."""
+    if api.missing_resource is not None:
+        return api.missing_resource == "success"
+    return api.kind == "delete"
+
+
+def empty_answer(api: Api) -> dict:
+    """The success of an API that did nothing: ``{}``, or its success fields made up from its schema."""
+    if not api.success or api.response is None:
+        return {}
+    props = api.response.get("properties", {})
+    return {name: samples.make(props[name], api.response) for name in api.success[:1] if name in props}
+
+
+# -- the work, by kind ---------------------------------------------------------------------------
+def sample_answer(api: Api) -> dict:
+    """The API's success answer as its page's sample shows it, held to its schema."""
+    if api.response is None or not api.success:
+        return {}
+    examples = api.response.get("examples") or [{}]
+    conformed = samples.conform(examples[0], api.response, api.response)
+    props = api.response.get("properties", {})
+    for name in api.success:  # a success carries its success field, whatever the sample shows
+        if name not in conformed and name in props:
+            conformed[name] = samples.make(props[name], api.response)
+            break
+    return {k: v for k, v in conformed.items() if k in api.success or k not in ("error",)}
+
+
+def _resource_of(call: Call) -> tuple[str, dict] | None:
+    """(collection, resource) of the resource the call names in its path."""
+    for p in call.api.params:
+        if p.collection and p.where == "path" and call.value(p.name) is not None:
+            found = call.state.get(p.collection, str(call.value(p.name)))
+            if found is not None:
+                return p.collection, found
+    return None
+
+
+def _with_resource(call: Call, answer: dict, resource: dict | None) -> dict:
+    """The answer with the resource in place of a success object that stands for one (an inventory)."""
+    if resource is None:
+        return answer
+    for name in call.api.success:
+        if isinstance(answer.get(name), dict) and "uuid" in answer[name]:
+            answer[name] = resource
+    return answer
+
+
+def act(call: Call) -> Outcome:
+    """An action, an update or a read of one resource: the page's answer, about that resource."""
+    found = _resource_of(call)
+    return 200, _with_resource(call, sample_answer(call.api), found[1] if found else None)
+
+
+def create(call: Call) -> Outcome:
+    """A new resource: the page's sample of one, with the parameters given and a uuid of its own."""
+    answer = sample_answer(call.api)
+    collection = call.api.collection
+    for name in call.api.success:
+        made = answer.get(name)
+        if isinstance(made, dict):
+            made.update({k: v for k, v in call.params.items() if k in made and not isinstance(v, (dict, list))})
+            made["uuid"] = call.params.get("resourceUuid") or new_uuid()
+            when = now()
+            for date in ("createDate", "lastOpDate"):
+                if date in made:
+                    made[date] = when
+            if collection:
+                call.state.put(collection, made)
+    return 200, answer
+
+
+def delete(call: Call) -> Outcome:
+    found = _resource_of(call)
+    if found is not None:
+        call.state.remove(*found[0:1], found[1]["uuid"])
+    return 200, sample_answer(call.api)
+
+
+def query(call: Call) -> Outcome:
+    """A query of the API's collection: conditions, paging, sorting, fields; a reply with ``schema``."""
+    collection = call.api.collection or ""
+    resources = call.state.all(collection)
+    q = parse_query(call.query)
+    uuid = call.path.get("uuid")
+    if uuid is not None:  # GET /v1/<resources>/{uuid}: only that condition counts
+        q = parse_query({})
+        q.conditions.append(("uuid", "=", uuid))
+    known = set().union(*(r.keys() for r in resources)) if resources else {"uuid"}
+    try:
+        body = run_query(resources, q, known, inventory_class=inventory_class(call.api))
+    except BadField as exc:
+        return error("SYS.1007", str(exc))
+    return 200, body
+
+
+def inventory_class(api: Api) -> str:
+    """The Java class of a query's inventories, as its messages name it."""
+    name = api.name[len("Query"):] if api.name.startswith("Query") else api.name
+    return f"org.zstack.header.{(api.collection or 'resource').split('-')[0]}.{name}Inventory"
+
+
+WORK: dict[str, Callable[[Call], Outcome]] = {"create": create, "delete": delete, "query": query}
+
+
+def _java_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return repr(value)
+    return str(value)
