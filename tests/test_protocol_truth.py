@@ -294,3 +294,28 @@ def test_the_bundled_schemas_and_the_simulator_agree_on_the_vm_family():
         assert finish(sim, r, session).json()["error"]["details"] == (
             f"invalid field[vmInstanceUuid], resource[uuid:{NO_SUCH_VM}, type:VmInstanceVO] not found")
         assert json.loads(r.content)["apiTimeout"] == 1800000
+
+
+def test_lengths_and_nonempty_lists_where_the_overlay_gives_them(tmp_path):
+    """ApiMessageParamValidator.validateNonNullValue: maxLength and nonempty, when the schemas carry
+    them (the pages do not; an overlay can)."""
+    from zstack_contract.cli import main
+
+    overlay = tmp_path / "overlay.toml"
+    overlay.write_text((ROOT / "src/zstack_contract/derive/overlay.toml").read_text(encoding="utf-8") + (
+        '\n[[rule]]\nid = "account-name-length"\nwhere = { scope = "request", kind = "create", field = "name" }\n'
+        'schema = { maxLength = 8 }\nreason = "a test"\n'
+        '\n[[rule]]\nid = "vm-networks-nonempty"\nwhere = { scope = "request", kind = "create", field = "l3NetworkUuids" }\n'
+        'schema = { minItems = 1 }\nreason = "a test"\n'), encoding="utf-8")
+    out = tmp_path / "schemas"
+    assert main(["derive", "-q", str(PAGES / "CreateAccount.txt"), str(PAGES / "CreateVmInstance.txt"), "--out", str(out),
+                 "--overlay", str(overlay)]) == 0
+    with Simulator(schemas=out, job_delay=0.01) as sim:
+        session = login(sim)
+        r = requests.post(f"{sim.base_url}/v1/accounts", json={"params": {"name": "a-long-name", "password": "x"}}, headers=auth(session))
+        assert finish(sim, r, session).json()["error"]["details"] == (
+            "field[name] of message[org.zstack.header.message.ApiMessageParamValidator] exceeds max length of string. "
+            "expected was <= 8, actual was 11")
+        r = requests.post(f"{sim.base_url}/v1/vm-instances", headers=auth(session),
+                          json={"params": {"name": "vm", "instanceOfferingUuid": "a" * 32, "imageUuid": "b" * 32, "l3NetworkUuids": []}})
+        assert finish(sim, r, session).json()["error"]["details"] == "field[l3NetworkUuids] must be a nonempty list"

@@ -28,6 +28,8 @@ class Param:
     values: tuple[str, ...] = ()  # valid values
     collection: str | None = None  # a uuid parameter: the collection of the resource it names ("vm-instances")
     container: str | None = None  # where "body": the structure it is in (the action key, params)
+    max_length: int | None = None  # a string's (maxLength, where the overlay gives one)
+    nonempty: bool = False  # a list that must not be empty (minItems 1, where the overlay gives it)
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,8 @@ def _param(name: str, schema: dict, where: str, required: bool, templates: tuple
     if is_uuid_param(name) and name != "resourceUuid":  # resourceUuid: the uuid a create gives its new resource
         collection = collection_for_param(name) if name != "uuid" else (collection_of(templates[0]) if templates else None)
     items = schema.get("items", {}) if isinstance(schema.get("items"), dict) else {}
-    return Param(name, where, schema.get("type"), required, tuple(schema.get("enum", items.get("enum", ()))), collection, container)
+    return Param(name, where, schema.get("type"), required, tuple(schema.get("enum", items.get("enum", ()))), collection, container,
+                 schema.get("maxLength"), schema.get("minItems", 0) > 0)
 
 
 @dataclass

@@ -72,12 +72,17 @@ def validate(call: Call) -> str | None:
             if p.required:
                 return f"field[{p.name}] of message[{VALIDATOR_CLASS}] is mandatory, can not be null"
             continue
+        if p.max_length is not None and isinstance(value, str) and len(value) > p.max_length:
+            return (f"field[{p.name}] of message[{VALIDATOR_CLASS}] exceeds max length of string. "
+                    f"expected was <= {p.max_length}, actual was {len(value)}")
         if p.values:
             for v in value if isinstance(value, list) else [value]:
                 text = _java_text(v)
                 if text not in p.values:
                     return (f"valid value for field[{p.name}] of message[{VALIDATOR_CLASS}] are "
                             f"[{', '.join(p.values)}], but {text} found")
+        if p.nonempty and isinstance(value, list) and not value:
+            return f"field[{p.name}] must be a nonempty list"
     return None
 
 
