@@ -37,17 +37,18 @@ def expect(
     exchange: Exchange,
     api: str | None,
     *,
-    first: int | None = None,
-    final: int | None = None,
+    first: int | tuple[int, ...] | None = None,
+    final: int | tuple[int, ...] | None = None,
     codes: tuple[str, ...] = (),
     text: str | None = None,
     present: tuple[str, ...] = (),
 ) -> list[Finding]:
     """Findings for each expectation the exchange does not meet.
 
-    ``first``: the status of the call's answer; ``final``: of the last answer; ``codes``: one of
-    them must appear in the final error's cause chain; ``text``: the final plain-text body;
-    ``present``: JSON pointers that must exist in the final body.
+    ``first``: the status of the call's answer; ``final``: of the last answer (each a status, or
+    the statuses allowed); ``codes``: one of them must appear in the final error's cause chain
+    (when the final answer is a 503 or codes are all that is asked); ``text``: the final plain-text
+    body; ``present``: JSON pointers that must exist in the final body.
     """
     return list(_expect(exchange, api, first, final, codes, text, present))
 
@@ -70,14 +71,14 @@ def _expect(exchange, api, first, final, codes, text, present) -> Iterator[Findi
         return EXPECTED_ANSWER.finding(file=exchange.source, api=api, step=step, pointer=pointer, expected=expected, found=found)
 
     call = exchange.call.response
-    if first is not None and call.status != first:
-        yield finding(0, "", f"status {first}", _found(call))
+    if first is not None and call.status not in _statuses(first):
+        yield finding(0, "", f"status {_words(first)}", _found(call))
         return
     resp = exchange.final.response
-    if final is not None and resp.status != final:
-        yield finding(last, "", f"status {final} at the end", _found(resp))
+    if final is not None and resp.status not in _statuses(final):
+        yield finding(last, "", f"status {_words(final)} at the end", _found(resp))
         return
-    if codes:
+    if codes and (final is None or resp.status == 503):
         chain = error_codes(resp.body if resp.has_json else None)
         if not set(chain) & set(codes):
             yield finding(last, "/error/code", f"error code {' or '.join(codes)} (in the cause chain)", " -> ".join(chain) or _found(resp))
@@ -86,3 +87,11 @@ def _expect(exchange, api, first, final, codes, text, present) -> Iterator[Findi
     for pointer in present:
         if not (resp.has_json and _resolve(resp.body, pointer)):
             yield finding(last, pointer, "present", "absent")
+
+
+def _statuses(wanted: int | tuple[int, ...]) -> tuple[int, ...]:
+    return wanted if isinstance(wanted, tuple) else (wanted,)
+
+
+def _words(wanted: int | tuple[int, ...]) -> str:
+    return " or ".join(map(str, _statuses(wanted)))

@@ -1,8 +1,8 @@
 """What a probe's answer must be, by the kind of body it sent (protocol facts):
 
 * valid bodies (and unknown top-level keys, which the protocol ignores) for a resource that does
-  not exist: 202, then the job ends 503 with ``SYS.1003`` (:data:`VALID_EXPECTATION`, judged by
-  ``expected-answer``); every answer through the named checks;
+  not exist: ``503`` with ``SYS.1003``, at once or as a job's end, as the page does not say which
+  (:data:`VALID_EXPECTATION`, judged by ``expected-answer``); every answer through the named checks;
 * invalid bodies: never a 2xx (check ``probe-accepted:<kind>``), and the rejection a sensible
   contract gives, a 4xx (check ``probe-status:<kind>``). Where a real node answers otherwise (500
   for a body it cannot parse), the project's baseline lists it with its reason.
@@ -18,7 +18,7 @@ from .registry import PROBE, Check, reported
 
 VALID_KINDS = ("valid", "unknown-key")
 INVALID_KINDS = ("no-action-key", "action-not-object", "tags-not-list", "tag-item-not-string", "not-json", "empty-body")
-VALID_EXPECTATION = dict(first=202, final=503, codes=("SYS.1003",))
+VALID_EXPECTATION = dict(final=503, codes=("SYS.1003",))
 
 ACCEPTED: dict[str, Check] = {
     kind: reported(f"probe-accepted:{kind}", f"a {kind} request body is never accepted (no 2xx)", applies_to=(PROBE,))

@@ -18,7 +18,7 @@ from .view import View
 def uuid_matches_url(view: View) -> Iterator[Finding]:
     call = view.exchange.call.request
     params = view.contract.path_params(call.method, call.url)
-    wanted = next((v for k, v in (params or {}).items() if is_uuid_param(k)), None)
+    wanted = next((v for k, v in (params or {}).items() if is_uuid_param(k) and not k.endswith("Uuids")), None)
     if wanted is None:
         return
     for i, entry in view.resources():

@@ -1,13 +1,15 @@
 """The reviewed overlay: what the pages lack, each entry with an id and a reason.
 
-Four kinds of entry (``overlay.toml`` documents their keys):
+Five kinds of entry (``overlay.toml`` documents their keys):
 
 - ``[[rule]]``: changes fields a page has (a pattern, an enum, always present), matched by ``where``;
 - ``[[field]]``: fields the pages lack, added to the tables ``where`` matches (the query
   parameters and a query reply's ``total``, say); given by page type names, as a page gives them;
 - ``[[table]]``: a table a page refers to and lacks (the ``error`` of an API that answers ``{}``);
 - ``[[page-defect]]``: a known disagreement of a page with itself, settled with a reason (its
-  ``page-sample`` finding is reported as known, not as a warning).
+  ``page-sample`` finding is reported as known, not as a warning);
+- ``[[api]]``: what a node does for named APIs that no page says: whether the API succeeds on a
+  resource uuid that names nothing (the server's ``successIfResourceNotExisting``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ _KEYS = {
     "field": {"id", "where", "location", "fields", "reason"},
     "table": {"id", "name", "fields", "reason"},
     "page-defect": {"id", "api", "check", "path", "reason"},
+    "api": {"id", "api", "missing-resource", "reason"},
 }
+MISSING_RESOURCE = ("success", "error")
 
 
 @dataclass(frozen=True)
@@ -94,12 +98,26 @@ class PageDefect:
 
 
 @dataclass(frozen=True)
+class ApiFact:
+    """What a node does for the APIs ``apis`` (globs) matches (``[[api]]``)."""
+
+    id: str
+    apis: tuple[str, ...]
+    missing_resource: str  # "success" or "error"
+    reason: str
+
+    def matches(self, api: str) -> bool:
+        return any(fnmatch.fnmatchcase(api, g) for g in self.apis)
+
+
+@dataclass(frozen=True)
 class Overlay:
     source: str
     rules: tuple[Rule, ...] = ()
     additions: tuple[Addition, ...] = ()
     tables: tuple[Provided, ...] = ()
     defects: tuple[PageDefect, ...] = ()
+    api_facts: tuple[ApiFact, ...] = ()
 
     def matching(self, **where) -> list[Rule]:
         return [r for r in self.rules if r.where.matches(**where)]
@@ -112,6 +130,10 @@ class Overlay:
 
     def defect(self, api: str, check: str, path: str) -> PageDefect | None:
         return next((d for d in self.defects if (d.api, d.check, d.path) == (api, check, path)), None)
+
+    def api_fact(self, api: str) -> ApiFact | None:
+        """The first ``[[api]]`` entry for ``api``."""
+        return next((f for f in self.api_facts if f.matches(api)), None)
 
 
 def default_overlay_path() -> Path:
@@ -135,7 +157,8 @@ def load_overlay(path: str | Path | None = None) -> Overlay:
     for kind in _KEYS:
         for n, raw in enumerate(data.get(kind, []), start=1):
             entries[kind].append(_entry(kind, n, raw, ids, shown))
-    return Overlay(shown, tuple(entries["rule"]), tuple(entries["field"]), tuple(entries["table"]), tuple(entries["page-defect"]))
+    return Overlay(shown, tuple(entries["rule"]), tuple(entries["field"]), tuple(entries["table"]), tuple(entries["page-defect"]),
+                   tuple(entries["api"]))
 
 
 def _entry(kind: str, n: int, raw: Any, ids: set[str], shown: str):
@@ -158,6 +181,14 @@ def _entry(kind: str, n: int, raw: Any, ids: set[str], shown: str):
             if not isinstance(raw.get(key), str) or not raw[key]:
                 raise InputError(shown, f"page-defect {rid!r}: needs {key!r}")
         return PageDefect(rid, raw["api"], str(raw.get("check", "page-sample")), raw["path"], reason)
+    if kind == "api":
+        apis = raw.get("api")
+        apis = (apis,) if isinstance(apis, str) else apis
+        if not isinstance(apis, (list, tuple)) or not apis or not all(isinstance(a, str) and a for a in apis):
+            raise InputError(shown, f"api {rid!r}: 'api' must name an API (a glob) or a list of them")
+        if raw.get("missing-resource") not in MISSING_RESOURCE:
+            raise InputError(shown, f"api {rid!r}: 'missing-resource' must be one of {', '.join(MISSING_RESOURCE)}")
+        return ApiFact(rid, tuple(apis), raw["missing-resource"], reason)
     if kind == "table":
         if not isinstance(raw.get("name"), str):
             raise InputError(shown, f"table {rid!r}: needs a name")

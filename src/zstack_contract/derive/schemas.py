@@ -143,8 +143,8 @@ class _Builder:
         return out
 
 
-def _header(page: Page, what: str, variant: str, source: str) -> dict[str, Any]:
-    return {
+def _header(page: Page, overlay: Overlay, what: str, variant: str, source: str) -> dict[str, Any]:
+    root = {
         "$schema": fmt.DRAFT,
         "title": f"{page.api} {what}",
         "description": _DESCRIPTION,
@@ -158,6 +158,11 @@ def _header(page: Page, what: str, variant: str, source: str) -> dict[str, Any]:
             "endpoints": [{"method": e.method, "path": e.path, fmt.SOURCE: page.source(e.line)} for e in page.endpoints],
         },
     }
+    fact = overlay.api_fact(page.api)
+    if fact is not None:
+        root[fmt.META]["missingResource"] = fact.missing_resource
+        root[fmt.META][fmt.OVERLAY] = [fact.id]
+    return root
 
 
 def build_response_schema(page: Page, overlay: Overlay, strict: bool = False) -> dict[str, Any]:
@@ -171,7 +176,7 @@ def build_response_schema(page: Page, overlay: Overlay, strict: bool = False) ->
         source = page.source(page.empty_response_line or page.api_line)
         error = Field(name="error", type="ErrorCode", description="", since=None, line=page.empty_response_line or page.api_line)
         body = b.object([error] + b.additions("response"), "response", source)
-    root = _header(page, "response", "strict" if strict else "default", source)
+    root = _header(page, overlay, "response", "strict" if strict else "default", source)
     root[fmt.META]["envelope"] = {"success": success, "error": errors}
     root.update({k: v for k, v in body.items() if k != fmt.SOURCE})
     if page.response is not None and page.response_sample is not None:
@@ -191,7 +196,7 @@ def build_request_schema(page: Page, overlay: Overlay) -> dict[str, Any]:
     b = _Builder(page, overlay, "request")
     params = (list(page.request.fields) if page.request else []) + b.additions("request")
     source = page.source(page.request.line if page.request else page.endpoints[0].line)
-    root = _header(page, "request", "default", source)
+    root = _header(page, overlay, "request", "default", source)
 
     def params_object(fields: list[Field], title: str) -> dict[str, Any]:
         obj = b.object(fields, "request", source, title)

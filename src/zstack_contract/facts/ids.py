@@ -11,8 +11,8 @@ def new_uuid() -> str:
 
 
 def is_uuid_param(name: str) -> bool:
-    """A parameter that names a resource by its uuid (``uuid``, ``vmInstanceUuid``, ...)."""
-    return name == "uuid" or name.endswith("Uuid")
+    """A parameter that names resources by their uuids (``uuid``, ``vmInstanceUuid``; ``vmUuids``, a list)."""
+    return name == "uuid" or name.endswith(("Uuid", "Uuids"))
 
 
 def password_hash(password: str) -> str:

@@ -1,5 +1,8 @@
 """The baseline: known deviations, each a stable fingerprint (API, check, path without array
-indices) with the reason it is accepted. Known ones are reported but do not fail the gate."""
+indices) with the reason it is accepted. Known ones are reported but do not fail the gate.
+
+An entry whose API is ``*`` knows the deviation of every API: a departure of a node's REST layer,
+which no API's page controls."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from pathlib import Path
 from ..checks.finding import Finding, Severity
 from ..errors import InputError
 
+ANY_API = "*"
 FORMAT = "zstack-contract.baseline/1"
 NEW_REASON = "TODO: say why this deviation is accepted"
 
@@ -32,11 +36,16 @@ class Baseline:
         self.entries = {e.fingerprint: e for e in entries}
 
     def knows(self, finding: Finding) -> bool:
-        return finding.fingerprint in self.entries
+        return self.entry(finding) is not None
+
+    def entry(self, finding: Finding) -> Entry | None:
+        """The entry that knows the finding: its API's own, else one for every API."""
+        return self.entries.get(finding.fingerprint) or self.entries.get(f"{ANY_API}|{finding.check}|{finding.path}")
 
     def stale(self, findings: list[Finding]) -> list[Entry]:
-        seen = {f.fingerprint for f in findings}
-        return [e for fp, e in sorted(self.entries.items()) if fp not in seen]
+        """The entries no finding needed."""
+        used = {e.fingerprint for e in map(self.entry, findings) if e is not None}
+        return [e for fp, e in sorted(self.entries.items()) if fp not in used]
 
     @classmethod
     def load(cls, path: str | Path) -> "Baseline":
@@ -65,6 +74,10 @@ class Baseline:
         entries = {}
         for f in findings:
             if f.severity is not Severity.VIOLATION or f.fingerprint in entries:
+                continue
+            known = keep.entry(f) if keep else None
+            if known is not None and known.api == ANY_API:
+                entries[known.fingerprint] = {"api": ANY_API, "check": f.check, "path": f.path, "reason": known.reason}
                 continue
             reason = old[f.fingerprint].reason if f.fingerprint in old else NEW_REASON
             entries[f.fingerprint] = {"api": f.api or "-", "check": f.check, "path": f.path, "reason": reason}

@@ -139,11 +139,12 @@ class BoundLive:
         call.exchange.source = self.test_id
         return call
 
-    def hold(self, call: Call, **expectations) -> list:
-        """The named checks and the test's expectations (see :func:`~zstack_contract.checks.expected.expect`)."""
+    def hold(self, call: Call, extra: list[Finding] = (), **expectations) -> list:
+        """The named checks, the test's expectations (see :func:`~zstack_contract.checks.expected.expect`)
+        and ``extra`` findings the test made itself; fails the test on a new violation."""
         call.exchange.source = call.exchange.source or self.test_id
         api = call.exchange.api or self.live.run.api_of(call.exchange)
-        return self.live.run.check(call.exchange, expect(call.exchange, api, **expectations), origin=LIVE)
+        return self.live.run.check(call.exchange, [*expect(call.exchange, api, **expectations), *extra], origin=LIVE)
 
     def find_vm(self, state: str) -> str:
         """The uuid of a VM in ``state`` on the target, found by query; skips the test if there is none."""

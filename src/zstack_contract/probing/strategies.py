@@ -63,9 +63,13 @@ tag_list = st.one_of(st.just([]), st.lists(tag, max_size=5), st.lists(_word, min
 def value_for(schema: dict) -> st.SearchStrategy:
     """A value of a documented parameter's type."""
     kind = schema.get("type")
+    if schema.get("enum"):
+        return st.sampled_from(schema["enum"])
     if kind == "string":
         if "pattern" in schema:
             return st.from_regex(schema["pattern"], fullmatch=True)
+        if "maxLength" in schema:
+            return tag_text.filter(lambda t: len(t) <= schema["maxLength"]) if schema["maxLength"] >= 40 else _word.map(lambda t: t[: schema["maxLength"]])
         return tag_text
     if kind == "boolean":
         return st.booleans()
@@ -75,7 +79,7 @@ def value_for(schema: dict) -> st.SearchStrategy:
         return st.floats(allow_nan=False, allow_infinity=False)
     if kind == "array":
         items = schema.get("items", {})
-        return st.lists(value_for(items) if items.get("type") else _word, max_size=4)
+        return st.lists(value_for(items) if items.get("type") else _word, min_size=schema.get("minItems", 0), max_size=max(4, schema.get("minItems", 0)))
     if kind == "object":
         return st.dictionaries(_word, _word, max_size=3)
     return st.none()
@@ -103,8 +107,11 @@ class RequestParts:
 
     @classmethod
     def of(cls, request_schema: dict) -> "RequestParts":
-        action_key = request_schema.get("x-zstack", {}).get("actionKey") or request_schema["required"][0]
+        """The parts of a request body: the parameter structure is the schema's first (the page's
+        structure: for an action, its action key)."""
         props = request_schema.get("properties", {})
+        structures = [n for n, s in props.items() if s.get("type") == "object" and "properties" in s]
+        action_key = structures[0] if structures else request_schema.get("x-zstack", {}).get("actionKey") or request_schema["required"][0]
         tags = tuple(n for n, s in props.items() if s.get("type") == "array" and s.get("items", {}).get("type") == "string")
         others = {n: s for n, s in props.items() if n != action_key and n not in tags}
         return cls(action_key, props.get(action_key, {"type": "object"}), tags, others)

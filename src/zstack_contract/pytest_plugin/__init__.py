@@ -13,6 +13,7 @@ import pytest
 from ..probing import profiles
 from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's namespace)
     RUN,
+    parametrize_api_cases,
     parametrize_probes,
     parametrize_recordings,
     zstack_contract,
@@ -78,6 +79,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "zstack_api_case" in metafunc.fixturenames:
+        parametrize_api_cases(metafunc)
     if "zstack_probe" in metafunc.fixturenames:
         parametrize_probes(metafunc)
     if "zstack_recording" in metafunc.fixturenames:

@@ -63,7 +63,8 @@ def zstack_target(request: pytest.FixtureRequest):
         return
     from ..simulator import Simulator
 
-    with Simulator() as sim:
+    contracts = request.config.stash[RUN].contracts()  # unusable schemas: the tests that use them say why
+    with Simulator(schemas=contracts) as sim:
         yield Target(sim.base_url, sim)
 
 
@@ -109,15 +110,41 @@ def zstack_live(request: pytest.FixtureRequest, zstack_session):
     return zstack_session.bind(request.node.nodeid)
 
 
+# --- generated tests of every API ---------------------------------------------------------------
+def parametrize_api_cases(metafunc: pytest.Metafunc) -> None:
+    """``zstack_api_case``: one test per API and case (``DeleteVmHostname-unknown-resource``), of
+    the APIs --zstack-api selects (every one by default) and the cases --zstack-case names."""
+    from ..live.cases import CASES, matches, select
+
+    config = metafunc.config
+    apis, names = option(config, "--zstack-api"), option(config, "--zstack-case")
+    unknown = sorted(set(names or ()) - set(CASES))
+    if unknown:
+        pytest.exit(f"zstack-contract: --zstack-case {', '.join(unknown)}: no such case; cases: {', '.join(CASES)}", returncode=2)
+    contracts = config.stash[RUN].contracts()
+    if contracts is None:  # the test says why, in one line
+        metafunc.parametrize("zstack_api_case", [pytest.param(None, id="unusable-schemas")])
+        return
+    cases = select(contracts, apis, names)
+    if apis and not any(matches(c.api, apis) for c in contracts):
+        pytest.exit(f"zstack-contract: --zstack-api {', '.join(apis)} matches no API of the schemas "
+                    f"({', '.join(c.api for c in contracts)})", returncode=2)
+    params = [pytest.param(c, id=c.id, marks=[pytest.mark.zstack_destructive] if c.destructive else []) for c in cases]
+    metafunc.parametrize("zstack_api_case", params)
+
+
 # --- probing -----------------------------------------------------------------------------------
 def parametrize_probes(metafunc: pytest.Metafunc) -> None:
-    """``zstack_probe``: one test per API that can be probed: those with a request schema whose
-    route takes a resource uuid in its path. (Unusable schemas probe nothing here; the tests that
-    use them say why.)"""
+    """``zstack_probe``: one test per API that can be probed: those with a request body whose
+    route takes a resource uuid in its path, of the APIs --zstack-api selects. (Unusable schemas
+    probe nothing here; the tests that use them say why.)"""
+    from ..live.cases import matches
     from ..probing.prober import resource_route
 
     contracts = metafunc.config.stash[RUN].contracts() or []
-    apis = [c.api for c in contracts if c.request and resource_route(c)]
+    globs = option(metafunc.config, "--zstack-api")
+    apis = [c.api for c in contracts
+            if c.request and c.request.get("type") == "object" and resource_route(c) and matches(c.api, globs)]
     metafunc.parametrize("zstack_probe", apis, ids=apis, indirect=True)
 
 

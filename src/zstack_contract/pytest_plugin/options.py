@@ -23,6 +23,8 @@ OPTIONS: dict[str, tuple[str, dict]] = {
     "--zstack-record": ("ZSTACK_RECORD", dict(metavar="DIR", help="write every live exchange as a redacted exchange record")),
     "--zstack-max-requests": ("ZSTACK_MAX_REQUESTS", dict(metavar="N", help="send at most N requests to the target (default: 1000 to a live node, no cap to a simulator)")),
     "--zstack-rate": ("ZSTACK_RATE", dict(metavar="R", help="send at most R requests per second (default: 10 to a live node, no cap to a simulator)")),
+    "--zstack-api": ("ZSTACK_API", dict(metavar="GLOB", action="append", help="generated tests only for the APIs matching GLOB (repeatable; the variable takes a comma-separated list)")),
+    "--zstack-case": ("ZSTACK_CASE", dict(metavar="NAME", action="append", help="generated tests only of case NAME (repeatable; the variable takes a comma-separated list)")),
 }
 
 
@@ -39,11 +41,18 @@ def _dest(name: str) -> str:
 
 
 def option(config: pytest.Config, name: str):
-    """An option's value: the command line, else its environment variable."""
+    """An option's value: the command line, else its environment variable (a repeatable option's
+    values are a list: the variable's, split at commas)."""
     value = config.getoption(_dest(name))
     if value in (None, False):
         env, kwargs = OPTIONS[name]
         raw = os.environ.get(env)
         if raw is not None:
-            value = raw.strip().lower() in ("1", "true", "yes", "on") if kwargs.get("action") == "store_true" else raw
+            action = kwargs.get("action")
+            if action == "store_true":
+                value = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif action == "append":
+                value = [part.strip() for part in raw.split(",") if part.strip()] or None
+            else:
+                value = raw
     return value

@@ -9,7 +9,7 @@ A path with no entry is ``404 no api mapping to <path>``; paths match exactly (n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..contract.compiled import Contract
@@ -70,6 +70,23 @@ def collection_for_param(name: str) -> str:
     return kebab + ("es" if kebab.endswith(("s", "x", "ch")) else "s")
 
 
+def resolve_collections(apis: dict[str, Api], known: set[str]) -> dict[str, Api]:
+    """The APIs with each uuid parameter's collection one the node has: a name made from the
+    parameter (``vmUuids`` -> ``vms``) that no path uses is the known collection whose first word
+    it is (``vm-instances``), when just one is."""
+    known = known | {a.collection for a in apis.values() if a.collection}
+
+    def resolved(collection: str | None) -> str | None:
+        if collection is None or collection in known:
+            return collection
+        stem = collection[:-1] if collection.endswith("s") else collection
+        candidates = [k for k in known if k.split("-")[0] == stem]
+        return candidates[0] if len(candidates) == 1 else collection
+
+    return {name: replace(api, params=tuple(replace(p, collection=resolved(p.collection)) for p in api.params))
+            for name, api in apis.items()}
+
+
 def vo_name(collection: str) -> str:
     """The database class a node names in SYS.1003 for a collection: ``vm-instances`` -> ``VmInstanceVO``."""
     singular = collection[:-2] if collection.endswith(("ses", "xes", "ches")) else collection[:-1] if collection.endswith("s") else collection
@@ -97,6 +114,10 @@ def api_from_contract(contract: Contract) -> Api:
                 params += _params(schema, "body", templates, container=name)
             else:
                 params.append(_param(name, schema, "top", name in required, templates))
+    if method == "PUT":
+        # Every PUT API of a node is an action: its parameters are read from the action key's
+        # object, whatever structure the page names (RestServer.handleApi's parameterName).
+        container = contract.action_key
     return Api(
         name=contract.api, kind=kind, method=method, templates=templates, action_key=contract.action_key,
         container=container, authorized=meta.get("authorized", True), params=tuple(params), response=contract.response,

@@ -24,9 +24,10 @@ from typing import Any, Callable, Iterable
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from ..contract.compiled import ContractSet
 from ..facts.ids import password_hash
 from . import render
-from .apis import Api, Routes, api_from_contract
+from .apis import Api, Routes, api_from_contract, resolve_collections
 from .datafile import load_data
 from .faults import check_faults
 from .generic import sample_answer
@@ -130,8 +131,8 @@ class Simulator:
     """An embedded ZStack management node speaking REST on ``http://host:port/zstack``.
 
     ``data`` is None (the built-in seed), a path to a ``--data`` JSON file, or such a document
-    already decoded. ``schemas``: a folder of derived schemas whose every API is served too (with
-    no code per API); the session and the VM family are always served. ``jvm``: the Java release
+    already decoded. ``schemas``: a folder of derived schemas (or a loaded contract set) whose every
+    API is served too (with no code per API); the session and the VM family are always served. ``jvm``: the Java release
     whose date rendering and messages the node plays (8, 11, 21). ``advertise_url`` is the base URL
     put into job locations (default: the simulator's own), to play a node behind NAT or a proxy.
     ``log`` gets one line per request.
@@ -173,7 +174,7 @@ class Simulator:
         self.reason_phrases = reason_phrases
         self._log = log
         self.state = State(seed() if data is None else load_data(data), session_timeout)
-        self.apis = self._served(schemas)
+        self.apis = resolve_collections(self._served(schemas), set(self.state.store))
         self.routes = Routes()
         for api in self.apis.values():
             self.routes.add(api)
@@ -193,12 +194,13 @@ class Simulator:
     # -- what is served ------------------------------------------------------------------------
 
     @staticmethod
-    def _served(schemas: str | Path | None) -> dict[str, Api]:
+    def _served(schemas: "str | Path | ContractSet | None") -> dict[str, Api]:
         apis = {api.name: api for api in BUILT_IN}
         if schemas is not None:
             from ..contract.loading import load_contracts
 
-            for contract in load_contracts(schemas):
+            contracts = schemas if isinstance(schemas, ContractSet) else load_contracts(schemas)
+            for contract in contracts:
                 apis[contract.api] = api_from_contract(contract)  # a page's description replaces the built-in one
         return apis
 
