@@ -1,5 +1,5 @@
 """Every API of the schemas, live: the cases its page makes possible (see
-``zstack_contract.live.cases``), one test each (``test_api[DeleteVmHostname-unknown-resource]``).
+``zstack_contract.live.cases``), one test each (``test_api[<API>-unknown-resource]``).
 --zstack-api GLOB and --zstack-case NAME choose; a case that would change a resource on a node
 that failed to refuse it runs on a live node only with --zstack-allow-destructive.
 """

@@ -21,23 +21,32 @@ from zstack_contract.simulator import FAULTS, Simulator
 
 LIVE = "contract_tests/test_live.py"
 
-# fault -> (the test it must fail, the check that must trip, words naming the field)
+GENERATED = "contract_tests/test_api.py"
+QUERY, REIMAGE = "test_api[QueryVmInstance-query-limit]", "test_api[ReimageVmInstance-unknown-resource]"
+
+# fault -> (a test it must fail, the check that must trip, words naming the field), on every API
 EXPECTED = {
-    "drop-uuid": ("test_reimage_designated_vm", "response-schema", "/inventory/uuid:"),
+    "drop-uuid": (QUERY, "response-schema", "/inventories/0/uuid:"),
     "string-memory": ("test_reimage_designated_vm", "response-schema", "/inventory/memorySize:"),
-    "string-long": ("test_reimage_designated_vm", "response-schema", "/inventory/memorySize:"),
-    "float-cpu": ("test_reimage_designated_vm", "response-schema", "/inventory/cpuNum:"),
-    "iso-dates": ("test_reimage_designated_vm", "response-schema", "/inventory/createDate:"),
-    "nic-owner": ("test_reimage_designated_vm", "owner-uuid", "/inventory/vmNics/0/vmInstanceUuid:"),
+    "string-long": (QUERY, "response-schema", "/inventories/0/memorySize:"),
+    "float-cpu": (QUERY, "response-schema", "/inventories/0/cpuNum:"),
+    "iso-dates": (QUERY, "response-schema", "/inventories/0/createDate:"),
+    "nic-owner": (QUERY, "owner-uuid", "/inventories/0/vmNics/0/vmInstanceUuid:"),
     "no-root-volume": ("test_reimage_designated_vm", "root-volume", "/inventory/rootVolumeUuid:"),
-    "error-as-text": ("test_reimage_of_a_vm_that_does_not_exist", "status-body", '{"error": {...}}'),
+    "error-as-text": (REIMAGE, "status-body", '{"error": {...}}'),
     "error-200": ("test_reimage_of_a_vm_that_does_not_exist", "status-body", "/error:"),
-    "no-location": ("test_reimage_of_a_vm_that_does_not_exist", "status-body", "/location:"),
-    "never-done": ("test_reimage_of_a_vm_that_does_not_exist", "job-polling", "the job to finish"),
-    "server-error": ("test_reimage_of_a_vm_that_does_not_exist", "expected-answer", "expected status 202, found status 500"),
-    "accept-bad-tags": ("test_non_list_system_tags_are_rejected", "expected-answer", "expected status 500, found status 202"),
-    "truncated-json": ("test_reimage_designated_vm", "status-body", "a JSON body with inventory"),
+    "no-location": (REIMAGE, "status-body", "/location:"),
+    "never-done": (REIMAGE, "job-polling", "the job to finish"),
+    "server-error": (QUERY, "expected-answer", "expected status 200 at the end, found status 500"),
+    "accept-bad-tags": ("test_api[ReimageVmInstance-tags-not-list]", "expected-answer", "expected status 500, found status 202"),
+    "truncated-json": (QUERY, "status-body", "a JSON body with inventories"),
 }
+# The APIs whose own tests each fault must fail (and no other). Whatever an answer is, these
+# faults break it: every API but the login (the session's APIs stay sound unless named).
+ANY_ANSWER = ("error-as-text", "server-error", "truncated-json")
+JOB_ANSWER = ("error-200", "no-location", "never-done")  # the APIs that answer with a job
+VM_INVENTORY = ("drop-uuid", "string-memory", "string-long", "float-cpu", "iso-dates", "nic-owner", "no-root-volume")
+TAGS = ("accept-bad-tags",)  # the APIs with a tags-not-list case
 
 
 def run_suite(*args: str, env: dict | None = None, tests: str = LIVE, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -62,33 +71,61 @@ def test_suite_passes_against_the_embedded_simulator_with_no_option(tmp_path):
     assert re.search(r"\b\d+ passed\b", r.stdout) and "skipped" not in r.stdout.splitlines()[-1]
 
 
-def test_every_fault_is_caught_in_the_right_test_and_check(tmp_path, record_property):
-    """The self-test: the suite passes against a clean simulator and fails against each fault."""
-    assert set(EXPECTED) == set(FAULTS)
+def api_of(test: str) -> str:
+    """The API a test of the suite is about: a generated one's, else the reimage (test_live.py)."""
+    m = re.fullmatch(r"test_api\[(\w+)-[\w-]+\]", test)
+    return m.group(1) if m else "ReimageVmInstance"
+
+
+def test_every_fault_is_caught_in_the_right_tests_and_checks(tmp_path, api_schemas, record_property):
+    """The self-test: the hand-written and the generated suites pass against a clean simulator
+    serving twelve APIs of every kind, and fail against each fault (acting on every API) in the
+    tests of the APIs it breaks, naming test, field and check. Scored per fault and API."""
+    from zstack_contract.contract.loading import load_contracts
+    from zstack_contract.live.cases import select
+    from zstack_contract.simulator.apis import api_from_contract
+
+    assert set(EXPECTED) == set(FAULTS) == set(ANY_ANSWER + JOB_ANSWER + VM_INVENTORY + TAGS)
+    contracts = load_contracts(api_schemas)
+    cases = select(contracts, None, None)
+    apis = {c.api for c in cases}
+    expected_apis = {
+        **{f: apis - {"LogInByAccount"} for f in ANY_ANSWER},
+        **{f: {c.api for c in contracts if not api_from_contract(c).sync and c.api in apis} for f in JOB_ANSWER},
+        **{f: {"QueryVmInstance", "ReimageVmInstance"} for f in VM_INVENTORY},
+        "drop-uuid": {"QueryVmInstance"},  # the reimage tests find their VM by a query, whose VMs have no uuid then
+        **{f: {c.api for c in cases if c.name == "tags-not-list"} - {"LogInByAccount"} for f in TAGS},
+    }
 
     def attempt(fault):
         junit = tmp_path / f"{fault or 'clean'}.xml"
-        # each fault on the reimage, the API these tests are about (the helpers' APIs stay sound)
-        with Simulator(faults=(f"{fault}:ReimageVmInstance",) if fault else (), schemas=ROOT / "schemas") as sim:
-            r = run_suite("--zstack-url", sim.base_url, "--zstack-timeout", "0.4", f"--junitxml={junit}",
-                          "--zstack-report", str(tmp_path / (fault or "clean")))
+        with Simulator(faults=(fault,) if fault else (), schemas=api_schemas, job_delay=0.01) as sim:
+            r = run_suite(GENERATED, "--zstack-url", sim.base_url, "--zstack-schemas", str(api_schemas), "--zstack-timeout", "0.1",
+                          f"--junitxml={junit}", "--zstack-report", str(tmp_path / (fault or "clean")))
         return fault, r, failures(junit)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(attempt, [None, *FAULTS]))
     clean = results[0]
     assert clean[1].returncode == 0 and clean[2] == {}, clean[1].stdout[-2000:]
-    caught = []
+    assert len(apis) >= 12 and {c.response["x-zstack"]["kind"] for c in contracts} >= {"action", "create", "delete", "get", "query"}
+    caught, scores, wrong = [], [], {}
     for fault, r, failed in results[1:]:
         test, check, words = EXPECTED[fault]
         message = failed.get(test, "")
         if r.returncode == 1 and f"[{check}]" in message and words in message:
             caught.append(fault)
+        hit = {api_of(t) for t in failed}
+        scores.append(f"  {fault}: {len(hit)}/{len(apis)} APIs ({', '.join(sorted(hit))})")
+        if hit != expected_apis[fault]:
+            wrong[fault] = sorted(hit ^ expected_apis[fault])
     named = {f["check"] for fault in [None, *FAULTS] for f in json.loads((tmp_path / (fault or "clean") / "zstack-contract.json").read_text())["findings"]}
     assert named and named <= {c.name for c in REGISTRY}, named  # every finding names a registered check
     # Shown in the terminal summary of every run, xdist or not (see conftest.py).
-    record_property("score", f"self-test: {len(caught)}/{len(FAULTS)} faults caught; missed: {sorted(set(FAULTS) - set(caught)) or 'none'}")
+    record_property("score", "\n".join([f"self-test: {len(caught)}/{len(FAULTS)} faults caught; missed: "
+                                         f"{sorted(set(FAULTS) - set(caught)) or 'none'}", *scores]))
     assert caught == list(FAULTS)
+    assert wrong == {}  # fault -> the APIs it should (not) have failed
 
 
 def test_nothing_listening_fails_fast_with_one_clear_error(tmp_path):

@@ -251,6 +251,22 @@ def test_keep_alive_no_reason_phrase_no_server_header(sim):
         assert answer.startswith(b"HTTP/1.1 404 Not Found\r\n")  # older Tomcats: as the RFC writes it, never upper case
 
 
+def test_the_last_answer_of_a_kept_alive_connection_says_it_closes(sim):
+    """Tomcat's maxKeepAliveRequests (100): the hundredth answer says ``Connection: close`` and the
+    connection ends, so a client never sends a request on a connection the node is closing."""
+    from zstack_contract.simulator.server import KEEP_ALIVE_REQUESTS
+
+    req = b"GET /zstack/v1/vm-instances HTTP/1.1\r\nHost: x\r\n\r\n"
+    answers = raw_exchange(sim, *[req] * KEEP_ALIVE_REQUESTS)
+    assert [n for n, a in enumerate(answers, 1) if b"Connection: close" in a] == [KEEP_ALIVE_REQUESTS]
+    with socket.create_connection((sim.host, sim.port), timeout=5) as s:
+        s.sendall(req * (KEEP_ALIVE_REQUESTS + 1))  # pipelined: the node answers a hundred, then closes
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    assert data.count(b"HTTP/1.1 400 ") == KEEP_ALIVE_REQUESTS
+
+
 # -- 11. resource checks before work ----------------------------------------------------------------------
 def test_a_uuid_that_names_no_resource(schemas):
     """PortApiValidator.validate: SYS.1003 'invalid field[...], resource[uuid:..., type:...VO] not found';

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, Callable, NamedTuple
 
 from ..facts.pointers import escape_pointer
-from .format import PAGE_TYPE, SOURCE
+from .format import META, PAGE_TYPE, SOURCE
 
 
 @dataclass(eq=False)  # compared and hashed by identity: the shape memo keys on it
@@ -62,6 +62,9 @@ class Found:
 def compile_places(response: dict, success_fields: tuple[str, ...], resolve: Callable[[dict], dict]) -> Place:
     """The tree of places of a response schema (the body's place is the root)."""
     success = set(success_fields)
+    meta = response.get(META, {})
+    # A query's inventories are of the resource it is named after (QueryVmInstance -> vmInstance).
+    query_owner = _owner_name(meta.get("api", "")[len("Query"):], False) if meta.get("kind") == "query" else ""
 
     def build(schema: dict, path: str, stack: tuple, resource: bool, top: bool, owner: str | None, owner_field: str | None) -> Place:
         """The place at ``path``; ``owner``: the name its lists' items use for it (``vmInstance``)."""
@@ -79,7 +82,7 @@ def compile_places(response: dict, success_fields: tuple[str, ...], resolve: Cal
             # A nested list's items are owned by what the list names (vmNics -> vmNic); an object
             # by the type the page gives it (VmInstanceInventory -> vmInstance).
             if is_list:
-                owns = _owner_name(name, True) if path else ""
+                owns = _owner_name(name, True) if path else query_owner
             else:
                 owns = _owner_name(prop.get(PAGE_TYPE, ""), False)
             sub = build(resolve(target), (f"{path}.{name}" if path else name) + ("[]" if is_list else ""), stack + (ref,),

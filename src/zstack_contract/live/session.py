@@ -135,9 +135,11 @@ class BoundLive:
         try:
             call = self.live.client.request(method, path, **kwargs)
         except ClientError as exc:
-            pytest.fail(self.live.run.redactor.text(str(exc)), pytrace=False)
-        call.exchange.source = self.test_id
-        return call
+            broken = self.live.run.redactor.text(str(exc))
+        else:
+            call.exchange.source = self.test_id
+            return call
+        pytest.fail(broken, pytrace=False)  # outside the handler: one line, no chained exception
 
     def hold(self, call: Call, extra: list[Finding] = (), **expectations) -> list:
         """The named checks, the test's expectations (see :func:`~zstack_contract.checks.expected.expect`)

@@ -1,7 +1,7 @@
 """Named faults: realistic contract breaks the simulator can ship, switchable per run.
 
 A fault acts on the answers of every API where it makes sense, or of one API only when named as
-``NAME:API`` (``drop-uuid:StopVmInstance``). The session's own APIs (the login, the logout) are
+``NAME:API`` (``drop-uuid:<API>``). The session's own APIs (the login, the logout) are
 left sound unless named, so that a suite can still log in.
 """
 

@@ -65,6 +65,9 @@ class _Handler(WSGIRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # Tomcat's tcpNoDelay: without it an answer's body waits for the ACK of its headers
+        # (Nagle's algorithm against the client's delayed ACK: some 40 ms an answer).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.served = 0
         self.server._zs_track(self.connection, True)  # type: ignore[attr-defined]
 
@@ -77,8 +80,6 @@ class _Handler(WSGIRequestHandler):
     def handle_one_request(self) -> None:
         super().handle_one_request()
         self.served += 1
-        if self.served >= KEEP_ALIVE_REQUESTS:
-            self.close_connection = True
 
     def send_response(self, code: int, message: str | None = None) -> None:
         """As http.server's, without its ``Server`` header (errors of the HTTP layer go this way)."""
@@ -112,7 +113,7 @@ class _Handler(WSGIRequestHandler):
             if key.lower() != "content-length":
                 self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
-        if environ.get("zstack.close"):
+        if environ.get("zstack.close") or self.served + 1 >= KEEP_ALIVE_REQUESTS:  # Tomcat says so on the last one
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()

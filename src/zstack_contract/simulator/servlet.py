@@ -287,7 +287,9 @@ class Servlet:
 
     def other_vm(self, doc: dict) -> str:
         """Another VM's uuid than the answer's (for ``nic-owner``); a fresh one if there is none."""
-        mine = {v.get("uuid") for v in doc.values() if isinstance(v, dict)}
+        objects = [v for v in doc.values() if isinstance(v, dict)]
+        objects += [item for v in doc.values() if isinstance(v, list) for item in v if isinstance(item, dict)]
+        mine = {v.get("uuid") for v in objects}
         with self.state.lock:
             others = [u for u in self.state.vms if u not in mine]
         return others[0] if others else new_uuid()
