@@ -35,9 +35,14 @@ def api_of(text: str) -> str:
     return _SDK.search(text).group(1)
 
 
-def write_pages(n: int, folder: Path) -> None:
-    """``n`` pages under ``folder``, 100 a subfolder (derive searches folders recursively)."""
-    texts = [t.read_text(encoding="utf-8") for t in TEMPLATES]
+_URL_LINE = re.compile(r"^(GET|POST|DELETE) zstack/v1/([a-z0-9-]+)", re.M)
+
+
+def write_pages(n: int, folder: Path, templates: list[Path] = TEMPLATES, own_paths: bool = False) -> None:
+    """``n`` pages under ``folder``, 100 a subfolder (derive searches folders recursively).
+    ``own_paths``: each page that is not a PUT gets a collection of its own
+    (``/v1/vm-instances-n7/...``), so no two pages share a method and path, as on a node."""
+    texts = [t.read_text(encoding="utf-8") for t in templates]
     for i in range(n):
         text = texts[i % len(texts)]
         api = api_of(text)
@@ -45,7 +50,12 @@ def write_pages(n: int, folder: Path) -> None:
         key, new_key = api[:1].lower() + api[1:], new[:1].lower() + new[1:]
         out = re.sub(rf"\b{api}\b", new, text)  # titles, plain ones and in brackets
         out = re.sub(rf"\b{api}Action\b", f"{new}Action", out)  # the SDK samples
-        out = re.sub(rf"\b{key}\b", new_key, out)  # the action key: body samples, 'contained in the X structure'
+        # the action key: body samples, 'contained in the X structure' (in Chinese, between letters \b does not see)
+        out = re.sub(rf"(?<![A-Za-z0-9]){key}(?![A-Za-z0-9])", new_key, out)
+        if own_paths:
+            m = _URL_LINE.search(out)
+            if m:
+                out = re.sub(rf"(zstack/v1/){m.group(2)}\b", rf"\g<1>{m.group(2)}-n{i}", out)
         target = folder / f"{i // 100:03d}" / f"{new}.txt"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(out, encoding="utf-8")

@@ -158,7 +158,7 @@ def test_on_a_live_node_cases_that_could_change_something_need_the_opt_in(api_sc
     with Simulator(schemas=api_schemas, announce=False, job_delay=0.01) as sim:  # passes for a live node
         before = {k: dict(v) for k, v in sim.state.store.items()}
         junit = tmp_path / "junit.xml"
-        r = run_suite("--zstack-url", sim.base_url, "--zstack-schemas", str(api_schemas), f"--junitxml={junit}", "-rs",
+        r = run_suite("--zstack-url", sim.base_url, "--zstack-schemas", str(api_schemas), f"--junitxml={junit}", "-rs", "--zstack-rate", "1000",
                       "--zstack-report", str(tmp_path / "r"), env={"ZSTACK_ACCOUNT": "admin", "ZSTACK_PASSWORD": "password"},
                       tests=GENERATED)
         assert r.returncode == 0, r.stdout[-2000:]
