@@ -19,6 +19,7 @@ import jsonschema_rs
 
 from .explain import Explainer
 from .format import META
+from .parameters import Parameters, read_parameters
 from .places import Place, Shapes, compile_places
 from .routes import Route, path_params
 
@@ -67,6 +68,11 @@ class Contract:
     @cached_property
     def shapes(self) -> Shapes:
         return Shapes()
+
+    @cached_property
+    def parameters(self) -> Parameters:
+        """The request's parameters: where each goes, its schema, whether it is required."""
+        return read_parameters(self.request)
 
     @cached_property
     def success_fields(self) -> tuple[str, ...]:

@@ -32,25 +32,12 @@ import pytest
 from ..checks.expected import EXPECTED_ANSWER
 from ..contract.compiled import Contract, ContractSet
 from ..contract.format import META
+from ..contract.parameters import Parameter
 from ..facts.ids import is_uuid_param, new_uuid
 
 CASES = ("unknown-resource", "missing-mandatory", "invalid-value", "invalid-session", "missing-authorization", "tags-not-list",
          "query-nothing", "query-limit", "query-count", "read")
 NOT_VALID = "zstack-contract-not-a-valid-value"
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    where: str  # path, query, body (inside the structure ``container``), top
-    schema: dict[str, Any]
-    required: bool
-    container: str | None = None
-
-    @property
-    def resource(self) -> bool:
-        """A uuid naming an existing resource (``resourceUuid`` names the one a create makes)."""
-        return is_uuid_param(self.name) and self.name != "resourceUuid"
 
 
 @dataclass(frozen=True)
@@ -62,33 +49,20 @@ class Shape:
     kind: str
     authorized: bool
     container: str | None  # the body structure the node dispatches on
-    params: tuple[Param, ...]
+    params: tuple[Parameter, ...]
     missing_resource: str | None  # the overlay's pin: "success" or "error"
 
     @classmethod
     def of(cls, contract: Contract) -> "Shape":
-        request = contract.request or {}
         meta = contract.response.get(META, {})
-        params: list[Param] = []
-        for where in ("path", "query"):
-            obj = request.get("$defs", {}).get(where, {})
-            params += [Param(n, where, s, n in obj.get("required", ())) for n, s in obj.get("properties", {}).items()]
-        container = None
-        if request.get("type") == "object":
-            for name, schema in request.get("properties", {}).items():
-                if schema.get("type") == "object" and "properties" in schema:
-                    container = container or name
-                    params += [Param(n, "body", s, n in schema.get("required", ()), name) for n, s in schema["properties"].items()]
-                else:
-                    params.append(Param(name, "top", schema, name in request.get("required", ())))
         route = contract.routes[0]
-        return cls(route.method, route.template, meta.get("kind", "action"), meta.get("authorized", True), container,
-                   tuple(params), request.get(META, {}).get("missingResource"))
+        return cls(route.method, route.template, meta.get("kind", "action"), meta.get("authorized", True),
+                   contract.parameters.structure, contract.parameters.params, (contract.request or {}).get(META, {}).get("missingResource"))
 
-    def target(self) -> Param | None:
+    def target(self) -> Parameter | None:
         """The resource uuid parameter an unknown-resource case names: the path's, else the first required one."""
-        return next((p for p in self.params if p.where == "path" and p.resource), None) or \
-            next((p for p in self.params if p.required and p.resource and p.where != "top"), None)
+        return next((p for p in self.params if p.where == "path" and p.names_resource), None) or \
+            next((p for p in self.params if p.required and p.names_resource and p.where != "top"), None)
 
 
 REFUSED = ("missing-mandatory", "invalid-value", "tags-not-list", "invalid-session", "missing-authorization")
@@ -119,7 +93,7 @@ def cases_for(contract: Contract) -> list[Case]:
             names.append("invalid-value")
         if any(p.name == "systemTags" and p.where == "top" for p in shape.params):
             names.append("tags-not-list")
-        if shape.kind == "get" and any(p.where == "path" and p.resource for p in shape.params):
+        if shape.kind == "get" and any(p.where == "path" and p.names_resource for p in shape.params):
             names.append("read")
     if shape.authorized:
         names += ["invalid-session", "missing-authorization"]
@@ -135,7 +109,7 @@ def _left_out(shape: Shape, name: str) -> str | None:
 
 def _names_a_missing_resource(shape: Shape, left_out: str | None) -> bool:
     """Whether the request :func:`build` makes names a resource (by a new uuid, so none that exists)."""
-    return shape.method == "GET" or any(p.resource and p.name != left_out and (p.required or p.where == "path") and p.where != "top"
+    return shape.method == "GET" or any(p.names_resource and p.name != left_out and (p.required or p.where == "path") and p.where != "top"
                                         for p in shape.params)
 
 
@@ -286,6 +260,6 @@ def _read(case: Case, shape: Shape, contracts: ContractSet, live) -> None:
     inventories = body.get("inventories") if isinstance(body, dict) else None
     if found.final.status != 200 or not inventories or not isinstance(inventories[0], dict) or "uuid" not in inventories[0]:
         pytest.skip(f"{query.api} found no resource to read")
-    uuid_param = next(p for p in shape.params if p.where == "path" and p.resource)
+    uuid_param = next(p for p in shape.params if p.where == "path" and p.names_resource)
     req = build(shape, values={uuid_param.name: inventories[0]["uuid"]})
     live.hold(live.call(req.method, req.path, params=req.params, api=case.api), final=200)

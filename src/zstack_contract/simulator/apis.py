@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..contract.compiled import Contract
+from ..contract.parameters import Parameter
 from ..contract.format import META
-from ..facts.ids import is_uuid_param
 
 _VAR = re.compile(r"{([^}]+)}")
 
@@ -100,20 +100,8 @@ def api_from_contract(contract: Contract) -> Api:
     kind = meta.get("kind") or ("query" if contract.api.startswith("Query") else "action")
     templates = tuple(r.template for r in contract.routes)
     method = contract.routes[0].method if contract.routes else "PUT"
-    params: list[Param] = []
-    defs = request.get("$defs", {})
-    for where in ("path", "query"):
-        params += _params(defs.get(where, {}), where, templates)
-    container = None
-    if request.get("type") == "object":
-        props = request.get("properties", {})
-        required = set(request.get("required", ()))
-        for name, schema in props.items():
-            if schema.get("type") == "object" and "properties" in schema:
-                container = container or name  # the first structure is the one the node dispatches on
-                params += _params(schema, "body", templates, container=name)
-            else:
-                params.append(_param(name, schema, "top", name in required, templates))
+    params = [_param(p, templates) for p in contract.parameters]
+    container = contract.parameters.structure  # the first structure: the one the node reads from
     if method == "PUT":
         # Every PUT API of a node is an action: its parameters are read from the action key's
         # object, whatever structure the page names (RestServer.handleApi's parameterName).
@@ -126,18 +114,14 @@ def api_from_contract(contract: Contract) -> Api:
     )
 
 
-def _params(obj: dict, where: str, templates: tuple[str, ...], container: str | None = None) -> list[Param]:
-    required = set(obj.get("required", ()))
-    return [_param(name, schema, where, name in required, templates, container) for name, schema in obj.get("properties", {}).items()]
-
-
-def _param(name: str, schema: dict, where: str, required: bool, templates: tuple[str, ...], container: str | None = None) -> Param:
+def _param(p: Parameter, templates: tuple[str, ...]) -> Param:
     collection = None
-    if is_uuid_param(name) and name != "resourceUuid":  # resourceUuid: the uuid a create gives its new resource
-        collection = collection_for_param(name) if name != "uuid" else (collection_of(templates[0]) if templates else None)
+    if p.names_resource:
+        collection = collection_for_param(p.name) if p.name != "uuid" else (collection_of(templates[0]) if templates else None)
+    schema = p.schema
     items = schema.get("items", {}) if isinstance(schema.get("items"), dict) else {}
-    return Param(name, where, schema.get("type"), required, tuple(schema.get("enum", items.get("enum", ()))), collection, container,
-                 schema.get("maxLength"), schema.get("minItems", 0) > 0)
+    return Param(p.name, p.where, schema.get("type"), p.required, tuple(schema.get("enum", items.get("enum", ()))), collection,
+                 p.container, schema.get("maxLength"), schema.get("minItems", 0) > 0)
 
 
 @dataclass
