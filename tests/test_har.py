@@ -96,6 +96,16 @@ def test_poll_ties_by_job_path_even_when_the_location_names_another_host():
     assert len(got) == 1 and len(got[0].steps) == 3
 
 
+def test_a_location_that_is_not_a_url_names_no_job_and_a_request_url_that_is_not_one_is_one_line():
+    entries = stopped_entries()
+    entries[0]["response"]["content"]["text"] = json.dumps({"location": f"http://[::1/zstack/v1/api-jobs/{JOB}", "apiTimeout": 1})
+    assert [len(x.steps) for x in exchanges_from_har(har(*entries), "c.har")] == [1, 1, 1]  # the polls stay apart
+    entries[2]["request"]["url"] = f"http://[::1/zstack/v1/api-jobs/{JOB}"
+    with pytest.raises(InputError) as exc:
+        exchanges_from_har(har(*entries), "c.har")
+    assert str(exc.value) == "c.har: entries[2].request.url: not a usable URL: a '[' or ']' of an IPv6 host without its pair"
+
+
 def test_poll_without_its_call_stays_apart_and_other_jobs_are_not_mixed():
     other = entry("GET", "http://10.0.0.5:8080/zstack/v1/api-jobs/ffffffffffffffffffffffffffffffff", 200, {"inventory": {}}, second=5)
     got = exchanges_from_har(har(*stopped_entries(), other), "c.har")

@@ -1,17 +1,24 @@
 """``validate --jobs N``: the files are spread over processes, and the findings, the output and
-the reports are those of ``--jobs 1``, byte for byte; files are found lazily, in pathlib's order."""
+the reports are those of ``--jobs 1``, byte for byte; files are found lazily, in pathlib's order;
+the workers die with the run, however it ends."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
 from mutations import MUTATIONS, server_shaped
-from test_validate import RECORDINGS, validate, write
+from test_hostile_inputs import SAMPLE, cli, report_pair, write_bytes
+from test_validate import RECORDINGS, exe, validate, write
 from zstack_contract.findings import parallel
 from zstack_contract.contract import load_contracts
 from zstack_contract.inputs.recordings import iter_files
@@ -154,3 +161,76 @@ def test_relative_and_dotted_paths_are_shown_as_before(tmp_path, reimage_page):
         r = validate(arg, "--report", tmp_path / "rep", cwd=tmp_path / "in")
         assert shown in r.stdout, (arg, r.stdout)
     assert Path(tmp_path / "rep" / "zstack-contract.json").exists()
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The processes whose parent is ``pid``, with their start times (a pid may be reused)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found[int(entry)] = fields[19]
+    return found
+
+
+def _alive(pid: int, started: str) -> bool:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z" and fields[19] == started
+
+
+SLOW_CHECK = '''
+import time
+
+from zstack_contract import check
+
+
+@check("slow-check", "takes 2 ms a file: a run long enough to be killed in its middle")
+def slow_check(view):
+    time.sleep(0.002)
+    yield from ()
+'''
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_run_leaves_no_worker_no_stale_report_and_the_next_run_cleans_up(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    body = json.dumps(SAMPLE)
+    for n in range(2100):  # more than one chunk: two worker processes
+        write_bytes(corpus, f"ReimageVmInstance.{n:04d}.json", body)
+    (tmp_path / "slow_check.py").write_text(SLOW_CHECK)
+    rep = tmp_path / "rep"
+    rc, out, err = cli("validate", RECORDINGS, "--report", rep, "--jobs", "1")
+    assert rc == 0 and report_pair(rep)["summary"]["verdict"] == "pass"
+
+    run = subprocess.Popen([exe("zstack-contract"), "validate", str(corpus), "--jobs", "2", "--report", str(rep),
+                            "--plugin", str(tmp_path / "slow_check.py")], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while len(workers := _children(run.pid)) < 2 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(workers) >= 2, ("no workers started", run.poll(), run.stderr.read() if run.poll() is not None else "")
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    run.stderr.close()
+    deadline = time.monotonic() + 20
+    while any(_alive(p, s) for p, s in workers.items()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not [p for p, s in workers.items() if _alive(p, s)], "workers outlived their parent"
+    assert not (rep / "zstack-contract.json").exists() and not (rep / "zstack-contract.md").exists()  # no stale PASS
+
+    # what a run killed while writing leaves: its temporary folder, a half-written report in it
+    left = Path(tempfile.mkdtemp(prefix=".zstack-contract.", suffix=".tmp", dir=rep))
+    (left / "zstack-contract.json").write_text('{"format": "zstack-contract.report/1", "summ')
+    (rep / ".zstack-contract.json.4242.tmp").write_text("{")
+    (rep / "junit.xml").write_text("<testsuites/>")  # not a report of ours: left alone
+    rc, out, err = cli("validate", RECORDINGS, "--report", rep, "--jobs", "1")
+    assert rc == 0
+    assert sorted(p.name for p in rep.iterdir()) == ["junit.xml", "zstack-contract.json", "zstack-contract.md"]
+    report_pair(rep)

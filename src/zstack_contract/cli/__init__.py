@@ -2,6 +2,8 @@
 ``add_arguments`` and ``run``.
 
 Exit codes: 0 clean, 1 contract violations (or stale files), 2 unusable input or usage.
+Every problem is one line on stderr (:func:`fail`), never a traceback: an error no command
+expected is one line too (``internal error``), exit 2.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+from ..errors import ContractError, where_raised
+from ..facts.oneline import one_line
 
 # sub-command -> (module, help)
 COMMANDS = {
@@ -39,7 +44,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def fail(message: str) -> None:
     """Print one error line to stderr (the CLI's only way of reporting bad input)."""
-    print(f"zstack-contract: error: {message}", file=sys.stderr)
+    print(f"zstack-contract: error: {one_line(message)}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,3 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except ContractError as exc:  # an output that could not be written, say
+        fail(str(exc))
+        return 2
+    except Exception as exc:  # noqa: BLE001  (a fault of ours: one line, not a traceback)
+        fail(f"internal error: {type(exc).__name__}{where_raised(exc)}; please report it")
+        return 2

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Callable, Iterator
 
-from ..atomic import write_atomic
+from ..atomic import reason, write_atomic
 from ..checks.page_samples import check_page
 from ..contract.format import SUFFIXES
 from ..derive.overlay import load_overlay
 from ..derive.schema_files import Apis, derive_page, page_files, stale_files
-from ..errors import ContractError, PageError
+from ..errors import ContractError, OutputError, PageError
+from ..facts.oneline import one_line
+from ..inputs.files import special_file
 from . import fail
 
 
@@ -29,6 +32,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if overlay_problem(args.overlay):
+        fail(overlay_problem(args.overlay))
+        return 2
     try:
         overlay = load_overlay(args.overlay)
     except ContractError as exc:
@@ -38,6 +44,12 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         fail(f"--out {args.out}: not a folder")
         return 2
+    if not args.check:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fail(f"--out {args.out}: cannot create the folder: {reason(exc)}")
+            return 2
     counts = {"pages": 0, "apis": 0, "with findings": 0, "unusable": 0, "known defects": 0}
     stale: list[tuple[str, str]] = []
     apis = Apis(overlay)
@@ -46,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         counts["unusable"] += 1
         fail(str(exc))
 
-    for path in page_files(args.pages, unusable):
+    unwritten = False
+    for path in readable_pages(args.pages, unusable):
         try:
             derived = derive_page(path, overlay)
         except PageError as exc:
@@ -65,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         counts["known defects"] += sum(1 for f in found if f.settled is not None)
         for f in found:
             if f.settled is None and not args.quiet:
-                print(f"warning: {f.finding.message()}")
+                print(one_line(f"warning: {f.finding.message()}"))
         if not first:
             continue
         counts["apis"] += 1
@@ -74,14 +87,36 @@ def run(args: argparse.Namespace) -> int:
             stale += stale_files(out, files)
             continue
         for name, data in sorted(files.items()):
-            write_atomic(out / name, data)
+            try:
+                write_atomic(out / name, data)
+            except OutputError as exc:
+                fail(str(exc))
+                unwritten = True
+                continue
             if not args.quiet:
-                print(out / name)
+                print(one_line(str(out / name)))
     for path, why in stale:
-        print(f"{path}: {why}; run: zstack-contract derive {' '.join(args.pages)} --out {args.out}")
+        print(one_line(f"{path}: {why}; run: zstack-contract derive {' '.join(args.pages)} --out {args.out}"))
     print("| pages | APIs derived | pages with findings | unusable pages |\n| ---: | ---: | ---: | ---: |\n"
           f"| {counts['pages']} | {counts['apis']} | {counts['with findings']} | {counts['unusable']} |"
           + (f"\n{counts['known defects']} known page defect(s) settled by the overlay." if counts["known defects"] else ""))
-    if counts["unusable"]:
+    if counts["unusable"] or unwritten:
         return 2
     return 1 if stale else 0
+
+
+def readable_pages(paths: list[str], on_error: Callable[[PageError], None]) -> Iterator[str]:
+    """:func:`~zstack_contract.derive.schema_files.page_files`, without those that are not
+    regular files (a FIFO would hold the run): each is an error."""
+    for path in page_files(paths, on_error):
+        problem = special_file(path)
+        if problem:
+            on_error(PageError(path, None, problem))
+        else:
+            yield path
+
+
+def overlay_problem(overlay: str | None) -> str | None:
+    """The one line to print when ``--overlay`` names something that must not be opened."""
+    problem = special_file(overlay) if overlay else None
+    return f"--overlay {overlay}: {problem}" if problem else None

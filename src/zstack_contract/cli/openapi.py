@@ -8,7 +8,6 @@ as ``derive --check``). Without PAGE, the pages the schemas in DIR name (their `
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -17,9 +16,14 @@ from ..contract.format import SUFFIXES, page_of
 from ..contract.loading import project_schemas_dir
 from ..derive.openapi import Api, build_document, ref_base
 from ..derive.overlay import load_overlay
-from ..derive.schema_files import Apis, derive_page, page_files, render, stale_files
-from ..errors import ContractError, InputError, PageError
+from ..derive.schema_files import Apis, derive_page, render, stale_files
+from ..errors import ContractError, InputError, OutputError, PageError
+from ..facts.oneline import one_line, quoted
+from ..inputs.files import special_file
+from ..inputs.json_reader import read_json
+from ..inputs.recordings import read_bytes
 from . import fail
+from .derive import overlay_problem, readable_pages
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,6 +36,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     schemas = Path(args.schemas) if args.schemas else project_schemas_dir()
+    out = Path(args.out) if args.out and args.out != "-" else None
+    if out is not None and out.is_dir():
+        fail(f"--out {args.out}: a folder; give the document's file name")
+        return 2
+    if overlay_problem(args.overlay):
+        fail(overlay_problem(args.overlay))
+        return 2
     try:
         overlay = load_overlay(args.overlay)
         pages = args.pages or pages_named_by(schemas)
@@ -42,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     files: dict[str, bytes] = {}
     chosen = []
     claims = Apis(overlay)
-    for path in page_files(pages, bad.append):
+    for path in readable_pages(pages, bad.append):
         try:
             derived = derive_page(path, overlay)
         except PageError as exc:
@@ -60,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     problems = stale_files(schemas, files)
     for path, why in problems:
-        print(f"{path}: {why}; run: zstack-contract derive {' '.join(pages)} --out {schemas}", file=sys.stderr)
+        print(one_line(f"{path}: {why}; run: zstack-contract derive {' '.join(pages)} --out {schemas}"), file=sys.stderr)
     if problems:
         return 1
 
@@ -73,7 +84,6 @@ def run(args: argparse.Namespace) -> int:
         )
         for d in chosen
     ]
-    out = Path(args.out) if args.out and args.out != "-" else None
     if args.ref_base:
         base = args.ref_base if args.ref_base.endswith("/") else args.ref_base + "/"
     else:
@@ -82,8 +92,12 @@ def run(args: argparse.Namespace) -> int:
     if out is None:
         sys.stdout.write(data.decode("ascii"))
         return 0
-    write_atomic(out, data)
-    print(out)
+    try:
+        write_atomic(out, data)
+    except OutputError as exc:
+        fail(f"--out {exc}")
+        return 2
+    print(one_line(str(out)))
     return 0
 
 
@@ -93,14 +107,17 @@ def pages_named_by(schemas: Path) -> list[str]:
         raise InputError(str(schemas), "schemas folder does not exist (derive it with `zstack-contract derive PAGE --out DIR`)")
     pages = []
     for f in sorted(schemas.glob("*" + SUFFIXES["response"])):
+        if special_file(str(f)):
+            raise InputError(str(f), special_file(str(f)))
+        doc = read_json(read_bytes(f, str(f)), str(f))  # unreadable: that error
         try:
-            page = page_of(json.loads(f.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            page = page_of(doc)
+        except (KeyError, TypeError, AttributeError):
             page = ""
         if not page:
             raise InputError(str(f), "names no page (x-source); pass the pages as arguments")
         if not Path(page).is_file():
-            raise InputError(str(f), f"names page {page!r}, which is not here; pass the pages as arguments (or run from where you derived)")
+            raise InputError(str(f), f"names page {quoted(page)}, which is not here; pass the pages as arguments (or run from where you derived)")
         pages.append(page)
     if not pages:
         raise InputError(str(schemas), "no *.response.json schemas in this folder")

@@ -1,4 +1,10 @@
-"""``zstack-contract validate [--api NAME] [--schemas DIR] [--strict] [--baseline FILE] [--report DIR] [--jobs N] PATH...``"""
+"""``zstack-contract validate [--api NAME] [--schemas DIR] [--strict] [--baseline FILE] [--report DIR] [--jobs N] PATH...``
+
+The run starts by removing the previous reports from the report folder (a run that does not end
+leaves none) and ends by writing its own (:mod:`zstack_contract.reporting`). A report folder
+that cannot be used stops the run at its start; one that cannot be written at its end is one
+line, and exit 2, after the findings are printed.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,14 @@ from pathlib import Path
 from ..atomic import write_atomic
 from ..checks.registry import load_plugin
 from ..contract.loading import load_contracts
-from ..errors import ContractError, InputError
+from ..errors import ContractError, InputError, OutputError
+from ..facts.oneline import one_line
 from ..findings.baseline import Baseline
 from ..findings.parallel import default_jobs, validate_files
 from ..findings.validation import Validation
+from ..inputs.files import special_file
 from ..inputs.recordings import iter_files
-from ..reporting import console, write_reports
+from ..reporting import clear_reports, console, write_reports
 from ..reporting.report import build_report
 from . import fail
 
@@ -50,7 +58,14 @@ def run(args: argparse.Namespace) -> int:
         fail("--update-baseline needs --baseline FILE")
         return 2
     try:
+        clear_reports(args.report)
+    except OutputError as exc:
+        fail(f"--report {exc}")
+        return 2
+    try:
         for plugin in args.plugin:
+            if special_file(plugin):
+                raise InputError(plugin, special_file(plugin))
             load_plugin(plugin)
         contracts = load_contracts(args.schemas)
         if args.api and contracts.get(args.api) is None:
@@ -66,15 +81,24 @@ def run(args: argparse.Namespace) -> int:
     validate_files(v, iter_files(args.paths, missing), args.jobs or default_jobs())
     v.input_errors[:0] = missing  # paths that gave no file are named first
 
+    unwritten = False
     if args.update_baseline:
-        write_atomic(Path(args.baseline), Baseline.render(v.findings, baseline))
-        v.baseline = Baseline.load(args.baseline)
-        print(f"zstack-contract: wrote {args.baseline} ({len(v.baseline.entries)} entr(ies))")
+        try:
+            write_atomic(Path(args.baseline), Baseline.render(v.findings, baseline))
+            v.baseline = Baseline.load(args.baseline)
+            print(f"zstack-contract: wrote {one_line(args.baseline)} ({len(v.baseline.entries)} entr(ies))")
+        except ContractError as exc:
+            fail(f"--baseline {exc}")
+            unwritten = True
 
     for e in v.input_errors:
         fail(str(e))
     report = build_report(v)
     sys.stdout.writelines(console.pieces(report, quiet=args.quiet))
-    written = write_reports(v, args.report, report=report)
+    try:
+        written = write_reports(v, args.report, report=report)
+    except OutputError as exc:
+        fail(f"--report {exc}")
+        written, unwritten = [], True
     print(console.summary_line(report, written))
-    return report["summary"]["exitCode"]
+    return 2 if unwritten else report["summary"]["exitCode"]

@@ -10,3 +10,17 @@ def api_path(url: str) -> str:
     path = urlsplit(url).path if "://" in url else url.split("?", 1)[0]
     i = path.find("/v1/")
     return path[i:] if i >= 0 else path
+
+
+def url_problem(url: str) -> str | None:
+    """Why :func:`api_path` cannot read ``url`` (an unclosed IPv6 bracket, say), in words that
+    do not repeat the URL (its user info may be a password); None when it can."""
+    try:
+        api_path(url)
+    except ValueError as exc:
+        if "IPv6" in str(exc):
+            return "a '[' or ']' of an IPv6 host without its pair"
+        if "NFKC" in str(exc):
+            return "its host holds characters that change under NFKC normalization"
+        return "it cannot be parsed"
+    return None

@@ -7,11 +7,15 @@ which no API's page controls."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..checks.finding import Finding, Severity
 from ..errors import InputError
+from ..inputs.files import special_file
+from ..inputs.json_reader import read_json
+from ..inputs.recordings import read_bytes
 
 ANY_API = "*"
 FORMAT = "zstack-contract.baseline/1"
@@ -49,15 +53,17 @@ class Baseline:
 
     @classmethod
     def load(cls, path: str | Path) -> "Baseline":
+        """Read a baseline file; anything unusable (not there, not a regular file, not JSON, not
+        a baseline) is an InputError naming it."""
         shown = str(path)
+        if not os.path.lexists(path):
+            raise InputError(shown, "baseline file does not exist (create it with --update-baseline)")
+        if special_file(str(path)):
+            raise InputError(shown, f"baseline: {special_file(str(path))}")
         try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(shown, "baseline file does not exist (create it with --update-baseline)") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(shown, f"cannot read baseline: {exc}") from None
-        except json.JSONDecodeError as exc:
-            raise InputError(shown, f"baseline is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+            doc = read_json(read_bytes(path, shown), shown)
+        except InputError as exc:
+            raise InputError(shown, f"baseline: {exc.message}") from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("entries"), list):
             raise InputError(shown, f'not a baseline: expected {{"format": "{FORMAT}", "entries": [...]}}')
         entries = []

@@ -9,16 +9,24 @@ them. Only a few chunks are in flight at a time, so memory does not grow with th
 Chunks are large, as each one costs the parent a hand-over, except at the end of the corpus: the
 last names are handed over in small chunks, so no worker is left checking a large chunk while
 the others have nothing to do.
+
+Workers die with the parent, however it ends (SIGKILL included): on Linux the kernel kills each
+one when the thread that started it ends (``PR_SET_PDEATHSIG``; the pool starts its workers
+from the thread that submits, so call :func:`validate_files` from a thread that lives as long as
+the run); elsewhere a thread of the worker watches its parent.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
 from collections import deque
 from itertools import chain, islice
 from typing import Iterable, Iterator
 
-from ..errors import InputError
+from ..errors import InputError, where_raised
 from ..inputs.recordings import read_file
 from .validation import Validation
 
@@ -35,7 +43,8 @@ def default_jobs() -> int:
 
 
 def check_files(v: Validation, names: Iterable[str]) -> None:
-    """Check each file in ``v`` (an unusable one is recorded in ``v.input_errors``)."""
+    """Check each file in ``v`` (an unusable one is recorded in ``v.input_errors``). A file a
+    check fails on (a fault of a check, not of the file) is recorded as such, and the run goes on."""
     for name in names:
         try:
             got: list | InputError = read_file(name)
@@ -45,6 +54,13 @@ def check_files(v: Validation, names: Iterable[str]) -> None:
             v.check_file(got)
         except InputError:
             pass  # recorded; the run goes on
+        except Exception as exc:  # noqa: BLE001  (one file, not the run)
+            v.add_error(_fault(name, exc))
+
+
+def _fault(name: str, exc: Exception) -> InputError:
+    """A check that raised: named by the exception's type and place, not its text."""
+    return InputError(name, f"could not be checked: {type(exc).__name__}{where_raised(exc)} (a fault of a check, not of the file)")
 
 
 def validate_files(v: Validation, names: Iterable[str], jobs: int, chunk: int = CHUNK) -> set[int]:
@@ -61,15 +77,19 @@ def validate_files(v: Validation, names: Iterable[str], jobs: int, chunk: int = 
     from concurrent.futures import ProcessPoolExecutor  # imported only when there is work to spread
 
     pids: set[int] = set()
-    settings = (v.contracts, v.api, v.strict)
+    settings = (v.contracts, v.api, v.strict, os.getpid())
     with ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_start_worker, initargs=settings) as pool:
         pending: deque = deque()
-        for c in _chunks(chain(head, it), chunk, tail=jobs * chunk):
-            pending.append(pool.submit(_check_chunk, c))
-            if len(pending) > 2 * jobs:
+        try:
+            for c in _chunks(chain(head, it), chunk, tail=jobs * chunk):
+                pending.append(pool.submit(_check_chunk, c))
+                if len(pending) > 2 * jobs:
+                    pids.add(_merge(v, pending.popleft().result()))
+            while pending:
                 pids.add(_merge(v, pending.popleft().result()))
-        while pending:
-            pids.add(_merge(v, pending.popleft().result()))
+        except BaseException:  # Ctrl-C, say: no chunk is started after it
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return pids
 
 
@@ -105,9 +125,37 @@ def _context():
 _SETTINGS: tuple | None = None
 
 
-def _start_worker(contracts, api, strict) -> None:
+def _start_worker(contracts, api, strict, parent: int) -> None:
     global _SETTINGS
     _SETTINGS = (contracts, api, strict)
+    _die_with(parent)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when process ``parent`` ends (see the module's docstring)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            _watch(parent)
+    else:
+        _watch(parent)
+    if os.getppid() != parent:  # the parent ended before the signal was asked for
+        os._exit(1)
+
+
+def _watch(parent: int) -> None:
+    def watch() -> None:
+        while os.getppid() == parent:
+            threading.Event().wait(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="zstack-contract-parent-watch", daemon=True).start()
 
 
 def _check_chunk(names: list[str]) -> tuple[int, dict]:

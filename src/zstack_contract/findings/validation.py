@@ -2,11 +2,14 @@
 
 ``validate``, the pytest plugin (recorded files, live tests, probes) and the workers of
 ``validate --jobs`` all feed a :class:`Validation`; it keeps aggregates (findings, counts, drift
-and coverage tallies), never the documents themselves.
+and coverage tallies), never the documents themselves. What it keeps of an input (a finding's
+file, pointer and texts, a drift path) is shown on one line and cut to a preview
+(:mod:`zstack_contract.facts.oneline`): a body's key may hold a newline, or be megabytes long.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,6 +22,7 @@ from ..checks.runner import check_view
 from ..checks.view import View
 from ..contract.compiled import Contract, ContractSet
 from ..errors import InputError
+from ..facts.oneline import FIELD, MESSAGE, one_line, quoted
 from ..facts.secrets import Redactor
 from ..facts.urls import api_path
 from ..inputs.exchange import Exchange
@@ -66,7 +70,7 @@ class Validation:
             raise InputError(exchange.source, f"cannot tell which API this body answers; name it with --api ({', '.join(self.contracts.by_api)})")
         contract = self.contracts.get(named)
         if contract is None:
-            raise InputError(exchange.source, f"unknown API {named!r}; schemas are known for {', '.join(self.contracts.by_api)}")
+            raise InputError(exchange.source, f"unknown API {quoted(named)}; schemas are known for {', '.join(self.contracts.by_api)}")
         return contract
 
     def check(self, exchange: Exchange, extra: Iterable[Finding] = (), keep: bool = True, origin: str = RECORDED) -> list[Finding]:
@@ -93,9 +97,10 @@ class Validation:
         return self.keep(findings + list(extra), keep)
 
     def keep(self, findings: list[Finding], store: bool = True) -> list[Finding]:
-        """Findings with secrets scrubbed; stored in the run when ``store``."""
+        """Findings with secrets scrubbed, on one line; stored in the run when ``store``."""
         if self.redactor is not None:
             findings = [f.redacted(self.redactor) for f in findings]
+        findings = [shown(f) for f in findings]
         if store:
             self.findings.extend(findings)
         return findings
@@ -163,12 +168,21 @@ class Validation:
         rows = []
         for api, counts in sorted(self.tally.drift_files.items()):
             for path, n in sorted(counts.items()):
-                rows.append({"api": api, "path": path, "files": n, "severity": Severity.VIOLATION if self.strict else Severity.WARNING})
+                rows.append({"api": api, "path": one_line(path, FIELD), "files": n, "severity": Severity.VIOLATION if self.strict else Severity.WARNING})
         return rows
 
     def coverage(self) -> dict[str, dict]:
         seen = self.tally.seen
         return {c.api: self.tally.coverage(c) for c in self.contracts if c.api in seen}
+
+
+def shown(f: Finding) -> Finding:
+    """A finding as it is kept and shown: its texts on one line, a pointer and a value found cut
+    to a preview (the same finding every time: fingerprints stay stable)."""
+    texts = {"file": one_line(f.file), "pointer": one_line(f.pointer, FIELD), "expected": one_line(f.expected, MESSAGE),
+             "found": one_line(f.found, FIELD), "rule": f.rule and one_line(f.rule)}
+    changed = {k: v for k, v in texts.items() if v != getattr(f, k)}
+    return dataclasses.replace(f, **changed) if changed else f
 
 
 _API_PREFIX = re.compile(r"^([A-Z][A-Za-z0-9]*)(?=[._-])")

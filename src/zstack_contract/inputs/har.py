@@ -20,9 +20,11 @@ from typing import Any
 import jsonschema
 
 from ..errors import InputError
+from ..facts.oneline import quoted
 from ..facts.secrets import mask_header
-from ..facts.urls import api_path
+from ..facts.urls import api_path, url_problem
 from .exchange import Exchange, Request, Response, Step, decode_body
+from .shape_errors import describe, place
 
 _JOB_PATH = re.compile(r"^/v1/api-jobs/([^/]+)/?$")
 
@@ -101,29 +103,8 @@ def _check_shape(doc: Any, shown: str) -> None:
     err = jsonschema.exceptions.best_match(_VALIDATOR.iter_errors(doc))
     if err is None:
         return
-    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path).lstrip(".")
-    if err.validator == "required":
-        missing = next((n for n in err.validator_value if isinstance(err.instance, dict) and n not in err.instance), err.validator_value[0])
-        what = f"no {missing!r}"
-    else:
-        what = _short(err)
-    raise InputError(shown, f"not a usable HAR file: {where + ': ' if where else ''}{what}")
-
-
-def _short(err: jsonschema.ValidationError) -> str:
-    """An error message that never repeats the value (a header value may be a secret)."""
-    if err.validator == "type":
-        return f"expected {err.validator_value}, found {_json_type(err.instance)}"
-    if err.validator in ("minimum", "maximum"):
-        return f"out of range ({err.validator}: {err.validator_value})"
-    if err.validator == "minLength":
-        return "empty"
-    return f"fails {err.validator}"
-
-
-def _json_type(value: Any) -> str:
-    return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null",
-            int: "an integer", float: "a number"}.get(type(value), type(value).__name__)
+    where = place(err)
+    raise InputError(shown, f"not a usable HAR file: {where + ': ' if where else ''}{describe(err)}")
 
 
 def _time_order(entries: list[dict]) -> list[int]:
@@ -145,6 +126,9 @@ def _step(entry: dict, i: int, shown: str) -> Step | None:
     rq, rs = entry["request"], entry["response"]
     if rs["status"] == 0:
         return None
+    problem = url_problem(rq["url"])
+    if problem:
+        raise InputError(shown, f"entries[{i}].request.url: not a usable URL: {problem}")
     req_body, req_text = _body(rq.get("postData"), f"entries[{i}].request.postData", shown)
     resp_body, resp_text = _body(rs.get("content"), f"entries[{i}].response.content", shown)
     request = Request(headers=_headers(rq.get("headers", [])), method=rq["method"].upper(), url=rq["url"], body=req_body, text=req_text)
@@ -161,7 +145,7 @@ def _body(part: dict | None, where: str, shown: str):
     encoding = (part or {}).get("encoding")
     if encoding:
         if encoding.lower() != "base64":
-            raise InputError(shown, f"{where}.encoding: unsupported encoding {encoding!r} (only base64)")
+            raise InputError(shown, f"{where}.encoding: unsupported encoding {quoted(encoding)} (only base64)")
         try:
             return decode_body(base64.b64decode("".join(text.split()), validate=True))
         except (binascii.Error, ValueError):
@@ -181,7 +165,7 @@ def _headers(pairs: list[dict]) -> dict[str, str]:
 
 
 def _job_of(url: str) -> str | None:
-    m = _JOB_PATH.match(api_path(url))
+    m = _JOB_PATH.match(api_path(url)) if url_problem(url) is None else None  # a location may be any text
     return m.group(1) if m else None
 
 

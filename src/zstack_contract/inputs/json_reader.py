@@ -16,6 +16,8 @@ with a deeper one, documents with enough brackets are walked.
 from __future__ import annotations
 
 import json
+import re
+import sys
 from functools import lru_cache
 from typing import Any
 
@@ -72,12 +74,23 @@ def _read_with_stdlib(raw: bytes, shown: str) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(shown, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except ValueError as exc:
+        if "integer string conversion" in str(exc):  # the interpreter's limit on digits (CVE-2020-10735)
+            raise InputError(shown, _too_many_digits(text)) from None
         raise InputError(shown, str(exc)) from None
     except RecursionError:
         raise InputError(shown, "JSON nested too deeply to be a response") from None
     if depth_over(doc, MAX_DEPTH):
         raise InputError(shown, f"JSON nested more than {MAX_DEPTH} levels deep")
     return doc
+
+
+def _too_many_digits(text: str) -> str:
+    """The message for a number longer than the interpreter converts: where the first run of
+    that many digits starts."""
+    limit = sys.get_int_max_str_digits()
+    m = re.search(f"[0-9]{{{limit + 1},}}", text)
+    where = f" at line {text.count(chr(10), 0, m.start()) + 1} column {m.start() - text.rfind(chr(10), 0, m.start())}" if m else ""
+    return f"a number{where} has more than {limit} digits; no answer of a node has one"
 
 
 def loads_exact(raw: bytes, max_depth: int) -> Any:

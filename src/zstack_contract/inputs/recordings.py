@@ -8,12 +8,15 @@ file; nothing here lets a traceback through.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 from ..errors import InputError
+from ..facts.oneline import one_line
 from .exchange import Exchange, bare_body_exchange
+from .files import file_problem, not_regular, stat_problem
 from .har import exchanges_from_har
 from .json_reader import MAX_BYTES, read_json, too_big
 from .records import exchange_from_record, is_exchange_record
@@ -24,13 +27,13 @@ SUFFIXES = (".json", ".har")
 @dataclass(frozen=True)
 class Source:
     path: Path
-    shown: str  # as it appears in findings and reports
+    shown: str  # as it appears in findings and reports: on one line (see facts.oneline)
 
 
 def discover(paths: list[str]) -> tuple[list[Source], list[InputError]]:
     """Files to read, in a stable order, and an error for each path that yields none."""
     errors: list[InputError] = []
-    sources = [Source(Path(name), name) for name in iter_files(paths, errors)]
+    sources = [Source(Path(name), one_line(name)) for name in iter_files(paths, errors)]
     return sources, errors
 
 
@@ -38,40 +41,51 @@ _NONE_FOUND = f"folder holds no {'/'.join(s.lstrip('.').upper() for s in SUFFIXE
 
 
 def iter_files(paths: list[str], errors: list[InputError]) -> Iterator[str]:
-    """The files under ``paths``, as shown in findings (each also a usable path), in a stable
-    order: a folder's tree sorted as pathlib sorts paths, not following links to folders. Found
-    one folder at a time, so a large corpus is never listed whole; a path that yields no file
-    adds an error to ``errors``."""
+    """The files under ``paths``, each a usable path (shown in findings as :func:`one_line` has
+    it), in a stable order: a folder's tree sorted as pathlib sorts paths, not following links
+    to folders. Found one folder at a time, so a large corpus is never listed whole.
+
+    Adds an error to ``errors`` for each path that yields no file, each folder that cannot be
+    read, and each recording name (``*.json``, ``*.har``) that is not a regular file (a FIFO
+    is never opened: reading one would wait for a writer)."""
     for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            base = p.as_posix()
-            found = 0
-            for name in _walk(base, "" if base == "." else base.rstrip("/") + "/"):
+        try:
+            mode = os.stat(raw).st_mode
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the name
+            errors.append(InputError(raw, stat_problem(raw, exc)))
+            continue
+        if stat.S_ISDIR(mode):
+            base = Path(raw).as_posix()
+            found, known = 0, len(errors)
+            for name in _walk(base, "" if base == "." else base.rstrip("/") + "/", errors):
                 found += 1
                 yield name
-            if not found:
+            if not found and len(errors) == known:  # else the errors say why
                 errors.append(InputError(raw, _NONE_FOUND))
-        elif p.is_file():
-            yield p.as_posix()
+        elif stat.S_ISREG(mode):
+            yield Path(raw).as_posix()
         else:
-            errors.append(InputError(raw, "no such file or folder"))
+            errors.append(InputError(raw, not_regular(mode)))
 
 
-def _walk(folder: str, prefix: str) -> Iterator[str]:
+def _walk(folder: str, prefix: str, errors: list[InputError]) -> Iterator[str]:
     try:
         with os.scandir(folder) as it:
             entries = sorted(it, key=lambda e: e.name)
-    except OSError:
-        return  # unreadable folder: skipped, as pathlib's glob does
+    except OSError as exc:
+        errors.append(InputError(prefix.rstrip("/") or folder, f"cannot read folder: {exc.strerror or exc}"))
+        return
     for entry in entries:
         try:
             if entry.is_dir() and not entry.is_symlink():
-                yield from _walk(entry.path, prefix + entry.name + "/")
-            elif _suffix(entry.name) in SUFFIXES and entry.is_file():
-                yield prefix + entry.name
-        except OSError:
-            continue
+                yield from _walk(entry.path, prefix + entry.name + "/", errors)
+            elif _suffix(entry.name) in SUFFIXES:
+                if entry.is_file():
+                    yield prefix + entry.name
+                else:
+                    errors.append(InputError(prefix + entry.name, file_problem(entry.path) or "cannot read"))
+        except OSError as exc:
+            errors.append(InputError(prefix + entry.name, f"cannot read: {exc.strerror or exc}"))
 
 
 def _suffix(name: str) -> str:
@@ -88,12 +102,14 @@ def read_exchanges(source: Source) -> list[Exchange]:
 
 
 def read_file(name: str) -> list[Exchange]:
-    """:func:`read_exchanges` for a file given by the name it is shown as (from :func:`iter_files`)."""
-    return exchanges_in(read_bytes(name, name), name, _suffix(os.path.basename(name)) == ".har")
+    """:func:`read_exchanges` for a file given by its path (from :func:`iter_files`)."""
+    shown = one_line(name)
+    return exchanges_in(read_bytes(name, shown), shown, _suffix(os.path.basename(name)) == ".har")
 
 
 def read_bytes(path: str | Path, shown: str) -> bytes:
-    """A file's bytes; a file over the size limit is refused before it is read."""
+    """A file's bytes; a file over the size limit is refused before it is read. A FIFO is read to
+    its end (so it waits for a writer): :func:`iter_files` never yields one."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:

@@ -12,7 +12,9 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
+from ..facts.urls import url_problem
 from .exchange import MISSING, Exchange, Message, Request, Response, Step
+from .shape_errors import describe, place
 
 FORMAT = "zstack-contract.exchange/1"
 
@@ -37,18 +39,22 @@ def is_exchange_record(doc: Any) -> bool:
 
 
 def exchange_from_record(doc: dict[str, Any], source: str) -> Exchange:
-    """Build an Exchange from a record; raises ValueError with the first problem, as a path.
+    """Build an Exchange from a record; raises ValueError with the first problem, as a path and
+    what is wrong there (never the value: it may be a secret, or megabytes long).
 
     The native validator accepts good records; python-jsonschema judges and words the rest."""
     err = None
     if not _native_validator().is_valid(doc):
         err = jsonschema.exceptions.best_match(_validator().iter_errors(doc))
     if err is not None:
-        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path).lstrip(".")
-        raise ValueError(f"exchange record: {where + ': ' if where else ''}{err.message}")
+        where = place(err)
+        raise ValueError(f"exchange record: {where + ': ' if where else ''}{describe(err, missing='{!r} is a required property')}")
     steps = []
-    for s in doc["steps"]:
+    for n, s in enumerate(doc["steps"]):
         rq, rs = s["request"], s["response"]
+        problem = url_problem(rq["url"])
+        if problem:
+            raise ValueError(f"exchange record: steps[{n}].request.url: not a usable URL: {problem}")
         steps.append(
             Step(
                 Request(headers=rq.get("headers", {}), body=rq.get("body", MISSING), text=rq.get("text"), method=rq["method"], url=rq["url"]),

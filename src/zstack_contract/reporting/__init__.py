@@ -3,19 +3,29 @@ name from :data:`WRITERS`: ``json`` (:mod:`.json_report`), ``markdown`` (:mod:`.
 console lines of ``validate`` are :mod:`.console`. A new format is a module with a ``FILE_NAME``
 and a ``pieces(report)`` that yields its text, and an entry here.
 
-Reports are deterministic (the same findings give the same bytes) and written atomically, also
-when a run fails.
+Reports are deterministic (the same findings give the same bytes) and written also when a run
+fails. Every text from an input (file names, keys, values) is shown on one line
+(:mod:`zstack_contract.facts.oneline`), so a report has no raw control character.
+
+A run's reports are one set (:mod:`.folder`): :func:`clear_reports` removes the previous run's
+when a run starts, so a run killed before its end leaves none rather than a stale PASS;
+:func:`write_reports` writes them all into a fresh temporary folder beside them, removes the old
+ones and renames the new ones into place, holding a lock on the report folder, so a reader never
+finds the JSON of one run beside the Markdown of another, even with two runs writing one folder;
+a killed run's temporary folder is removed by the next run that writes there. A report folder
+that cannot be used raises :class:`~zstack_contract.errors.OutputError` (one line).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..atomic import write_atomic
 from ..findings.validation import Validation
 from . import json_report, markdown
+from .folder import clear_reports as _clear, replace_reports
 from .report import build_report
 
 
@@ -33,14 +43,14 @@ WRITERS: dict[str, Writer] = {
 DEFAULT_FORMATS = ("json", "markdown")
 
 
+def clear_reports(directory: str | Path, formats: tuple[str, ...] = DEFAULT_FORMATS) -> None:
+    """When a run starts: make sure ``directory`` can hold reports, and remove the previous ones."""
+    _clear(directory, [WRITERS[name].file_name for name in formats])
+
+
 def write_reports(v: Validation, directory: str | Path, formats: tuple[str, ...] = DEFAULT_FORMATS,
                   report: dict[str, Any] | None = None) -> list[Path]:
-    """Write the run's report in each format into ``directory``; the paths written, in that order."""
+    """Write the run's report in each format into ``directory``, as one set; the paths written,
+    in that order."""
     report = report if report is not None else build_report(v)
-    written = []
-    for name in formats:
-        writer = WRITERS[name]
-        path = Path(directory) / writer.file_name
-        write_atomic(path, writer.pieces(report))
-        written.append(path)
-    return written
+    return replace_reports(directory, {WRITERS[name].file_name: partial(WRITERS[name].pieces, report) for name in formats})

@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import __version__
 from ..checks.finding import Finding, Severity
+from ..facts.oneline import one_line
 from ..findings.baseline import is_new
 from ..findings.validation import Validation
 
@@ -61,7 +62,7 @@ def build_report(v: Validation) -> dict[str, Any]:
         "format": FORMAT,
         "tool": {"name": "zstack-contract", "version": __version__},
         "strict": v.strict,
-        "baseline": v.baseline.source if v.baseline else None,
+        "baseline": one_line(v.baseline.source) if v.baseline else None,
         "apis": [{"api": c.api, "page": c.page} for c in v.contracts],
         "summary": {
             "verdict": VERDICTS[code],
