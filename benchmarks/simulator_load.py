@@ -73,6 +73,32 @@ def client_process(url: str, session: str, vm: str, threads: int, seconds: float
     out.put((latencies, bad))
 
 
+def session_and_vm(url: str) -> tuple[str, str]:
+    """A session of the simulator's account, and a VM of its data set."""
+    login = requests.put(f"{url}/v1/accounts/login", json={"logInByAccount": {"accountName": "admin", "password": password_hash("password")}})
+    session = login.json()["inventory"]["uuid"]
+    vm = requests.get(f"{url}/v1/vm-instances", params={"limit": "1"}, headers={"Authorization": f"OAuth {session}"}).json()["inventories"][0]["uuid"]
+    return session, vm
+
+
+def run_clients(url: str, session: str, vm: str, clients: int, processes: int, seconds: float, start_at: float) -> tuple[list[float], list[str]]:
+    """``clients`` clients over ``processes`` processes from ``start_at`` (a ``time.time()``) for
+    ``seconds``: every request's latency, and the unexpected answers."""
+    queue: multiprocessing.Queue = multiprocessing.Queue()
+    per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    procs = [multiprocessing.Process(target=client_process, args=(url, session, vm, n, seconds, start_at, queue)) for n in per]
+    for p in procs:
+        p.start()
+    latencies, bad = [], []
+    for _ in procs:
+        lat, wrong = queue.get()
+        latencies += lat
+        bad += wrong
+    for p in procs:
+        p.join()
+    return latencies, bad
+
+
 def derive_schemas(work: Path) -> Path:
     out = work / "schemas"
     r = subprocess.run([exe("zstack-contract"), "derive", "-q", "tests/pages", "docs/api", "--out", str(out)], cwd=ROOT,
@@ -88,22 +114,8 @@ def measure(clients: int, seconds: float, processes: int, work: Path) -> dict:
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = server.stdout.readline().strip()
-        login = requests.put(f"{url}/v1/accounts/login", json={"logInByAccount": {"accountName": "admin", "password": password_hash("password")}})
-        session = login.json()["inventory"]["uuid"]
-        vm = requests.get(f"{url}/v1/vm-instances", params={"limit": "1"}, headers={"Authorization": f"OAuth {session}"}).json()["inventories"][0]["uuid"]
-        queue: multiprocessing.Queue = multiprocessing.Queue()
-        start_at = time.time() + 1.0  # every client starts at once
-        per = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
-        procs = [multiprocessing.Process(target=client_process, args=(url, session, vm, n, seconds, start_at, queue)) for n in per]
-        for p in procs:
-            p.start()
-        latencies, bad = [], []
-        for _ in procs:
-            lat, wrong = queue.get()
-            latencies += lat
-            bad += wrong
-        for p in procs:
-            p.join()
+        session, vm = session_and_vm(url)
+        latencies, bad = run_clients(url, session, vm, clients, processes, seconds, time.time() + 1.0)
     finally:
         server.terminate()
         server.communicate(timeout=10)

@@ -1,7 +1,8 @@
 """``zstack-contract serve``: run the embedded ZStack REST simulator until Ctrl-C or SIGTERM.
 
 Prints the base URL (``http://HOST:PORT/zstack``) on stdout, alone on its line, as soon as the
-simulator listens, so a script can read it; exits 0 when stopped by a signal.
+simulator listens, so a script can read it; exits 0 when stopped by a signal. A value it cannot use
+is one line on stderr and exit 2.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import math
 import signal
 import sys
 import threading
+from typing import Callable
 
 from . import fail
 
@@ -20,26 +22,46 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
     p.add_argument("--data", metavar="FILE", help="JSON file with the VMs, images and accounts to serve instead of the built-in set")
-    p.add_argument("--job-delay", type=_seconds, default=0.05, metavar="SECONDS", help="how long an API job runs before it reports (default: 0.05)")
+    p.add_argument("--job-delay", default="0.05", metavar="SECONDS", help="how long an API job runs before it reports (default: 0.05)")
     p.add_argument("--schemas", metavar="DIR", help="derived schemas: serve every API they describe too (the session and the VM family are always served)")
     p.add_argument("--jvm", type=int, choices=(8, 11, 21), default=8, help="the Java release whose date rendering and messages the node plays (default: 8)")
     p.add_argument("--reason-phrases", action="store_true", help="put a reason phrase after the status, as Tomcat before 8.5 (default: none)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME[:API]", help="switch on a named fault (repeatable), for every API or one; see --list-faults")
-    p.add_argument("--session-timeout", type=_seconds, default=7200.0, metavar="SECONDS", help="lifetime of a login session (default: 7200)")
+    p.add_argument("--session-timeout", default="7200", metavar="SECONDS", help="lifetime of a login session (default: 7200)")
+    p.add_argument("--max-body", metavar="BYTES", help="the largest request body read; a larger one is answered 413 (default: 8388608, 8 MiB)")
     p.add_argument("--advertise-url", metavar="URL", help="base URL to put into job locations, to play a node behind NAT or a proxy")
     p.add_argument("--verbose", action="store_true", help="log one line per request on stderr")
     p.add_argument("--list-faults", action="store_true", help="print the named faults, one per line, and exit")
     p.add_argument("--print-data", action="store_true", help="print the built-in data set as a --data file and exit")
 
 
-def _seconds(text: str) -> float:
+def _seconds(option: str, text: str) -> float:
+    """A number of seconds from the command line (finite: ``nan`` and ``1e400`` are refused)."""
     try:
         value = float(text)
     except ValueError:
         value = float("nan")
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number of seconds, 0 or more, got {text!r}")
+        raise ValueError(f"{option}: expected a finite number of seconds, 0 or more, got {text!r}")
     return value
+
+
+def _bytes(option: str, text: str) -> int:
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(f"{option}: expected a whole number of bytes, 0 or more, got {text!r}")
+    return int(text)
+
+
+def _stderr_lines() -> Callable[[str], None]:
+    """Write whole lines to stderr: the handler threads log at once, and a print() is two writes."""
+    lock = threading.Lock()
+
+    def write(line: str) -> None:
+        with lock:
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+
+    return write
 
 
 def _print_data() -> None:
@@ -61,13 +83,16 @@ def run(args: argparse.Namespace) -> int:
     if args.print_data:
         _print_data()
         return 0
-    log = (lambda line: print(line, file=sys.stderr, flush=True)) if args.verbose else None
+    from ..simulator.http import MAX_BODY
+
+    log = _stderr_lines() if args.verbose else None
     try:
         sim = Simulator(
             faults=args.fault,
-            job_delay=args.job_delay,
+            job_delay=_seconds("--job-delay", args.job_delay),
             data=args.data,
-            session_timeout=args.session_timeout,
+            session_timeout=_seconds("--session-timeout", args.session_timeout),
+            max_body=MAX_BODY if args.max_body is None else _bytes("--max-body", args.max_body),
             schemas=args.schemas,
             jvm=args.jvm,
             reason_phrases=args.reason_phrases,

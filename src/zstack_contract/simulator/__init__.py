@@ -5,11 +5,12 @@ given, with named faults that break the contract on purpose.
     with Simulator(faults=("drop-uuid",), schemas="schemas") as sim:
         requests.put(f"{sim.base_url}/v1/accounts/login", ...)
 
-Its rooms: the REST layer (:mod:`.servlet`, with :mod:`.gson` and :mod:`.java` for the Java-isms a
-node lets through), the APIs served (:mod:`.apis`), what every API does (:mod:`.generic`), the
-hand-written session and VM family (:mod:`.vms`), queries (:mod:`.query`), the node's memory
-(:mod:`.state`, seeded by :mod:`.seed` or a ``--data`` file, :mod:`.datafile`), rendering
-(:mod:`.render`), answers from page samples (:mod:`.samples`) and the faults (:mod:`.faults`).
+Its rooms: the HTTP layer (:mod:`.http`, Tomcat's connector, with :mod:`.connections`), the REST
+layer (:mod:`.servlet`, with :mod:`.gson` and :mod:`.java` for the Java-isms a node lets through),
+the APIs served (:mod:`.apis`), what every API does (:mod:`.generic`), the hand-written session
+and VM family (:mod:`.vms`), queries (:mod:`.query`), the node's memory (:mod:`.state`, seeded by
+:mod:`.seed` or a ``--data`` file, :mod:`.datafile`), rendering (:mod:`.render`), answers from
+page samples (:mod:`.samples`) and the faults (:mod:`.faults`).
 """
 
 from .faults import FAULTS

@@ -1,13 +1,10 @@
-"""``Simulator``: the servlet served by werkzeug's threaded server on a loopback port, in a thread.
+"""``Simulator``: the servlet behind Tomcat's HTTP layer (:mod:`.http`), served by werkzeug's
+threaded server on a loopback port, in a thread.
 
 The serving thread loops on ``handle_request()``; ``stop()`` sets a flag and connects once to wake
-it, shuts down connections still open (a client that connected and sent nothing would otherwise
-hold a handler thread), closes the listening socket and joins the serving thread and every
-request thread: nothing is left behind.
-
-The HTTP layer plays Tomcat's: connections are kept alive (HTTP/1.1) until the client closes
-them, 100 requests or 20 seconds of silence; no ``Server`` header; no reason phrase after the
-status (Tomcat 8.5 and later; ``reason_phrases=True`` plays an older Tomcat).
+it, shuts down connections still open (a client that connected and sent nothing, or is sending
+slowly, would otherwise hold a handler thread), closes the listening socket and joins the serving
+thread and every request thread: nothing is left behind.
 """
 
 from __future__ import annotations
@@ -18,19 +15,21 @@ import re
 import socket
 import threading
 from dataclasses import dataclass
-from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import make_server
 
 from ..contract.compiled import ContractSet
 from ..facts.ids import password_hash
 from . import render
 from .apis import Api, Routes, api_from_contract, resolve_collections
+from .connections import Connections, backing_off
 from .datafile import load_data
 from .faults import check_faults
 from .generic import sample_answer
+from .http import CONNECTION_TIMEOUT, MAX_BODY, Handler, check_limits, status_line
+from .http import KEEP_ALIVE_REQUESTS  # noqa: F401 - named from here too, where it was first
 from .seed import seed
 from .servlet import Servlet
 from .state import State
@@ -39,8 +38,7 @@ from .vms import BUILT_IN, WORK, root_volume
 _SESSION_IN_PATH = re.compile(r"(/accounts/sessions/)[^/?]+")
 DEFAULT_ACCOUNT = "admin"
 DEFAULT_PASSWORD = "password"
-KEEP_ALIVE_REQUESTS = 100  # Tomcat's maxKeepAliveRequests
-IDLE_SECONDS = 20.0  # Tomcat's connectionTimeout
+REQUEST_LOG_BYTES = 64 * 1024 * 1024  # the request log's bodies, in all
 
 
 @dataclass(frozen=True)
@@ -56,78 +54,6 @@ class RecordedRequest:
     at: float = 0.0  # time.monotonic() when the request arrived
 
 
-class _Handler(WSGIRequestHandler):
-    """werkzeug's handler, quiet, keeping connections alive as Tomcat does, with its connection
-    tracked so stop() can close it."""
-
-    protocol_version = "HTTP/1.1"
-    timeout = IDLE_SECONDS
-
-    def setup(self) -> None:
-        super().setup()
-        # Tomcat's tcpNoDelay: without it an answer's body waits for the ACK of its headers
-        # (Nagle's algorithm against the client's delayed ACK: some 40 ms an answer).
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.served = 0
-        self.server._zs_track(self.connection, True)  # type: ignore[attr-defined]
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server._zs_track(self.connection, False)  # type: ignore[attr-defined]
-
-    def handle_one_request(self) -> None:
-        super().handle_one_request()
-        self.served += 1
-
-    def send_response(self, code: int, message: str | None = None) -> None:
-        """As http.server's, without its ``Server`` header (errors of the HTTP layer go this way)."""
-        self.log_request(code)
-        self.send_response_only(code, message)
-        self.send_header("Date", self.date_time_string())
-
-    def run_wsgi(self) -> None:
-        """One request through the app, its answer written whole. werkzeug's own runner closes
-        every connection and, after answering, reads away whatever the client sent next (the next
-        request of a kept-alive connection); the servlet reads each request's body itself."""
-        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
-            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        self.environ = environ = self.make_environ()
-        started: list = []
-
-        def start_response(status, headers, exc_info=None):
-            started[:] = [status, headers]
-            return lambda data: None
-
-        try:
-            body = b"".join(self.server.app(environ, start_response))
-        except (ConnectionError, TimeoutError):
-            self.close_connection = True
-            return
-        status, headers = started
-        code, _, phrase = status.partition(" ")
-        self.send_response_only(int(code), phrase)
-        self.send_header("Date", self.date_time_string())
-        for key, value in headers:
-            if key.lower() != "content-length":
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        if environ.get("zstack.close") or self.served + 1 >= KEEP_ALIVE_REQUESTS:  # Tomcat says so on the last one
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-        self.wfile.flush()
-
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        pass
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        pass
-
-
 class Simulator:
     """An embedded ZStack management node speaking REST on ``http://host:port/zstack``.
 
@@ -136,7 +62,13 @@ class Simulator:
     API is served too (with no code per API); the session and the VM family are always served. ``jvm``: the Java release
     whose date rendering and messages the node plays (8, 11, 21). ``advertise_url`` is the base URL
     put into job locations (default: the simulator's own), to play a node behind NAT or a proxy.
-    ``log`` gets one line per request.
+    ``log`` gets one line per request, and one per request the HTTP layer refuses or drops.
+
+    ``request_log``: how many of the last requests ``requests`` keeps (and of their bodies no more
+    than :data:`REQUEST_LOG_BYTES` in all, the newest always). ``max_body``: the largest
+    request body read, in bytes (a larger one is answered ``413``). ``connection_timeout``: the
+    seconds a connection may idle, and within which a request must arrive whole (Tomcat's
+    ``connectionTimeout``).
     """
 
     def __init__(
@@ -155,6 +87,8 @@ class Simulator:
         announce: bool = True,
         reason_phrases: bool = False,
         request_log: int = 1000,
+        max_body: int = MAX_BODY,
+        connection_timeout: float = CONNECTION_TIMEOUT,
     ):
         for name, value in (("job_delay", job_delay), ("session_timeout", session_timeout)):
             if not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -163,6 +97,9 @@ class Simulator:
             raise ValueError(f"job_delay must not be negative, got {job_delay}")
         if session_timeout <= 0:
             raise ValueError(f"session_timeout must be positive, got {session_timeout}")
+        check_limits(connection_timeout, max_body)
+        if isinstance(request_log, bool) or not isinstance(request_log, int) or request_log < 1:
+            raise ValueError(f"request_log must be a whole number of requests, 1 or more, got {request_log}")
         if jvm not in (8, 11, 21):
             raise ValueError(f"jvm must be 8, 11 or 21 (a Java release of each date rendering), got {jvm}")
         self.job_delay = float(job_delay)
@@ -173,6 +110,8 @@ class Simulator:
         # Send SIMULATOR_HEADER (False: pass for a live node, to test what the suite does there).
         self.announce = announce
         self.reason_phrases = reason_phrases
+        self.max_body = max_body
+        self.connection_timeout = float(connection_timeout)
         self._log = log
         self.state = State(seed() if data is None else load_data(data), session_timeout)
         self.apis = resolve_collections(self._served(schemas), set(self.state.store))
@@ -183,14 +122,15 @@ class Simulator:
         self._faults = check_faults(faults, self.apis)
         self._remember_root_sizes()
         self._seed_from_samples()
-        self._requests: collections.deque[RecordedRequest] = collections.deque(maxlen=max(1, request_log))
+        self._requests: collections.deque[RecordedRequest] = collections.deque()
+        self._request_log = request_log
+        self._logged_bytes = 0  # of the bodies in the log
         self._received = 0
         self._requests_lock = threading.Lock()
         self._server = None
         self._thread: threading.Thread | None = None
-        self._stopping = False
-        self._conns: set[socket.socket] = set()
-        self._conns_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.connections = Connections()  # open now, for stop() to shut down
 
     # -- what is served ------------------------------------------------------------------------
 
@@ -234,18 +174,22 @@ class Simulator:
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host, self._port))
-            sock.listen(128)
+            # Connections not yet accepted wait in the kernel's queue (Tomcat's acceptCount); one
+            # that finds it full retries a second later, so it is long enough for a burst.
+            sock.listen(1024)
             # werkzeug takes a duplicate of the bound socket, so a bind error stays ours to report
-            server = make_server(self.host, self._port, self._app(), threaded=True, request_handler=_Handler, fd=sock.fileno())
+            server = make_server(self.host, self._port, self._app(), threaded=True, request_handler=Handler, fd=sock.fileno())
         finally:
             sock.close()
         server.handle_error = lambda request, client_address: None  # a client hanging up is not news
-        server._zs_track = self._track
+        server.endpoint = self
+        self.connections.reopen()
         server.daemon_threads = False  # socketserver only tracks (and joins on close) non-daemon threads
         server.timeout = 0.5  # handle_request() returns at least this often, to see a stop request
         self._port = server.port
         self._server = server
-        self._stopping = False
+        self._stopping.clear()
+        server.get_request = backing_off(server.get_request, self._stopping.wait)
         self._thread = threading.Thread(target=self._serve, args=(server,), name=f"zstack-simulator:{self._port}", daemon=True)
         self._thread.start()
         return self
@@ -256,16 +200,14 @@ class Simulator:
 
         def app(environ, start_response):
             def tomcat_status(status: str, headers, exc_info=None):
-                code = int(status.split(None, 1)[0])
-                phrase = HTTPStatus(code).phrase if self.reason_phrases and code in HTTPStatus._value2member_map_ else ""
-                return start_response(f"{code} {phrase}", headers, exc_info)
+                return start_response(status_line(int(status.split(None, 1)[0]), self.reason_phrases), headers, exc_info)
 
             return servlet(environ, tomcat_status)
 
         return app
 
     def _serve(self, server) -> None:
-        while not self._stopping:
+        while not self._stopping.is_set():
             server.handle_request()
 
     def _wake(self) -> None:
@@ -281,17 +223,11 @@ class Simulator:
         server, thread = self._server, self._thread
         if server is None:
             return
-        self._stopping = True
+        self._stopping.set()
         self._wake()
         if thread is not None:
             thread.join()
-        with self._conns_lock:
-            open_conns = list(self._conns)
-        for conn in open_conns:
-            try:
-                conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        self.connections.close_all()
         server.server_close()  # closes the listening socket, joins the request threads
         self._server = self._thread = None
 
@@ -300,10 +236,6 @@ class Simulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def _track(self, conn: socket.socket, opened: bool) -> None:
-        with self._conns_lock:
-            (self._conns.add if opened else self._conns.discard)(conn)
 
     # -- addresses -----------------------------------------------------------------------------
 
@@ -355,6 +287,11 @@ class Simulator:
 
     # -- the request log -----------------------------------------------------------------------
 
+    def note(self, line: str) -> None:
+        """One line for the log (``log``), if there is one."""
+        if self._log is not None:
+            self._log(line)
+
     def record(self, request, body: bytes, status: int, arrived: float) -> None:
         """Keep one request in the log (the last ``request_log`` of them)."""
         rec = RecordedRequest(
@@ -368,7 +305,10 @@ class Simulator:
         )
         with self._requests_lock:
             self._requests.append(rec)
+            self._logged_bytes += len(body)
             self._received += 1
+            while len(self._requests) > self._request_log or (self._logged_bytes > REQUEST_LOG_BYTES and len(self._requests) > 1):
+                self._logged_bytes -= len(self._requests.popleft().body)
         if self._log is not None:
             query = f"?{rec.query_string}" if rec.query_string else ""
             path = _SESSION_IN_PATH.sub(r"\1***", rec.path)  # a log-out names the session: never log it
@@ -389,7 +329,7 @@ class Simulator:
     def clear_requests(self) -> None:
         with self._requests_lock:
             self._requests.clear()
-            self._received = 0
+            self._logged_bytes = self._received = 0
 
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"

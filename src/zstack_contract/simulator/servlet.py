@@ -51,6 +51,7 @@ class Node(Protocol):
     job_delay: float
     advertised_url: str
     announce: bool  # send SIMULATOR_HEADER
+    max_body: int  # bytes; the HTTP layer reads no more of a body
     jvm: int
     routes: Routes
     apis: dict[str, Api]
@@ -96,16 +97,20 @@ class Servlet:
     def __call__(self, environ, start_response):
         arrived = time.monotonic()
         request = Request(environ)
-        body = request.get_data(cache=True)  # all of it, always: the next request of the connection follows it
+        body = request.get_data(cache=True)  # read whole by the HTTP layer, unless over max_body
         path = request.path
         raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?", 1)[0]
         ctx = Ctx(request, body, path[len(CONTEXT):] if path.startswith(CONTEXT + "/") else path, raw_path)
-        try:
-            response = self.handle(ctx)
-        except Answer as ans:
-            response = ans.response
-        except Exception as exc:  # like the servlet's catch (Throwable): 500 with the message
-            response = raw(500, f"{type(exc).__name__}: {exc}")
+        if environ.get("zstack.body_refused"):  # the HTTP layer did not read it: the connection closes
+            environ["zstack.close"] = True
+            response = raw(413, f"the request body is larger than the limit of {self.node.max_body} bytes")
+        else:
+            try:
+                response = self.handle(ctx)
+            except Answer as ans:
+                response = ans.response
+            except Exception as exc:  # like the servlet's catch (Throwable): 500 with the message
+                response = raw(500, f"{type(exc).__name__}: {exc}")
         if self.node.announce:
             response.headers[SIMULATOR_HEADER] = "zstack-contract"
         self.node.record(request, body, response.status_code, arrived)

@@ -20,6 +20,9 @@ from ..facts.ids import new_uuid, password_hash
 from .seed import uid
 
 JOB_RETENTION = 3 * 3600.0  # finished jobs are kept for three hours
+# ... in the node's database; in the simulator's memory, only the newest of them, so that a long
+# run does not grow without end. A poll of a job let go answers as one expired.
+JOBS_KEPT = 5000
 DEFAULT_API_TIMEOUT_MS = 1_800_000
 
 
@@ -158,11 +161,13 @@ class State:
     # -- jobs ----------------------------------------------------------------------------------
 
     def add_job(self, job: Job) -> bool:
-        """Store a new job; False if its uuid is taken."""
+        """Store a new job, letting the oldest go beyond :data:`JOBS_KEPT`; False if its uuid is taken."""
         with self.lock:
             if job.uuid in self.jobs:
                 return False
             self.jobs[job.uuid] = job
+            while len(self.jobs) > JOBS_KEPT:
+                del self.jobs[next(iter(self.jobs))]  # a dict keeps the order they came in
             return True
 
     def job_exists(self, job_uuid: str) -> bool:
