@@ -7,6 +7,7 @@ run's own secrets (session uuids, passwords and their hashes).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 MASK = "***"
@@ -32,8 +33,12 @@ class Redactor:
             self.add(s)
 
     def add(self, secret: str | None) -> None:
-        if secret and len(secret) >= 6:  # a short value would mask innocent text
-            self.secrets.add(secret)
+        """Learn a secret, and its core without surrounding white space or control characters
+        (a session read with a trailing newline is shown without it, or escaped, by whoever
+        complains about it)."""
+        for form in (secret, secret.strip() if secret else None):
+            if form and len(form) >= 6:  # a short value would mask innocent text
+                self.secrets.add(form)
 
     def text(self, value: str) -> str:
         for s in sorted(self.secrets, key=len, reverse=True):
@@ -53,3 +58,28 @@ class Redactor:
 
     def headers(self, headers: dict[str, str]) -> dict[str, str]:
         return {k: mask_header(k, v) if k.lower() in SECRET_HEADERS else self.text(v) for k, v in headers.items()}
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that scrubs a redactor's secrets from every record it passes (urllib3
+    logs each request line, a log-out's URL holds the session)."""
+
+    def __init__(self, redactor: Redactor):
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = self.redactor.text(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        return True
+
+
+def control_character(text: str) -> int | None:
+    """The position of the first character that cannot stand in an HTTP header value (a control
+    character, or one beyond Latin-1), or None."""
+    for i, ch in enumerate(text):
+        if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ord(ch) > 0xFF:
+            return i
+    return None

@@ -4,7 +4,9 @@ Protocol points it follows (shared/zstack-rest-protocol.md): the base URL carrie
 (``http://mn:8080/zstack``); ``Authorization: OAuth <session>``; asynchronous APIs answer 202 with a
 job ``location`` whose path alone is used, on the configured base URL, so the session never goes
 to another host; polls start fast and back off to about a second; a job gives up after its
-``apiTimeout`` or the configured limit. Exchanges are kept as they went over the wire; the
+``apiTimeout`` or the configured limit; every request has one deadline for the whole of it
+(:mod:`.transport`), and the run may have one for all of them (:class:`Budget`). Exceptions of the
+HTTP layer, which can quote a header or a URL, leave the client redacted, as one line. Exchanges are kept as they went over the wire; the
 client's :class:`~zstack_contract.facts.secrets.Redactor` learns every secret it handles (session,
 password, its hash) so whatever writes or shows an exchange can scrub them.
 """
@@ -22,9 +24,11 @@ import requests
 
 from ..errors import ContractError
 from ..facts.ids import password_hash
-from ..facts.secrets import Redactor
-from ..facts.urls import api_path
+from ..facts.oneline import FIELD, one_line
+from ..facts.secrets import Redactor, control_character
+from ..facts.urls import api_path, url_problem
 from ..inputs.exchange import Exchange, Request, Response, Step, decode_body
+from .transport import PastDeadline, http_session, within
 
 
 class ClientError(ContractError):
@@ -47,25 +51,38 @@ class BudgetSpent(ClientError):
     """The run's request budget (--zstack-max-requests) is used up."""
 
 
+class RunTimeSpent(ClientError):
+    """The run's time (--zstack-max-time) is up."""
+
+
 class Budget:
-    """At most ``max_requests`` requests, at most ``rate`` per second (None: no limit).
+    """At most ``max_requests`` requests, at most ``rate`` per second, none after ``deadline`` (a
+    ``clock()`` value; None: no limit).
 
     The last request is held back for logging out, so a run never leaves its session behind.
     Thread-safe: pytest-xdist runs one client per process, but probes may share a client.
     """
 
-    def __init__(self, max_requests: int | None = None, rate: float | None = None, clock=time.monotonic, sleep=time.sleep):
+    def __init__(self, max_requests: int | None = None, rate: float | None = None, clock=time.monotonic, sleep=time.sleep,
+                 deadline: float | None = None):
         self.max_requests = max_requests
         self.rate = rate
+        self.deadline = deadline
         self.sent = 0
         self._next = 0.0
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
 
+    def remaining(self) -> float:
+        """Seconds until the run's deadline (infinite without one)."""
+        return float("inf") if self.deadline is None else self.deadline - self._clock()
+
     def take(self, reserve: int = 1) -> None:
         with self._lock:
             if self.max_requests is not None and self.sent >= self.max_requests - reserve:
                 raise BudgetSpent(f"the request budget of {self.max_requests} is spent")
+            if self.remaining() <= 0:
+                raise RunTimeSpent("the run's time is up (--zstack-max-time)")
             now = self._clock()
             if now < self._next:
                 self._sleep(self._next - now)
@@ -109,11 +126,11 @@ class Call:
 class ZStackClient:
     base_url: str  # http://mn:8080/zstack
     session: str | None = field(default=None, repr=False)
-    timeout: tuple[float, float] = (3.0, 30.0)  # connect, read (seconds)
+    timeout: tuple[float, float] = (3.0, 30.0)  # connect; the whole request, answer included (seconds)
     job_timeout: float = 300.0  # give up on a job after this, or its apiTimeout, whichever is first
     backoff: Backoff = field(default_factory=Backoff)
     on_exchange: Callable[[Exchange], None] | None = None  # e.g. the recorder
-    http: requests.Session = field(default_factory=requests.Session, repr=False)
+    http: requests.Session = field(default_factory=http_session, repr=False)
     exchanges: list[Exchange] = field(default_factory=list, repr=False)
     redactor: Redactor = field(default_factory=Redactor, repr=False)  # knows every secret this client saw
     budget: Budget = field(default_factory=Budget, repr=False)
@@ -121,7 +138,12 @@ class ZStackClient:
 
     def __post_init__(self):
         self.base_url = self.base_url.rstrip("/")
+        problem = url_problem(self.base_url)
+        if problem is not None:
+            raise ClientError(f"the target's base URL cannot be used: {problem}")
         self.redactor.add(self.session)
+        if self.session is not None:
+            usable_in_header("the session", self.session)
 
     # -- sessions -------------------------------------------------------------------------------
     def login(self, account: str, password: str) -> Call:
@@ -133,9 +155,12 @@ class ZStackClient:
         call = self.request("PUT", "/v1/accounts/login", json_body=body, auth=False, note="log in", notify=False)
         resp = call.final
         if resp.status == 200 and isinstance(resp.body, dict) and isinstance(resp.body.get("inventory"), dict):
-            self.session = resp.body["inventory"].get("uuid")
-            self.redactor.add(self.session)
-            self._logged_in = True
+            session = resp.body["inventory"].get("uuid")
+            if isinstance(session, str):
+                self.redactor.add(session)
+                usable_in_header("the session of the login answer", session)
+                self.session = session
+                self._logged_in = True
         if self.on_exchange:
             self.on_exchange(call.exchange)  # only now is the new session known to the redactor
         return call
@@ -199,13 +224,18 @@ class ZStackClient:
 
     def _send(self, method: str, url: str, headers: dict[str, str], data, params=None, reserve: int = 1) -> Step:
         self.budget.take(reserve)
+        seconds = min(self.timeout[1], self.budget.remaining())
         start = time.monotonic()
+        where = self.redactor.text(f"{method} {api_path(url)}")  # a log-out's path names the session
         try:
-            r = self.http.request(method, url, headers=headers, data=data, params=params, timeout=self.timeout, allow_redirects=False)
+            r = within(seconds, lambda: self.http.request(method, url, headers=headers, data=data, params=params,
+                                                          timeout=(min(self.timeout[0], seconds), seconds), allow_redirects=False))
+        except (PastDeadline, requests.Timeout):
+            raise TargetUnreachable(f"{_origin(url)} did not answer {where} within {seconds:g} s") from None
         except requests.ConnectionError as exc:
             raise TargetUnreachable(f"cannot reach {_origin(url)}: {_reason(exc)}") from None
-        except requests.Timeout:
-            raise TargetUnreachable(f"{_origin(url)} did not answer {method} {api_path(url)} within {self.timeout[1]} s") from None
+        except (requests.RequestException, ValueError, UnicodeError) as exc:  # they can quote a header or the URL
+            raise ClientError(f"{where}: {type(exc).__name__}: {one_line(self.redactor.text(str(exc)), FIELD)}") from None
         elapsed = (time.monotonic() - start) * 1000
         sent_body, sent_text = decode_body(data)
         got_body, got_text = decode_body(r.content)
@@ -225,12 +255,13 @@ class ZStackClient:
         api_timeout = body.get("apiTimeout")
         if isinstance(api_timeout, (int, float)) and api_timeout > 0:
             limit = min(limit, api_timeout / 1000.0)
+        limit = min(limit, self.budget.remaining())
         deadline = time.monotonic() + limit
         for delay in self.backoff.intervals():
             time.sleep(max(0.0, min(delay, deadline - time.monotonic())))
             try:
                 step = self._send("GET", job_url, headers, None)
-            except BudgetSpent as exc:
+            except (BudgetSpent, RunTimeSpent) as exc:
                 call.error = exc
                 return
             steps.append(step)
@@ -243,6 +274,14 @@ class ZStackClient:
             if time.monotonic() >= deadline:
                 call.error = JobTimeout(f"job {api_path(location)} still running after {limit:g} s ({len(steps) - 1} polls)")
                 return
+
+
+def usable_in_header(what: str, value: str) -> None:
+    """ClientError, without the value, when ``value`` cannot be sent in a header as it is."""
+    at = control_character(value)
+    if at is not None:
+        raise ClientError(f"{what} has a control character (or one beyond Latin-1) at position {at + 1}: "
+                          "it cannot be sent in a header; check where it comes from (a trailing newline?)")
 
 
 def _origin(url: str) -> str:

@@ -7,6 +7,7 @@ expectations, and fails the test with one line per new violation.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -15,9 +16,10 @@ import pytest
 from ..checks.expected import expect
 from ..checks.finding import Finding
 from ..checks.registry import LIVE
-from ..facts.secrets import Redactor
+from ..errors import ContractError
+from ..facts.secrets import Redactor, RedactingFilter
 from ..inputs.exchange import Exchange
-from .client import Budget, Call, ClientError, ZStackClient
+from .client import Budget, Call, ClientError, ZStackClient, usable_in_header
 
 
 class Holder(Protocol):
@@ -36,6 +38,9 @@ class Holder(Protocol):
 EMBEDDED_ACCOUNT = ("admin", "password")
 # Politeness towards a real node unless --zstack-max-requests / --zstack-rate say otherwise.
 LIVE_NODE_LIMITS = (1000, 10.0)
+# A simulator's job reports within its job delay (50 ms by default): one that runs for seconds is
+# broken, and a run against one that never ends should not wait a node's five minutes a job.
+SIMULATOR_JOB_TIMEOUT = 5.0
 
 
 @dataclass
@@ -56,26 +61,43 @@ class Target:
 
 class LiveSession:
     def __init__(self, target: Target, run: Holder, client: ZStackClient, login_call: Call | None,
-                 vm: str | None, allow_destructive: bool):
+                 vm: str | None, allow_destructive: bool, unredact: Callable[[], None] = lambda: None):
         self.target = target
         self.run = run
         self.client = client
         self.login_call = login_call
         self.vm = vm
         self.allow_destructive = allow_destructive or not target.live_node
+        self._unredact = unredact
 
     @classmethod
     def open(cls, target: Target, run: Holder, *, session: str | None, account: str | None,
              password: str | None, vm: str | None, job_timeout: float | None, allow_destructive: bool,
-             limits: tuple[int | None, float | None] = (None, None)) -> "LiveSession":
+             limits: tuple[int | None, float | None] = (None, None), deadline: float | None = None) -> "LiveSession":
         """Connect and log in (or check the given session); raises ClientError with one clear line.
 
         ``limits``: (max requests, requests per second); a live node gets polite defaults, a
-        simulator none, unless given."""
+        simulator none, unless given. ``job_timeout`` also bounds each request; ``deadline`` (a
+        ``time.monotonic()`` value) ends the run's requests."""
+        run.redactor.add(session)
+        run.redactor.add(password)
+        for what, value in (("--zstack-session", session), ("--zstack-account", account), ("--zstack-password", password)):
+            if value is not None:
+                usable_in_header(what, value)
+        unredact = redact_http_logs(run.redactor)
+        try:
+            return cls._open(target, run, session, account, password, vm, job_timeout, allow_destructive, limits, deadline, unredact)
+        except BaseException:
+            unredact()
+            raise
+
+    @classmethod
+    def _open(cls, target, run, session, account, password, vm, job_timeout, allow_destructive, limits, deadline, unredact):
         client = ZStackClient(target.base_url, session=session, redactor=run.redactor, on_exchange=run.recorder,
-                              budget=Budget(*limits))
+                              budget=Budget(*limits, deadline=deadline))
         if job_timeout:
             client.job_timeout = job_timeout
+            client.timeout = (client.timeout[0], min(client.timeout[1], job_timeout))
         from ..simulator.servlet import SIMULATOR_HEADER
 
         def simulated(call: Call) -> bool:
@@ -105,13 +127,17 @@ class LiveSession:
         if target.live_node:  # polite defaults for what the options left open
             client.budget.max_requests = client.budget.max_requests or LIVE_NODE_LIMITS[0]
             client.budget.rate = client.budget.rate or LIVE_NODE_LIMITS[1]
-        return cls(target, run, client, login_call, vm, allow_destructive)
+        elif not job_timeout:
+            client.job_timeout = SIMULATOR_JOB_TIMEOUT
+        return cls(target, run, client, login_call, vm, allow_destructive, unredact)
 
     def close(self) -> None:
         try:
             self.client.logout()
         except ClientError:
             pass
+        finally:
+            self._unredact()
 
     def bind(self, test_id: str) -> "BoundLive":
         return BoundLive(self, test_id)
@@ -134,7 +160,7 @@ class BoundLive:
         """One request (polled to its end when asynchronous); a broken connection fails the test in one line."""
         try:
             call = self.live.client.request(method, path, **kwargs)
-        except ClientError as exc:
+        except ContractError as exc:  # the target, or the recording of the exchange (--zstack-record)
             broken = self.live.run.redactor.text(str(exc))
         else:
             call.exchange.source = self.test_id
@@ -166,3 +192,19 @@ class BoundLive:
         if not self.live.vm:
             pytest.skip("reimages a VM: pass --zstack-vm UUID (and --zstack-allow-destructive)")
         return self.live.vm
+
+
+def redact_http_logs(redactor: Redactor) -> Callable[[], None]:
+    """Scrub the redactor's secrets from what requests and urllib3 log (a DEBUG log line of urllib3
+    names each request's path: a log-out's holds the session); returns what undoes it."""
+    scrub = RedactingFilter(redactor)
+    loggers = [logging.getLogger(name) for name in sorted(logging.root.manager.loggerDict)
+               if name.split(".")[0] in ("urllib3", "requests")]
+    for logger in loggers:
+        logger.addFilter(scrub)
+
+    def undo() -> None:
+        for logger in loggers:
+            logger.removeFilter(scrub)
+
+    return undo

@@ -14,7 +14,7 @@ from ..checks.registry import PROBE
 from ..facts.ids import is_uuid_param, new_uuid
 from ..facts.secrets import Redactor
 from ..findings.baseline import is_new
-from ..live.client import BudgetSpent, Call, ClientError
+from ..live.client import BudgetSpent, Call, ClientError, JobTimeout, RunTimeSpent
 from .strategies import Probe
 
 
@@ -67,6 +67,9 @@ class Prober:
         self.collection = self.route.template.split("/")[2]  # /v1/<collection>/...
         self.missing = new_uuid()  # one resource that does not exist, for the whole test
         self._recorded: set[str] = set()
+        # The first probe the target hung on (no answer, or a job that never ended) and why: later
+        # probes are not sent, so that shrinking does not wait out a hang for every body it tries.
+        self.hung: str | None = None
 
     def path(self, resource: str | None = None) -> str:
         p = self.route.template
@@ -75,15 +78,17 @@ class Prober:
         return p
 
     def send(self, probe: Probe, resource: str | None = None, expectation: dict | None = None) -> None:
+        if self.hung is not None:
+            raise AssertionError(f"probe {probe.kind} not sent: the target hung on an earlier probe of this test:\n{self.hung}")
         client = self.live.live.client
         try:
             call = client.request(self.method, self.path(resource), raw_body=probe.body, api=self.contract.api, note=f"probe: {probe.kind}")
-        except BudgetSpent:
+        except (BudgetSpent, RunTimeSpent):
             return  # the budget holds: nothing more is sent, nothing is judged
         except ClientError as exc:  # no answer in time: a hang is a contract break too
-            raise AssertionError(f"probe {probe.kind} got no answer: {self.run.redactor.text(str(exc))}\n"
-                                 f"body: {probe.body[:500]!r}") from None
-        if isinstance(call.error, BudgetSpent):
+            self.hung = f"probe {probe.kind} got no answer: {self.run.redactor.text(str(exc))}\nbody: {probe.body[:500]!r}"
+            raise AssertionError(self.hung) from None
+        if isinstance(call.error, (BudgetSpent, RunTimeSpent)):
             return
         call.exchange.source = self.test_id
         if probe.valid:
@@ -98,7 +103,10 @@ class Prober:
         v.keep(fresh)
         new = [f for f in findings if is_new(f, v.baseline)]
         if new:
-            raise AssertionError(self.report(probe, call, new))
+            report = self.report(probe, call, new)
+            if isinstance(call.error, JobTimeout):
+                self.hung = report
+            raise AssertionError(report)
 
     def report(self, probe: Probe, call: Call, new: list[Finding]) -> str:
         red = self.run.redactor

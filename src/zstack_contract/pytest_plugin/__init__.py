@@ -7,9 +7,11 @@ so CI can keep values out of the command line.
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
+from ..errors import OutputError
 from ..probing import profiles
 from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's namespace)
     RUN,
@@ -23,7 +25,7 @@ from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's names
     zstack_session,
     zstack_target,
 )
-from .options import add_options
+from .options import add_options, option
 from .run import ContractRun
 
 MARKERS = {
@@ -51,7 +53,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Write the reports; an xdist worker hands its aggregates to the controller instead."""
+    """Write the reports; an xdist worker hands its aggregates to the controller instead. A run
+    whose target could not be used exits 2 (unusable input), whatever its tests did."""
     run = session.config.stash.get(RUN, None)
     if run is None:
         return
@@ -60,7 +63,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         if wire is not None:
             session.config.workeroutput[_WIRE_KEY] = wire
         return
-    run.write_reports()
+    try:
+        run.write_reports()
+    except OutputError as exc:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"zstack-contract: --zstack-report {exc}", red=True)
+        session.exitstatus = 2
+        return
+    if run.target_error is not None and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        session.exitstatus = 2
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -74,8 +86,13 @@ def pytest_testnodedown(node, error) -> None:
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     run = item.config.stash.get(RUN, None)
-    if run is not None and run.recorder is not None:
+    if run is None:
+        return
+    if run.recorder is not None:
         run.recorder.current = item.nodeid
+    deadline = run.deadline()
+    if deadline is not None and time.monotonic() >= deadline and "zstack_live" in getattr(item, "fixturenames", ()):
+        pytest.fail(f"not run: the run's time is up (--zstack-max-time {option(item.config, '--zstack-max-time')} s)", pytrace=False)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

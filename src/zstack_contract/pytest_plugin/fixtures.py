@@ -3,6 +3,7 @@ and the probers."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,8 @@ def zstack_target(request: pytest.FixtureRequest):
 
 @pytest.fixture(scope="session")
 def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contract: ContractRun):
-    """A logged-in client for the run (one clear error and the run stops if the target cannot be reached)."""
+    """A logged-in client for the run, or None when the target cannot be used (the first live test
+    fails saying why, the others are skipped, the reports say it and the run exits 2)."""
     from ..live.session import LiveSession
 
     config = request.config
@@ -78,9 +80,12 @@ def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contrac
     try:
         job_timeout = float(timeout) if timeout else None
         limits = (int(max_requests) if max_requests else None, float(rate) if rate else None)
+        if job_timeout is not None and not (math.isfinite(job_timeout) and job_timeout > 0):
+            raise ValueError(timeout)
     except ValueError:
         pytest.exit(f"zstack-contract: --zstack-timeout and --zstack-rate take numbers, --zstack-max-requests a count; "
                     f"got {timeout!r}, {rate!r}, {max_requests!r}", returncode=2)
+    deadline = zstack_contract.deadline()
     try:
         live = LiveSession.open(
             zstack_target,
@@ -92,19 +97,27 @@ def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contrac
             job_timeout=job_timeout,
             allow_destructive=bool(option(config, "--zstack-allow-destructive")),
             limits=limits,
+            deadline=deadline,
         )
     except ContractError as exc:
-        pytest.exit(f"zstack-contract: {zstack_contract.redactor.text(str(exc))}", returncode=2)
+        zstack_contract.target_unusable(zstack_contract.redactor.text(str(exc)), zstack_target.base_url)
+        yield None
+        return
     yield live
     live.close()
 
 
 @pytest.fixture
-def zstack_live(request: pytest.FixtureRequest, zstack_session):
+def zstack_live(request: pytest.FixtureRequest, zstack_session, zstack_contract: ContractRun):
     """The run's live session, bound to the calling test (its id names the exchanges).
 
     A test marked ``zstack_destructive`` is skipped on a live node without --zstack-allow-destructive.
     """
+    if zstack_session is None:
+        if not zstack_contract.target_failed_once:
+            zstack_contract.target_failed_once = True
+            pytest.fail(f"zstack-contract: {zstack_contract.target_error}", pytrace=False)
+        pytest.skip("not run: the target cannot be used (the first live test says why)")
     if request.node.get_closest_marker("zstack_destructive") and not zstack_session.allow_destructive:
         pytest.skip("changes state on a live node: pass --zstack-allow-destructive to run it")
     return zstack_session.bind(request.node.nodeid)

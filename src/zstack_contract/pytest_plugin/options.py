@@ -19,10 +19,11 @@ OPTIONS: dict[str, tuple[str, dict]] = {
     "--zstack-password": ("ZSTACK_PASSWORD", dict(metavar="PASSWORD", help="the account's password (sent as its SHA-512 hash)")),
     "--zstack-vm": ("ZSTACK_VM", dict(metavar="UUID", help="the VM the destructive tests may reimage")),
     "--zstack-allow-destructive": ("ZSTACK_ALLOW_DESTRUCTIVE", dict(action="store_true", help="let tests change state on a live node (reimage)")),
-    "--zstack-timeout": ("ZSTACK_TIMEOUT", dict(metavar="SECONDS", help="give up on a job after this long (default 300, or the job's apiTimeout if shorter)")),
+    "--zstack-timeout": ("ZSTACK_TIMEOUT", dict(metavar="SECONDS", help="give up on a job, and on any one request, after this long (default: 300 for a job, 30 for a request, 5 for a job of a simulator; a job's apiTimeout if shorter)")),
     "--zstack-record": ("ZSTACK_RECORD", dict(metavar="DIR", help="write every live exchange as a redacted exchange record")),
     "--zstack-max-requests": ("ZSTACK_MAX_REQUESTS", dict(metavar="N", help="send at most N requests to the target (default: 1000 to a live node, no cap to a simulator)")),
     "--zstack-rate": ("ZSTACK_RATE", dict(metavar="R", help="send at most R requests per second (default: 10 to a live node, no cap to a simulator)")),
+    "--zstack-max-time": ("ZSTACK_MAX_TIME", dict(metavar="SECONDS", help="end the run's talk with the target after this long: later live tests fail saying so, the reports are written")),
     "--zstack-api": ("ZSTACK_API", dict(metavar="GLOB", action="append", help="generated tests only for the APIs matching GLOB (repeatable; the variable takes a comma-separated list)")),
     "--zstack-case": ("ZSTACK_CASE", dict(metavar="NAME", action="append", help="generated tests only of case NAME (repeatable; the variable takes a comma-separated list)")),
 }

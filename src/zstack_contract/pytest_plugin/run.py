@@ -3,6 +3,8 @@ reports at the end, and merged from pytest-xdist workers into the controller's."
 
 from __future__ import annotations
 
+import math
+import time
 from pathlib import Path
 
 import pytest
@@ -11,13 +13,13 @@ from ..checks.finding import Finding
 from ..checks.registry import RECORDED
 from ..contract.compiled import ContractSet
 from ..contract.loading import load_contracts
-from ..errors import ContractError, InputError
+from ..errors import ContractError, InputError, OutputError
 from ..facts.secrets import Redactor
 from ..findings.baseline import Baseline, is_new
 from ..findings.validation import Validation
 from ..inputs.exchange import Exchange
 from ..live.recorder import Recorder
-from ..reporting import write_reports
+from ..reporting import clear_reports, write_reports
 from .options import option
 
 # The project's own known deviations of real nodes (see the file): used when no baseline is given.
@@ -33,6 +35,28 @@ class ContractRun:
         self.recorder = Recorder(record, self.redactor) if record else None
         self._validation: Validation | None = None
         self._error: ContractError | None = None
+        self.started = time.monotonic()
+        self.target_error: str | None = None  # why the target could not be used, when it could not
+        self.target_failed_once = False  # the first live test has failed saying so
+
+    def deadline(self) -> float | None:
+        """The ``time.monotonic()`` at which the run's time (--zstack-max-time) is up, or None;
+        an unusable value ends the session (exit 2) with one line."""
+        raw = option(self.config, "--zstack-max-time")
+        if raw is None:
+            return None
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = float("nan")
+        if not math.isfinite(seconds) or seconds <= 0:
+            pytest.exit(f"zstack-contract: --zstack-max-time takes a number of seconds above 0, got {raw!r}", returncode=2)
+        return self.started + seconds
+
+    def target_unusable(self, message: str, target: str) -> None:
+        """Remember why the target cannot be used: it is in the reports, and the run exits 2."""
+        self.target_error = message
+        self.validation.add_error(InputError(target, message))
 
     def contracts(self) -> ContractSet | None:
         """The schemas and baseline, loaded once; None (the error kept) when they are unusable."""
@@ -51,11 +75,23 @@ class ContractRun:
 
     @property
     def validation(self) -> Validation:
-        """The run's validation; fails the calling test (one line) when the schemas are unusable."""
+        """The run's validation; fails the calling test (one line) when the schemas are unusable.
+        Its first use removes the previous run's reports: a run killed before its end leaves none
+        that would pass for its own."""
         if self.contracts() is None:
             pytest.fail(str(self._error), pytrace=False)
-        self.used = True
+        if not self.used:
+            self.used = True
+            try:
+                clear_reports(self.report_dir)
+            except OutputError as exc:
+                self.used = False  # nothing to write there at the end either
+                pytest.exit(f"zstack-contract: --zstack-report {exc}", returncode=2)
         return self._validation
+
+    @property
+    def report_dir(self) -> str:
+        return option(self.config, "--zstack-report") or "reports"
 
     def check(self, exchange: Exchange, extra: list[Finding] = (), origin: str = RECORDED) -> list[Finding]:
         """Hold one exchange to the contract (plus ``extra`` findings, e.g. a live test's
@@ -87,11 +123,15 @@ class ContractRun:
 
     def to_wire(self) -> dict | None:
         """What this (xdist worker's) run aggregated, for the controller; None if nothing was checked."""
-        return self._validation.to_wire() if self.used and self._validation is not None else None
+        if not (self.used and self._validation is not None):
+            return None
+        return {**self._validation.to_wire(), "targetError": self.target_error}
 
     def merge_wire(self, wire: dict) -> None:
+        self.target_error = self.target_error or wire.pop("targetError", None)
         self.validation.merge_wire(wire)
 
     def write_reports(self) -> None:
+        """Write the run's reports (OutputError, one line, when the folder cannot take them)."""
         if self.used and self._validation is not None:
-            write_reports(self._validation, option(self.config, "--zstack-report") or "reports")
+            write_reports(self._validation, self.report_dir)
