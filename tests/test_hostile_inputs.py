@@ -236,9 +236,13 @@ def test_outputs_that_cannot_be_written_are_one_line_and_exit_2(tmp_path):
 
 def test_a_page_or_overlay_that_is_a_fifo_is_named_not_waited_for(tmp_path):
     os.mkfifo(tmp_path / "page.txt")
+    (tmp_path / "schemas").mkdir()
+    os.mkfifo(tmp_path / "schemas" / "X.response.json")
     for args, words in [(["derive", tmp_path, "--out", tmp_path / "out"], "page.txt: not a regular file (a FIFO)"),
                         (["derive", "docs/api", "--overlay", tmp_path / "page.txt", "--out", tmp_path / "out"], "--overlay"),
-                        (["validate", RECORDINGS, "--baseline", tmp_path / "page.txt", "--report", tmp_path / "rep"], "baseline: not a regular file")]:
+                        (["validate", RECORDINGS, "--baseline", tmp_path / "page.txt", "--report", tmp_path / "rep"], "baseline: not a regular file"),
+                        (["validate", RECORDINGS, "--schemas", tmp_path / "schemas", "--report", tmp_path / "rep"],
+                         "X.response.json: not a regular file")]:
         rc, out, err = cli(*args)
         assert_well_behaved(rc, out, err)
         assert rc == 2 and words in err, err

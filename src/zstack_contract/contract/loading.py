@@ -55,6 +55,8 @@ def load_contracts(directory: str | Path | None = None) -> ContractSet:
 
 
 def _load_schema(path: Path) -> dict[str, Any]:
+    if path.exists() and not path.is_file():  # a FIFO would be waited on for ever
+        raise InputError(str(path), "not a regular file")
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
         if not (isinstance(schema, dict) and schema.get("$schema", DRAFT) in _DRAFTS and jsonschema_rs.meta.is_valid(schema)):

@@ -8,11 +8,20 @@ run's own secrets (session uuids, passwords and their hashes).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 MASK = "***"
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-web-hook"})
 SECRET_FIELDS = frozenset({"password", "oldPassword", "newPassword", "sessionId", "sessionUuid"})
+
+
+_SESSION_IN_PATH = re.compile(r"(/accounts/sessions/)[^/?#]+")
+
+
+def mask_url(url: str) -> str:
+    """A URL with the session a log-out names in its path masked (``/accounts/sessions/***``)."""
+    return _SESSION_IN_PATH.sub(r"\g<1>" + MASK, url)
 
 
 def mask_header(name: str, value: str) -> str:

@@ -21,7 +21,7 @@ import jsonschema
 
 from ..errors import InputError
 from ..facts.oneline import quoted
-from ..facts.secrets import mask_header
+from ..facts.secrets import mask_header, mask_url
 from ..facts.urls import api_path, url_problem
 from .exchange import Exchange, Request, Response, Step, decode_body
 from .shape_errors import describe, place
@@ -131,7 +131,7 @@ def _step(entry: dict, i: int, shown: str) -> Step | None:
         raise InputError(shown, f"entries[{i}].request.url: not a usable URL: {problem}")
     req_body, req_text = _body(rq.get("postData"), f"entries[{i}].request.postData", shown)
     resp_body, resp_text = _body(rs.get("content"), f"entries[{i}].response.content", shown)
-    request = Request(headers=_headers(rq.get("headers", [])), method=rq["method"].upper(), url=rq["url"], body=req_body, text=req_text)
+    request = Request(headers=_headers(rq.get("headers", [])), method=rq["method"].upper(), url=mask_url(rq["url"]), body=req_body, text=req_text)
     response = Response(headers=_headers(rs.get("headers", [])), status=rs["status"], body=resp_body, text=resp_text)
     elapsed = entry.get("time")
     return Step(request, response, float(elapsed) if isinstance(elapsed, (int, float)) and elapsed >= 0 else None)

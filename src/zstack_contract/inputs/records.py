@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
+from ..facts.secrets import mask_url
 from ..facts.urls import url_problem
 from .exchange import MISSING, Exchange, Message, Request, Response, Step
 from .shape_errors import describe, place
@@ -57,7 +58,7 @@ def exchange_from_record(doc: dict[str, Any], source: str) -> Exchange:
             raise ValueError(f"exchange record: steps[{n}].request.url: not a usable URL: {problem}")
         steps.append(
             Step(
-                Request(headers=rq.get("headers", {}), body=rq.get("body", MISSING), text=rq.get("text"), method=rq["method"], url=rq["url"]),
+                Request(headers=rq.get("headers", {}), body=rq.get("body", MISSING), text=rq.get("text"), method=rq["method"], url=mask_url(rq["url"])),
                 Response(headers=rs.get("headers", {}), body=rs.get("body", MISSING), text=rs.get("text"), status=rs["status"]),
                 s.get("elapsedMs"),
             )

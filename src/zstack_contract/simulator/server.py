@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import collections
 import math
-import re
 import socket
 import threading
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from werkzeug.serving import make_server
 
 from ..contract.compiled import ContractSet
 from ..facts.ids import password_hash
+from ..facts.secrets import mask_url
 from . import render
 from .apis import Api, Routes, api_from_contract, resolve_collections
 from .connections import Connections, backing_off
@@ -35,7 +35,6 @@ from .servlet import Servlet
 from .state import State
 from .vms import BUILT_IN, WORK, root_volume
 
-_SESSION_IN_PATH = re.compile(r"(/accounts/sessions/)[^/?]+")
 DEFAULT_ACCOUNT = "admin"
 DEFAULT_PASSWORD = "password"
 REQUEST_LOG_BYTES = 64 * 1024 * 1024  # the request log's bodies, in all
@@ -311,7 +310,7 @@ class Simulator:
                 self._logged_bytes -= len(self._requests.popleft().body)
         if self._log is not None:
             query = f"?{rec.query_string}" if rec.query_string else ""
-            path = _SESSION_IN_PATH.sub(r"\1***", rec.path)  # a log-out names the session: never log it
+            path = mask_url(rec.path)  # a log-out names the session: never log it
             self._log(f"{rec.method} {path}{query} {status}")
 
     @property
