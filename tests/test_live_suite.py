@@ -159,7 +159,7 @@ def test_a_live_node_needs_credentials_and_opt_in(tmp_path):
 
 
 def test_a_given_session_is_used_and_not_logged_out(tmp_path):
-    with Simulator(announce=False) as sim:
+    with Simulator(announce=False, job_delay=0.005) as sim:
         session = sim.create_session()
         r = run_suite("--zstack-url", sim.base_url, "-rs", "--zstack-report", str(tmp_path), env={"ZSTACK_SESSION": session})
         assert r.returncode == 0 and "no account given" in r.stdout
@@ -168,7 +168,7 @@ def test_a_given_session_is_used_and_not_logged_out(tmp_path):
 
 def test_no_secret_in_recordings_reports_or_output(tmp_path):
     record, report, junit = tmp_path / "rec", tmp_path / "rep", tmp_path / "junit.xml"
-    with Simulator() as sim:
+    with Simulator(job_delay=0.005) as sim:
         r = run_suite("--zstack-url", sim.base_url, "--zstack-record", str(record), "--zstack-report", str(report),
                       f"--junitxml={junit}", "-rA", "-v",
                       env={"ZSTACK_ACCOUNT": "admin", "ZSTACK_PASSWORD": "password"})
@@ -216,7 +216,7 @@ def test_xdist_gives_the_same_verdicts_and_report_as_a_serial_run(tmp_path):
     """Recorded and live tests spread over two workers report exactly what a serial run does.
     (Probes are left out: their determinism is test_probing's two_ci_runs test, and their
     shrinking under faults is what would make this slow.)"""
-    with Simulator(faults=("float-cpu", "error-200")) as sim:
+    with Simulator(faults=("float-cpu", "error-200"), job_delay=0.005) as sim:
         common = ("--zstack-url", sim.base_url, "-k", "not probe")
         serial = run_suite(*common, "--zstack-report", str(tmp_path / "s"), tests="contract_tests")
         parallel = run_suite(*common, "--zstack-report", str(tmp_path / "p"), "-n", "2", tests="contract_tests")

@@ -105,7 +105,7 @@ def run_probes(url: str, *args: str, env: dict | None = None, tmp=None) -> subpr
 
 
 def test_probing_the_simulator_passes_in_the_ci_profile(tmp_path):
-    with Simulator() as sim:
+    with Simulator(job_delay=0.005) as sim:
         r = run_probes(sim.base_url, env={"CI": "true"}, tmp=tmp_path)
         assert r.returncode == 0, r.stdout[-3000:]
         puts = [q for q in sim.requests if q.method == "PUT" and q.path.endswith("/actions")]
@@ -116,7 +116,7 @@ def test_probing_the_simulator_passes_in_the_ci_profile(tmp_path):
 
 def test_two_ci_runs_send_the_same_bodies(tmp_path):
     bodies = []
-    with Simulator() as sim:
+    with Simulator(job_delay=0.005) as sim:
         for n in range(2):
             sim.clear_requests()
             assert run_probes(sim.base_url, env={"CI": "1"}, tmp=tmp_path / str(n)).returncode == 0
@@ -143,7 +143,7 @@ def test_budget_and_rate_hold_at_the_server(tmp_path):
     [("accept-bad-tags", "probe-accepted:tags-not-list", "tags-not-list"), ("error-as-text", "status-body", "valid")],
 )
 def test_probing_catches_faults_with_a_shrunk_body(tmp_path, fault, check, kind):
-    with Simulator(faults=(fault,)) as sim:
+    with Simulator(faults=(fault,), job_delay=0.005) as sim:
         r = run_probes(sim.base_url, "--zstack-timeout", "2", env={"CI": "1"}, tmp=tmp_path)
     assert r.returncode == 1
     assert f"[{check}]" in r.stdout, r.stdout[-3000:]
