@@ -90,3 +90,25 @@ def test_bad_overlay_is_one_line(tmp_path):
     bad.write_text("[[rule]\n")
     r = run_cli("derive", PAGE_ARG, "--out", str(tmp_path / "o"), "--overlay", str(bad))
     assert r.returncode == 2 and "not valid TOML" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_the_sources_do_not_depend_on_where_derive_runs_or_how_the_page_is_spelled(tmp_path, monkeypatch):
+    """x-source names a page relative to its repository (or, outside one, by its folder): the
+    schemas, --check and openapi see the same bytes from any working directory."""
+    outs = []
+    for n, (cwd, arg) in enumerate([(ROOT, "docs/api"), (ROOT / "docs", "api"), (ROOT / "tests", "../docs/./api/ReimageVmInstance.txt"),
+                                    (tmp_path, str(ROOT / "docs" / "api"))]):
+        monkeypatch.chdir(cwd)
+        assert main(["derive", "-q", arg, "--out", str(tmp_path / f"out{n}")]) == 0
+        outs.append({p.name: p.read_bytes() for p in (tmp_path / f"out{n}").iterdir()})
+    assert all(o == outs[0] for o in outs) and b'"x-source": "docs/api/ReimageVmInstance.txt:' in outs[0]["ReimageVmInstance.response.json"]
+    monkeypatch.chdir(tmp_path)
+    assert main(["derive", "-q", "docs/api", "--out", str(ROOT / "schemas"), "--check"]) == 2  # no such folder here
+    assert main(["derive", "-q", str(ROOT / "docs/api"), "--out", str(ROOT / "schemas"), "--check"]) == 0  # fresh from here too
+    outside = tmp_path / "elsewhere" / "pages"  # not in a repository: the page's folder and its name
+    outside.mkdir(parents=True)
+    shutil.copy(PAGE, outside / "ReimageVmInstance.txt")
+    for cwd, arg in [(tmp_path, "elsewhere/pages"), (outside, ".")]:
+        monkeypatch.chdir(cwd)
+        assert main(["derive", "-q", arg, "--out", str(tmp_path / "o")]) == 0
+        assert b'"x-source": "pages/ReimageVmInstance.txt:' in (tmp_path / "o" / "ReimageVmInstance.response.json").read_bytes()

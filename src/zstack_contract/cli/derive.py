@@ -16,7 +16,7 @@ from ..atomic import reason, write_atomic
 from ..checks.page_samples import check_page
 from ..contract.format import SUFFIXES
 from ..derive.overlay import load_overlay
-from ..derive.schema_files import Apis, derive_page, page_files, stale_files
+from ..derive.schema_files import Apis, derive_page, page_files, shown_path, stale_files
 from ..errors import ContractError, OutputError, PageError
 from ..facts.oneline import one_line
 from ..inputs.files import special_file
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         page = derived.page
         first, problem = apis.claim(derived, path)
         if problem:
-            unusable(PageError(page.path, page.api_line, problem))
+            unusable(PageError(shown_path(path), page.api_line, problem))
             continue
         found = check_page(page, derived.schemas[page.api + SUFFIXES["request"]], derived.schemas[page.api + SUFFIXES["strict"]],
                            overlay.defect)

@@ -3,10 +3,12 @@ whether two pages are the same API in two languages, and staleness checks."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -26,12 +28,22 @@ def render(schema: dict) -> bytes:
 
 
 def display_path(path: str | Path) -> str:
-    """A page path as annotations show it: relative to the working directory when inside it, POSIX."""
-    p = Path(path)
-    try:
-        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return p.as_posix()
+    """A page path as annotations show it (POSIX), the same however the path was spelled and
+    wherever derive ran: relative to the root of the repository the page is in (the nearest
+    folder above it holding ``.git``), else its folder's name and its own (``pages/X.txt``)."""
+    p = Path(path).resolve()
+    root = _repository_root(str(p.parent))
+    if root is not None:
+        return p.relative_to(root).as_posix()
+    return f"{p.parent.name}/{p.name}" if p.parent.name else p.name
+
+
+@lru_cache(maxsize=64)
+def _repository_root(folder: str) -> Path | None:
+    for candidate in (Path(folder), *Path(folder).parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
 
 
 def page_files(paths: list[str], on_error: Callable[[PageError], None]) -> Iterator[str]:
@@ -69,13 +81,27 @@ class DerivedPage:
 
 
 def derive_page(path: str, overlay: Overlay) -> DerivedPage:
-    """Parse and build one page; raises PageError naming the page and line."""
-    page = parse_page(path, display_path(path))
-    return DerivedPage(page, {
-        page.api + SUFFIXES["request"]: build_request_schema(page, overlay),
-        page.api + SUFFIXES["response"]: build_response_schema(page, overlay),
-        page.api + SUFFIXES["strict"]: build_response_schema(page, overlay, strict=True),
-    })
+    """Parse and build one page; raises PageError naming the page (as the user spelled it, or
+    relative to the working directory) and line. The schemas name it by :func:`display_path`."""
+    shown = shown_path(path)
+    page = dataclasses.replace(parse_page(path, shown), path=display_path(path))
+    try:
+        return DerivedPage(page, {
+            page.api + SUFFIXES["request"]: build_request_schema(page, overlay),
+            page.api + SUFFIXES["response"]: build_response_schema(page, overlay),
+            page.api + SUFFIXES["strict"]: build_response_schema(page, overlay, strict=True),
+        })
+    except PageError as exc:
+        raise PageError(shown, exc.line, exc.message) from None
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as messages name it: relative to the working directory when inside it, else as given."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return p.as_posix()
 
 
 @dataclass
@@ -100,7 +126,7 @@ class Apis:
             if other_digest != digest:
                 return first, (f"describes {page.api} otherwise than {other} ({language}) does: "
                                f"{_difference(neutral, derive_page(other_file, self.overlay).neutral)}")
-        by_language[page.language] = (page.path, file, digest)
+        by_language[page.language] = (shown_path(file), file, digest)
         return first, None
 
 
