@@ -114,14 +114,16 @@ def test_probing_the_simulator_passes_in_the_ci_profile(tmp_path):
     assert report["summary"]["newViolations"] == 0 and report["summary"]["knownViolations"] == 5  # visible, baselined
 
 
-def test_two_ci_runs_send_the_same_bodies(tmp_path):
-    bodies = []
+def test_two_runs_send_the_same_bodies_and_report_the_same_findings(tmp_path):
+    """Derandomized by default, not only under CI: a gate gives the same verdict twice."""
+    bodies, reports = [], []
     with Simulator(job_delay=0.005) as sim:
-        for n in range(2):
+        for n, args in enumerate([(), ()]):
             sim.clear_requests()
-            assert run_probes(sim.base_url, env={"CI": "1"}, tmp=tmp_path / str(n)).returncode == 0
+            assert run_probes(sim.base_url, *args, env={"CI": ""}, tmp=tmp_path / str(n)).returncode == 0
             bodies.append([q.body for q in sim.requests if q.method == "PUT" and q.path.endswith("/actions")])
-    assert len(bodies[0]) > 20 and bodies[0] == bodies[1]
+            reports.append((tmp_path / str(n) / "zstack-contract.json").read_bytes())
+    assert len(bodies[0]) > 20 and bodies[0] == bodies[1] and reports[0] == reports[1]
 
 
 def test_budget_and_rate_hold_at_the_server(tmp_path):
@@ -181,3 +183,4 @@ def test_profiles_apply_however_hypothesis_is_imported(tmp_path):
     assert profile() == ["dev", "EXAMPLES=25"]
     assert profile(env={"CI": "true"}) == ["ci", "EXAMPLES=60"]
     assert profile("--hypothesis-profile", "live", env={"CI": "true"}) == ["live", "EXAMPLES=10"]
+    assert profile("--hypothesis-profile", "explore") == ["explore", "EXAMPLES=100"]  # random: new bodies each run

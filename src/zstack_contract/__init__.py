@@ -8,7 +8,8 @@ Data flows one way, through rooms named after it::
     run --reporting--> JSON, Markdown, console
 
 ``check`` (the decorator that registers a check of your own), ``Severity`` and ``Finding`` are
-importable from here; they load on first use, so ``import zstack_contract`` stays cheap.
+importable from here, and ``replay`` (recorded answers served to code that uses ``requests``);
+they load on first use, so ``import zstack_contract`` stays cheap.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checks import Finding, Severity, check
+    from .live.replay import replay
 
-__all__ = ["Finding", "Severity", "check", "__version__"]
+__all__ = ["Finding", "Severity", "check", "replay", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -28,4 +30,8 @@ def __getattr__(name: str) -> Any:
         from . import checks
 
         return getattr(checks, name)
+    if name == "replay":
+        from .live.replay import replay
+
+        return replay
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -48,10 +48,13 @@ class Target:
     base_url: str
     simulator: Any | None  # the embedded simulator, when no --zstack-url was given
     simulated: bool = False  # answers carry the simulator's header: not a live node
+    replay: Any | None = None  # recorded answers served in this process (--zstack-replay)
 
     @property
     def embedded(self) -> bool:
-        return self.simulator is not None
+        """The run's own target (the embedded simulator, or a replay): its account is known and
+        nothing it does changes a node."""
+        return self.simulator is not None or self.replay is not None
 
     @property
     def live_node(self) -> bool:

@@ -1,5 +1,7 @@
-"""Hypothesis profiles of the contract suite: ``dev`` (quick), ``ci`` (derandomized: the same code
-sends the same bodies, so a gate gives the same verdict) and ``live`` (a small budget, no deadline).
+"""Hypothesis profiles of the contract suite: ``dev`` (quick) and ``ci`` (more examples), both
+derandomized: the same code sends the same bodies, so two runs give the same verdicts and the same
+known findings; ``explore`` (random bodies, Hypothesis' example database: new ones each run, and
+the failures found before first), ``live`` (a small budget).
 
 They are set up when hypothesis is imported (its ``hypothesis`` entry point runs :func:`on_import`),
 not when pytest starts: a run of suite files without hypothesis tests (a live suite, recorded
@@ -29,8 +31,10 @@ def on_import() -> None:
     from hypothesis import HealthCheck, settings
 
     common = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-    settings.register_profile("dev", max_examples=25, **common)
-    settings.register_profile("ci", max_examples=60, derandomize=True, database=None, **common)
-    settings.register_profile("live", max_examples=10, **common)
+    fixed = dict(derandomize=True, database=None)
+    settings.register_profile("dev", max_examples=25, **fixed, **common)
+    settings.register_profile("ci", max_examples=60, **fixed, **common)
+    settings.register_profile("explore", max_examples=100, **common)
+    settings.register_profile("live", max_examples=10, **fixed, **common)
     if _session_default:
         settings.load_profile(_session_default)

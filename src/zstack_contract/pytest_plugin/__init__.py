@@ -22,6 +22,7 @@ from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's names
     zstack_live,
     zstack_probe,
     zstack_recording_exchanges,
+    zstack_replay,
     zstack_session,
     zstack_target,
 )
@@ -88,6 +89,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     run = item.config.stash.get(RUN, None)
     if run is None:
         return
+    run.current_test = item.nodeid
     if run.recorder is not None:
         run.recorder.current = item.nodeid
     deadline = run.deadline()

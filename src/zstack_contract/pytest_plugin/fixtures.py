@@ -15,6 +15,7 @@ from .options import option
 from .run import ContractRun
 
 RUN = pytest.StashKey[ContractRun]()
+REPLAY_URL = "http://zstack-replay.invalid/zstack"  # no such host: nothing of a replay leaves the process
 
 
 @pytest.fixture(scope="session")
@@ -55,16 +56,28 @@ def zstack_recording_exchanges(zstack_recording) -> list[Exchange] | InputError:
 # --- live targets ------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def zstack_target(request: pytest.FixtureRequest):
-    """The target: ``--zstack-url``, or the embedded simulator on a free loopback port for the run."""
+    """The target: recorded answers (``--zstack-replay``), ``--zstack-url``, or the embedded
+    simulator on a free loopback port for the run."""
     from ..live.session import Target
 
-    url = option(request.config, "--zstack-url")
+    run = request.config.stash[RUN]
+    url, replayed = option(request.config, "--zstack-url"), option(request.config, "--zstack-replay")
+    if replayed:
+        from ..live.replay import Recordings, Replay
+
+        try:
+            recordings = Recordings.load([replayed])
+        except InputError as exc:
+            pytest.exit(f"zstack-contract: --zstack-replay {exc}", returncode=2)
+        with Replay(recordings, current_test=lambda: run.current_test) as replay:
+            yield Target(REPLAY_URL, None, replay=replay)
+        return
     if url:
         yield Target(url.rstrip("/"), None)
         return
     from ..simulator import Simulator
 
-    contracts = request.config.stash[RUN].contracts()  # unusable schemas: the tests that use them say why
+    contracts = run.contracts()  # unusable schemas: the tests that use them say why
     with Simulator(schemas=contracts) as sim:
         yield Target(sim.base_url, sim)
 
@@ -144,6 +157,25 @@ def parametrize_api_cases(metafunc: pytest.Metafunc) -> None:
                     f"({', '.join(c.api for c in contracts)})", returncode=2)
     params = [pytest.param(c, id=c.id, marks=[pytest.mark.zstack_destructive] if c.destructive else []) for c in cases]
     metafunc.parametrize("zstack_api_case", params)
+
+
+# --- replay for client authors -------------------------------------------------------------------
+@pytest.fixture
+def zstack_replay(request: pytest.FixtureRequest):
+    """Recorded answers served to any code that uses ``requests`` while the test runs (see
+    :func:`zstack_contract.replay`): those of --zstack-replay, else --zstack-recordings, else
+    ``contract_tests/recordings`` of the project. A recording that breaks the contract fails the
+    test, naming it."""
+    from ..live.replay import replay
+
+    config = request.config
+    folder = option(config, "--zstack-replay") or option(config, "--zstack-recordings") or str(Path(config.rootpath) / "contract_tests" / "recordings")
+    try:
+        served = replay(folder, strict=True, schemas=option(config, "--zstack-schemas"))
+    except ContractError as exc:
+        pytest.fail(f"zstack-contract: {exc}", pytrace=False)
+    with served:
+        yield served
 
 
 # --- probing -----------------------------------------------------------------------------------

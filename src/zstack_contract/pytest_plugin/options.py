@@ -14,6 +14,7 @@ OPTIONS: dict[str, tuple[str, dict]] = {
     "--zstack-baseline": ("ZSTACK_BASELINE", dict(metavar="FILE", help="known deviations that do not fail the run")),
     "--zstack-report": ("ZSTACK_REPORT", dict(metavar="DIR", help="folder for zstack-contract.json and .md (default: reports)")),
     "--zstack-url": ("ZSTACK_URL", dict(metavar="URL", help="management node base URL with its context path, e.g. http://mn:8080/zstack (default: start the embedded simulator on a free loopback port)")),
+    "--zstack-replay": ("ZSTACK_REPLAY", dict(metavar="DIR", help="run the live tests against the exchanges recorded under DIR (--zstack-record's, or HAR captures), served through responses: no server, no socket")),
     "--zstack-session": ("ZSTACK_SESSION", dict(metavar="UUID", help="an existing session to use instead of logging in")),
     "--zstack-account": ("ZSTACK_ACCOUNT", dict(metavar="NAME", help="account to log in with (logged out at the end)")),
     "--zstack-password": ("ZSTACK_PASSWORD", dict(metavar="PASSWORD", help="the account's password (sent as its SHA-512 hash)")),

@@ -38,6 +38,7 @@ class ContractRun:
         self.started = time.monotonic()
         self.target_error: str | None = None  # why the target could not be used, when it could not
         self.target_failed_once = False  # the first live test has failed saying so
+        self.current_test: str | None = None  # the running test's id
 
     def deadline(self) -> float | None:
         """The ``time.monotonic()`` at which the run's time (--zstack-max-time) is up, or None;

@@ -1,0 +1,196 @@
+"""Recorded answers served again, through ``responses``: no server, no socket.
+
+A request is answered by a recorded call with the same method, path, action key (a PUT's first
+body key whose value is an object) and Authorization presence; failing that, with the same URL
+template instead of the path (each 32-hex segment, and a masked session, stands for any uuid:
+the live suite names resources that do not exist by fresh uuids). The calls of one key are
+served in the order they were recorded, and again from the first when all have been. A recording
+written by ``--zstack-record`` is named after its test (``test_x.001.json``): while that test
+runs, its own recordings come first. A call answered ``202`` registers its job: polling the job's path
+serves the recorded polls in order, then the last one again. A request nothing answers raises
+:class:`NotRecorded`, naming it.
+
+``replay(paths)`` is the context manager for client authors (any code that uses ``requests``);
+the pytest plugin's ``--zstack-replay DIR`` runs the live suite on it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import requests
+import responses
+
+from ..errors import ContractError, InputError
+from ..facts.urls import api_path
+from ..inputs.exchange import Exchange, Response
+from ..inputs.recordings import discover, read_exchanges
+from .recorder import record_name
+
+_UUID_SEGMENT = re.compile(r"/(?:[0-9a-fA-F]{32}|\*\*\*)(?=/|$)")
+_JOB = re.compile(r"^/v1/api-jobs/([^/?]+)$")
+_NUMBERED = re.compile(r"^(.*)\.\d{3}\.json$")
+# Headers of a recorded answer that describe its bytes as they were sent, not as replayed.
+_WIRE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding", "connection"})
+
+
+class NotRecorded(requests.RequestException):
+    """A request no recording answers."""
+
+
+Key = tuple[str, str, str | None, bool]
+
+
+def keys_of(method: str, url: str, body: Any, authorized: bool) -> tuple[Key, Key]:
+    """How a request is matched to recorded calls: by its path, and by its URL template."""
+    path = api_path(url)
+    action = None
+    if method.upper() == "PUT" and isinstance(body, dict):
+        action = next((k for k, v in body.items() if isinstance(v, dict)), None)
+    return (method.upper(), path, action, authorized), (method.upper(), _UUID_SEGMENT.sub("/{uuid}", path), action, authorized)
+
+
+@dataclass
+class Recordings:
+    """Recorded calls by key, and by the test that recorded them."""
+
+    calls: dict[Key, list[Exchange]] = field(default_factory=lambda: defaultdict(list))
+    by_test: dict[tuple[str, Key], list[Exchange]] = field(default_factory=lambda: defaultdict(list))
+    files: int = 0
+
+    @classmethod
+    def load(cls, paths: Iterable[str | Path]) -> "Recordings":
+        """Every exchange under ``paths`` (exchange records and HAR captures); an unusable file
+        raises its InputError."""
+        sources, errors = discover([str(p) for p in paths])
+        if errors:
+            raise errors[0]
+        found = cls()
+        for source in sources:
+            test = _NUMBERED.match(source.path.name)
+            for exchange in read_exchanges(source):
+                found.add(exchange, test.group(1) if test else None)
+            found.files += 1
+        return found
+
+    def add(self, exchange: Exchange, test: str | None = None) -> None:
+        request = exchange.call.request
+        if not request.method:
+            return  # a bare body: no request to answer
+        for key in dict.fromkeys(keys_of(request.method, request.url, request.body if request.has_json else None,
+                                         any(k.lower() == "authorization" for k in request.headers))):
+            self.calls[key].append(exchange)
+            if test:
+                self.by_test[(test, key)].append(exchange)
+
+    def __iter__(self) -> Iterator[Exchange]:
+        """Every recorded call, once."""
+        seen: set[int] = set()
+        for calls in self.calls.values():
+            for exchange in calls:
+                if id(exchange) not in seen:
+                    seen.add(id(exchange))
+                    yield exchange
+
+
+class Replay:
+    """Serves :class:`Recordings` to ``requests`` while active (a context manager)."""
+
+    def __init__(self, recordings: Recordings, current_test: Callable[[], str | None] = lambda: None):
+        self.recordings = recordings
+        self.current_test = current_test
+        self.served: list[tuple[str, str]] = []  # (method, url) of every request answered
+        self._next: dict[Any, int] = defaultdict(int)
+        self._jobs: dict[str, deque[Response]] = {}
+        self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
+        for method in ("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"):
+            self._mock.add_callback(method, re.compile(r".*"), callback=self._answer)
+
+    def __enter__(self) -> "Replay":
+        self._mock.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._mock.stop()
+        self._mock.reset()
+
+    def _answer(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        method, url = request.method or "GET", request.url or ""
+        job = _JOB.match(api_path(url))
+        if method == "GET" and job and job.group(1) in self._jobs:
+            polls = self._jobs[job.group(1)]
+            answer = polls.popleft() if len(polls) > 1 else polls[0]
+        else:
+            answer = self._call(method, url, request)
+        self.served.append((method, url))
+        return _wire(answer)
+
+    def _call(self, method: str, url: str, request: requests.PreparedRequest) -> Response:
+        keys = keys_of(method, url, _json(request.body), "Authorization" in request.headers)
+        test = self.current_test()
+        mine = [self.recordings.by_test.get((record_name(test), key)) for key in keys] if test else []
+        calls = next((c for c in [*mine, *(self.recordings.calls.get(key) for key in keys)] if c), None)
+        if not calls:
+            _, template, action, authorized = keys[1]
+            raise NotRecorded(f"not recorded: {method} {template}{f' ({action})' if action else ''}{'' if authorized else ' without Authorization'}")
+        n = self._next[id(calls)]
+        self._next[id(calls)] = n + 1
+        exchange = calls[n % len(calls)]
+        first = exchange.call.response
+        location = first.body.get("location") if first.has_json and isinstance(first.body, dict) else None
+        if first.status == 202 and isinstance(location, str):
+            job = _JOB.match(api_path(location))
+            if job:
+                self._jobs[job.group(1)] = deque(step.response for step in exchange.steps[1:]) or deque([first])
+        return first
+
+
+def _json(raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+
+
+def _wire(answer: Response) -> tuple[int, dict[str, str], bytes]:
+    headers = {k: v for k, v in answer.headers.items() if k.lower() not in _WIRE_HEADERS}
+    if answer.has_json:
+        return answer.status, headers, json.dumps(answer.body, ensure_ascii=False).encode("utf-8")
+    return answer.status, headers, (answer.text or "").encode("utf-8")
+
+
+def replay(recordings: str | Path | Iterable[str | Path], strict: bool = True, schemas: str | Path | None = None) -> Replay:
+    """A context manager serving the recordings under ``recordings`` to any code that uses
+    ``requests``; with ``strict``, a recording that breaks the contract (the schemas of
+    ``schemas``, default the project's) refuses to load, with a ContractError naming it::
+
+        with zstack_contract.replay("contract_tests/recordings"):
+            vm = my_client.reimage("9a8b...")   # answered as recorded
+    """
+    paths = [recordings] if isinstance(recordings, (str, Path)) else list(recordings)
+    found = Recordings.load(paths)
+    if strict:
+        _hold_to_contract(found, schemas)
+    return Replay(found)
+
+
+def _hold_to_contract(found: Recordings, schemas: str | Path | None) -> None:
+    from ..contract.loading import load_contracts
+    from ..findings.baseline import is_new
+    from ..findings.validation import Validation
+
+    validation = Validation(load_contracts(schemas))
+    for exchange in found:
+        try:
+            broken = [f for f in validation.check(exchange, keep=False) if is_new(f, None)]
+        except InputError as exc:
+            raise ContractError(f"recording {exc}") from None
+        if broken:
+            raise ContractError(f"recording {exchange.source} breaks the contract: {broken[0].message()}")
