@@ -15,22 +15,33 @@ import sys
 from ..errors import ContractError, where_raised
 from ..facts.oneline import one_line
 
+DESCRIPTION = """\
+Executable contracts for the ZStack cloud REST API: derive JSON Schemas from the API reference
+pages, hold recorded answers of a management node to them, and run a simulated node to test
+against. The live suite is a pytest suite: pytest contract_tests [--zstack-url URL]."""
+EPILOG = """\
+exit codes: 0 clean; 1 contract violations (or stale schemas with derive --check);
+2 unusable input or usage (one line on stderr each; the other inputs are still checked).
+A command's options: zstack-contract COMMAND --help."""
+
 # sub-command -> (module, help)
 COMMANDS = {
     "derive": ("zstack_contract.cli.derive", "derive JSON Schemas from API reference pages"),
     "validate": ("zstack_contract.cli.validate", "validate recorded responses and exchanges against the schemas"),
     "serve": ("zstack_contract.cli.serve", "run the embedded ZStack REST simulator"),
     "openapi": ("zstack_contract.cli.openapi", "write an OpenAPI 3.1 document that references the derived schemas"),
+    "test": ("zstack_contract.cli.test", "run the contract suite as installed (pytest contract_tests of a checkout)"),
 }
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The whole command line; given ``argv``, only the sub-command it names is loaded (the others
     take their time to import), or all of them when it names none."""
-    parser = argparse.ArgumentParser(prog="zstack-contract", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="zstack-contract", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     from .. import __version__
 
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = next((a for a in argv or () if a in COMMANDS), None)  # the top level takes no option values
     for name, (module, help_) in COMMANDS.items():
@@ -50,7 +61,11 @@ def fail(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    if argv[:1] == ["test"] and not set(argv[1:2]) & {"-h", "--help"}:  # the rest is pytest's, options included
+        args = parser.parse_args(["test"])
+        args.pytest_args = argv[1:]
+    else:
+        args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_usage(sys.stderr)
         print("zstack-contract: error: a command is required", file=sys.stderr)

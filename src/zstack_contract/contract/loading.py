@@ -19,11 +19,14 @@ _DRAFTS = (DRAFT, DRAFT + "#")
 
 
 def project_schemas_dir() -> Path:
-    """``./schemas`` when it exists, else the project's own ``schemas/`` (source checkouts)."""
+    """``./schemas`` when it exists, else the project's own ``schemas/`` (of the checkout, or
+    as a wheel installed them: :mod:`zstack_contract.shipped`)."""
     local = Path("schemas")
     if local.is_dir():
         return local
-    return Path(__file__).resolve().parents[3] / "schemas"
+    from ..shipped import shipped
+
+    return shipped("schemas")
 
 
 def load_contracts(directory: str | Path | None = None) -> ContractSet:

@@ -26,7 +26,7 @@ from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's names
     zstack_session,
     zstack_target,
 )
-from .options import add_options, option
+from .options import add_options, option, read_settings
 from .run import ContractRun
 
 MARKERS = {
@@ -50,6 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
         profiles.on_import()  # registered before hypothesis' plugin loads the one chosen
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    read_settings(config)
     config.stash[RUN] = ContractRun(config)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -34,27 +35,69 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("zstack-contract", "zstack-contract: contract tests of a ZStack REST API")
     for name, (env, kwargs) in OPTIONS.items():
         kwargs = dict(kwargs)
-        kwargs["help"] = f"{kwargs['help']} [env {env}]"
+        where = f"env {env}" if name in SECRET_OPTIONS else f"env {env}; ini {_dest(name)}; pyproject [tool.zstack-contract] {_key(name)}"
+        kwargs["help"] = f"{kwargs['help']} [{where}]"
         group.addoption(name, dest=_dest(name), default=None, **kwargs)
+        action = kwargs.get("action")
+        if name in SECRET_OPTIONS:
+            continue
+        parser.addini(_dest(name), kwargs["help"].split(" [env")[0], type="bool" if action == "store_true" else "args" if action == "append" else "string",
+                      default=None)
 
 
 def _dest(name: str) -> str:
     return name.lstrip("-").replace("-", "_")
 
 
+def _key(name: str) -> str:
+    return name[len("--zstack-"):]
+
+
+# Secrets come from the command line or the environment, never from a file of the project.
+SECRET_OPTIONS = ("--zstack-session", "--zstack-password")
+
+
+def known_settings() -> dict[str, type]:
+    """The keys of ``[tool.zstack-contract]`` and the type of each value."""
+    return {_key(name): bool if kw.get("action") == "store_true" else list if kw.get("action") == "append" else str
+            for name, (_env, kw) in OPTIONS.items() if name not in SECRET_OPTIONS}
+
+
+SETTINGS = pytest.StashKey[dict]()
+
+
+def read_settings(config: pytest.Config) -> None:
+    """Read ``[tool.zstack-contract]`` of the project's pyproject.toml once (one line and exit 2
+    when it cannot be used)."""
+    from ..errors import InputError
+    from ..settings import find_pyproject, load_settings
+
+    try:
+        config.stash[SETTINGS] = load_settings(find_pyproject(Path(config.rootpath)), known_settings())
+    except InputError as exc:
+        pytest.exit(f"zstack-contract: {exc}", returncode=2)
+
+
 def option(config: pytest.Config, name: str):
     """An option's value: the command line, else its environment variable (a repeatable option's
-    values are a list: the variable's, split at commas)."""
+    values are a list: the variable's, split at commas), else the pytest ini key, else the
+    project's ``[tool.zstack-contract]`` (see :mod:`zstack_contract.settings`)."""
     value = config.getoption(_dest(name))
-    if value in (None, False):
-        env, kwargs = OPTIONS[name]
-        raw = os.environ.get(env)
-        if raw is not None:
-            action = kwargs.get("action")
-            if action == "store_true":
-                value = raw.strip().lower() in ("1", "true", "yes", "on")
-            elif action == "append":
-                value = [part.strip() for part in raw.split(",") if part.strip()] or None
-            else:
-                value = raw
-    return value
+    if value not in (None, False):
+        return value
+    env, kwargs = OPTIONS[name]
+    action = kwargs.get("action")
+    raw = os.environ.get(env)
+    if raw is not None:
+        if action == "store_true":
+            return raw.strip().lower() in ("1", "true", "yes", "on")
+        if action == "append":
+            return [part.strip() for part in raw.split(",") if part.strip()] or None
+        return raw
+    if name in SECRET_OPTIONS:
+        return value
+    ini = config.getini(_dest(name))
+    if ini not in (None, [], "", False):
+        return ini
+    found = config.stash.get(SETTINGS, {}).get(_key(name))
+    return found if found is not None else value

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import time
-from pathlib import Path
 
 import pytest
 
@@ -20,10 +19,11 @@ from ..findings.validation import Validation
 from ..inputs.exchange import Exchange
 from ..live.recorder import Recorder
 from ..reporting import clear_reports, write_reports
+from ..shipped import shipped
 from .options import option
 
 # The project's own known deviations of real nodes (see the file): used when no baseline is given.
-DEFAULT_BASELINE = Path(__file__).resolve().parents[3] / "contract_tests" / "baseline.json"
+DEFAULT_BASELINE = shipped("contract_tests") / "baseline.json"
 
 
 class ContractRun:

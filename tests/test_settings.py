@@ -1,0 +1,49 @@
+"""Where the suite's options come from: the command line, then the environment, then a pytest ini
+key, then the project's ``[tool.zstack-contract]``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+SHOW = '''
+from zstack_contract.pytest_plugin.options import option
+
+def test_show(request):
+    for name in ("--zstack-report", "--zstack-strict", "--zstack-api", "--zstack-max-time", "--zstack-password"):
+        print(f"{name}={option(request.config, name)!r}")
+'''
+
+
+def run(tmp_path, pyproject: str, *args: str, env: dict | None = None) -> tuple[int, dict[str, str]]:
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    (tmp_path / "test_show.py").write_text(SHOW)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZSTACK_")}
+    r = subprocess.run([sys.executable, "-m", "pytest", "test_show.py", "-q", "-s", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", *args],
+                       capture_output=True, text=True, cwd=tmp_path, env={**clean, **(env or {})})
+    values = dict(line.split("=", 1) for line in r.stdout.splitlines() if line.startswith("--zstack-"))
+    return r.returncode, values or {"output": r.stdout + r.stderr}
+
+
+TABLE = '[tool.zstack-contract]\nreport = "table"\nstrict = true\napi = ["Get*", "Query*"]\nmax-time = 600\n'
+INI = '[tool.pytest.ini_options]\nzstack_report = "ini"\n'
+
+
+def test_the_command_line_then_the_environment_then_ini_then_the_table(tmp_path):
+    rc, v = run(tmp_path, TABLE)
+    assert rc == 0 and v["--zstack-report"] == "'table'" and v["--zstack-strict"] == "True"
+    assert v["--zstack-api"] == "['Get*', 'Query*']" and v["--zstack-max-time"] == "'600'"
+    assert run(tmp_path, TABLE + INI)[1]["--zstack-report"] == "'ini'"
+    assert run(tmp_path, TABLE + INI, env={"ZSTACK_REPORT": "env"})[1]["--zstack-report"] == "'env'"
+    assert run(tmp_path, TABLE + INI, "--zstack-report", "cli", env={"ZSTACK_REPORT": "env"})[1]["--zstack-report"] == "'cli'"
+    assert run(tmp_path, "")[1]["--zstack-report"] == "None"
+
+
+def test_a_table_that_cannot_be_used_is_one_line_and_exit_2_and_secrets_stay_out_of_it(tmp_path):
+    for table, words in [('[tool.zstack-contract]\nbogus = 1\n', "unknown key 'bogus'"),
+                         ('[tool.zstack-contract]\nstrict = "yes"\n', "strict: expected true or false"),
+                         ('[tool.zstack-contract]\npassword = "s3cret"\n', "unknown key 'password'")]:
+        rc, v = run(tmp_path, table)
+        assert rc == 2 and words in v["output"] and "Traceback" not in v["output"], v
+    assert run(tmp_path, "", env={"ZSTACK_PASSWORD": "s3cret"})[1]["--zstack-password"] == "'s3cret'"
