@@ -1,6 +1,6 @@
 """A client for the ZStack REST protocol (``requests`` based), keeping every step as an exchange.
 
-Protocol points it follows (shared/zstack-rest-protocol.md): the base URL carries the context path
+Protocol points it follows (docs/protocol.md): the base URL carries the context path
 (``http://mn:8080/zstack``); ``Authorization: OAuth <session>``; asynchronous APIs answer 202 with a
 job ``location`` whose path alone is used, on the configured base URL, so the session never goes
 to another host; polls start fast and back off to about a second; a job gives up after its
