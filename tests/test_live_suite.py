@@ -69,6 +69,11 @@ def test_suite_passes_against_the_embedded_simulator_with_no_option(tmp_path):
     r = run_suite("-rs", "--zstack-report", str(tmp_path), tests="contract_tests")
     assert r.returncode == 0, r.stdout[-2000:]
     assert re.search(r"\b\d+ passed\b", r.stdout) and "skipped" not in r.stdout.splitlines()[-1]
+    # the terminal summary: target, what was checked, findings, drift, coverage, the reports
+    block = r.stdout.split(" zstack-contract ", 1)[1]
+    assert "zstack-contract: PASS against the embedded simulator" in block
+    assert re.search(r"findings: 0 new, \d+ known \(baseline\)", block) and "drift: " in block and "coverage: " in block
+    assert f"reports: {tmp_path / 'zstack-contract.json'}, " in block
 
 
 def api_of(test: str) -> str:

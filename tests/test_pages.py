@@ -302,7 +302,7 @@ def test_an_exchange_of_no_known_api_is_visible_and_fails_a_strict_run(tmp_path)
                                str(tmp_path / "in")], capture_output=True, text=True, cwd=ROOT)
 
     r = validate()
-    assert r.returncode == 0 and "0 bod(ies)" in r.stdout and "1 exchange(s) of no known API" in r.stdout
+    assert r.returncode == 0 and "0 bodies" in r.stdout and "1 exchange(s) of no known API" in r.stdout
     assert "skipped: " in r.stdout and "no known API answers DELETE /v1/vm-instances/9f1e3d5c7b9a4f2e8d6c4b2a0f8e6d4c" in r.stdout
     report = json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())
     assert report["summary"]["skipped"] == 1 and report["skipped"][0]["file"].endswith("destroy.json")
@@ -312,7 +312,7 @@ def test_an_exchange_of_no_known_api_is_visible_and_fails_a_strict_run(tmp_path)
     assert "expected an API whose schemas are known, found DELETE /v1/vm-instances/9f1e3d5c7b9a4f2e8d6c4b2a0f8e6d4c" in strict.stdout
     assert derive("tests/pages/DestroyVmInstance.txt", "--out", str(tmp_path / "s"), "-q").returncode == 0
     known = validate("--strict", "--schemas", str(tmp_path / "s"))
-    assert known.returncode == 0 and "1 file(s), 1 bod(ies)" in known.stdout and "0 exchange(s) of no known API" in known.stdout
+    assert known.returncode == 0 and "1 file(s), 1 body" in known.stdout and "0 exchange(s) of no known API" in known.stdout
 
 
 PAGE_TEXTS = [p.read_text(encoding="utf-8") for p in sorted(PAGES.rglob("*.txt"))]

@@ -85,7 +85,7 @@ def test_files_are_spread_over_worker_processes(corpus, reimage_page):
 def test_reports_written_piece_by_piece_are_the_whole_report(corpus, tmp_path):
     v = Validation(load_contracts(ROOT / "schemas"))
     parallel.validate_files(v, iter_files([str(corpus)], []), jobs=1)
-    json_path, md_path = write_reports(v, tmp_path)
+    json_path, md_path, _html = write_reports(v, tmp_path)
     report = report_json(v)
     text = json_path.read_text(encoding="utf-8")
     assert json.loads(text) == report and text.endswith("}\n")
@@ -96,7 +96,7 @@ def test_reports_written_piece_by_piece_are_the_whole_report(corpus, tmp_path):
     assert md_path.read_text(encoding="utf-8") == "\n".join(markdown.lines(build_report(v)))
     assert len(report["findings"]) > 50 and "## Violations by page line" in "\n".join(markdown.lines(build_report(v)))
     empty = Validation(load_contracts(ROOT / "schemas"))
-    json_path, _ = write_reports(empty, tmp_path / "empty")
+    json_path, *_ = write_reports(empty, tmp_path / "empty")
     assert json_path.read_text(encoding="utf-8") == json.dumps(report_json(empty), indent=2, ensure_ascii=False) + "\n"  # the outline is json's own
 
 
@@ -232,5 +232,5 @@ def test_a_killed_run_leaves_no_worker_no_stale_report_and_the_next_run_cleans_u
     (rep / "junit.xml").write_text("<testsuites/>")  # not a report of ours: left alone
     rc, out, err = cli("validate", RECORDINGS, "--report", rep, "--jobs", "1")
     assert rc == 0
-    assert sorted(p.name for p in rep.iterdir()) == ["junit.xml", "zstack-contract.json", "zstack-contract.md"]
+    assert sorted(p.name for p in rep.iterdir()) == ["junit.xml", "zstack-contract.html", "zstack-contract.json", "zstack-contract.md"]
     report_pair(rep)

@@ -82,7 +82,9 @@ def test_entries_name_real_cli_options():
 
 @pytest.fixture
 def fixtures_repo(tmp_path) -> Path:
-    """A fixtures repository: pages, their schemas and recordings together."""
+    """A fixtures repository: pages, their schemas and recordings together (a git repository, as
+    pre-commit's always are: pages are named relative to its root)."""
+    (tmp_path / ".git").mkdir()
     shutil.copytree(ROOT / "docs" / "api", tmp_path / "docs" / "api")
     shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
     shutil.copytree(RECORDINGS, tmp_path / "recordings")

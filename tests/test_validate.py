@@ -256,7 +256,9 @@ def test_reports_validate_and_read_well(mutated, tmp_path):
     assert md.startswith("# zstack-contract: FAIL")
     assert "### docs/api/ReimageVmInstance.txt:120 cpuNum Integer" in md
     assert "## Drift: undocumented fields" in md and "## Coverage: documented fields seen" in md
-    assert "| **new** | `" in md
+    assert "## Violations by page line (" in md and "| where | step | pointer | expected | found | check |" in md
+    assert md.index("## Findings by check and API") < md.index("## Violations by page line")
+    assert (tmp_path / "zstack-contract.html").read_text().startswith("<!DOCTYPE html>")
     # deterministic: the same run gives the same bytes
     first = (tmp_path / "zstack-contract.json").read_bytes()
     validate(mutated, RECORDINGS, "--report", tmp_path)
@@ -277,3 +279,16 @@ def test_validate_loads_neither_the_page_parser_nor_other_commands(tmp_path):
     assert r.returncode == 0 and all(name in r.stdout for name in ("derive", "validate", "serve", "openapi"))
     r = subprocess.run([exe("zstack-contract"), "derive", "--help"], capture_output=True, text=True)
     assert r.returncode == 0 and "--overlay" in r.stdout
+
+
+def test_help_says_where_reports_go_by_default():
+    r = subprocess.run([exe("zstack-contract"), "validate", "--help"], capture_output=True, text=True)
+    assert r.returncode == 0 and "reports/ in the current directory" in " ".join(r.stdout.split()) and "--junit FILE" in r.stdout
+
+
+def test_drift_warnings_are_counted_as_printed_and_bodies_said_properly(tmp_path, reimage_page):
+    write(tmp_path / "in" / "a.json", server_shaped(reimage_page.response_sample.value))
+    r = validate(tmp_path / "in", "--report", tmp_path / "rep")
+    drift = [ln for ln in r.stdout.splitlines() if ln.startswith("drift (warning)")]
+    assert r.returncode == 0 and drift
+    assert f"1 file(s), 1 body: 0 violation(s) (0 new), {len(drift)} warning(s) ({len(drift)} undocumented field path(s), 0 from the checks)" in r.stdout

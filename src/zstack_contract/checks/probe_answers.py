@@ -12,6 +12,7 @@ Each kind has checks of its own, so a baseline entry for one departure can never
 
 from __future__ import annotations
 
+from ..facts.words import with_article
 from ..inputs.exchange import Exchange
 from .finding import Finding
 from .registry import PROBE, Check, reported
@@ -21,11 +22,11 @@ INVALID_KINDS = ("no-action-key", "action-not-object", "tags-not-list", "tag-ite
 VALID_EXPECTATION = dict(final=503, codes=("SYS.1003",))
 
 ACCEPTED: dict[str, Check] = {
-    kind: reported(f"probe-accepted:{kind}", f"a {kind} request body is never accepted (no 2xx)", applies_to=(PROBE,))
+    kind: reported(f"probe-accepted:{kind}", f"{with_article(kind)} request body is never accepted (no 2xx)", applies_to=(PROBE,))
     for kind in INVALID_KINDS
 }
 STATUS: dict[str, Check] = {
-    kind: reported(f"probe-status:{kind}", f"a {kind} request body is refused with a 4xx", applies_to=(PROBE,))
+    kind: reported(f"probe-status:{kind}", f"{with_article(kind)} request body is refused with a 4xx", applies_to=(PROBE,))
     for kind in INVALID_KINDS
 }
 
@@ -35,8 +36,8 @@ def judge_invalid(kind: str, exchange: Exchange, api: str | None) -> list[Findin
     status = exchange.call.response.status
     if 200 <= status < 300:
         return [ACCEPTED[kind].finding(file=exchange.source, api=api, step=0, pointer="",
-                                       expected=f"a rejection of a {kind} body, never a 2xx", found=f"status {status}")]
+                                       expected=f"a rejection of {with_article(kind)} body, never a 2xx", found=f"status {status}")]
     if not 400 <= status < 500:
         return [STATUS[kind].finding(file=exchange.source, api=api, step=0, pointer="",
-                                     expected=f"a 4xx rejection of a {kind} body", found=f"status {status}")]
+                                     expected=f"a 4xx rejection of {with_article(kind)} body", found=f"status {status}")]
     return []

@@ -1,19 +1,23 @@
-"""``zstack-contract validate [--api NAME] [--schemas DIR] [--strict] [--baseline FILE] [--report DIR] [--jobs N] PATH...``
+"""``zstack-contract validate [--api NAME] [--schemas DIR] [--strict] [--baseline FILE] [--report DIR] [--junit FILE] [--jobs N] PATH...``
 
-The run starts by removing the previous reports from the report folder (a run that does not end
-leaves none) and ends by writing its own (:mod:`zstack_contract.reporting`). A report folder
-that cannot be used stops the run at its start; one that cannot be written at its end is one
-line, and exit 2, after the findings are printed.
+The run starts by removing the previous reports from the report folder, and the previous
+``--junit`` file (a run that does not end leaves none that would pass for its own), and ends by
+writing its own (:mod:`zstack_contract.reporting`; the JUnit XML atomically). A report folder
+or JUnit file that cannot be used stops the run at its start; one that cannot be written at its
+end is one line, and exit 2, after the findings are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
+import os
 import sys
 from pathlib import Path
+from typing import Iterable, Iterator
 
-from ..atomic import write_atomic
+from ..atomic import reason, write_atomic
 from ..checks.registry import load_plugin
 from ..contract.loading import load_contracts
 from ..errors import ContractError, InputError, OutputError
@@ -23,8 +27,9 @@ from ..findings.parallel import default_jobs, validate_files
 from ..findings.validation import Validation
 from ..inputs.files import special_file
 from ..inputs.recordings import iter_files
-from ..reporting import clear_reports, console, write_reports
+from ..reporting import clear_reports, console, junit, write_reports
 from ..reporting.report import build_report
+from ..reporting.wording import plural
 from . import fail
 
 
@@ -35,7 +40,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true", help="undocumented fields are violations, not warnings")
     p.add_argument("--baseline", metavar="FILE", help="known deviations: reported, but they do not fail the run")
     p.add_argument("--update-baseline", action="store_true", help="write --baseline FILE from this run's violations, keeping existing reasons")
-    p.add_argument("--report", metavar="DIR", default="reports", help="folder for zstack-contract.json and zstack-contract.md (default: reports)")
+    p.add_argument("--report", metavar="DIR", default="reports",
+                   help="folder for zstack-contract.json, .md and .html (default: reports/ in the current directory)")
+    p.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE: one test case per input file")
     p.add_argument("-j", "--jobs", metavar="N", type=_jobs, default=None,
                    help="check files in N processes; the findings and reports are the same for any N (default: the number of cores)")
     p.add_argument("--plugin", action="append", default=[], metavar="MODULE",
@@ -63,6 +70,12 @@ def run(args: argparse.Namespace) -> int:
         fail(f"--report {exc}")
         return 2
     try:
+        if args.junit:
+            _clear_junit(args.junit)
+    except OutputError as exc:
+        fail(f"--junit {exc}")
+        return 2
+    try:
         for plugin in args.plugin:
             if special_file(plugin):
                 raise InputError(plugin, special_file(plugin))
@@ -78,15 +91,17 @@ def run(args: argparse.Namespace) -> int:
     v = Validation(contracts, api=args.api, strict=args.strict, baseline=baseline)
     gc.freeze()  # what lives for the whole run (schemas, validators, modules) is kept out of the collector's walks
     missing: list[InputError] = []
-    validate_files(v, iter_files(args.paths, missing), args.jobs or default_jobs())
+    files: list[str] = []  # the files read, for --junit
+    names = iter_files(args.paths, missing)
+    validate_files(v, _kept(names, files) if args.junit else names, args.jobs or default_jobs())
     v.input_errors[:0] = missing  # paths that gave no file are named first
 
     unwritten = False
     if args.update_baseline:
         try:
-            write_atomic(Path(args.baseline), Baseline.render(v.findings, baseline))
+            write_atomic(Path(args.baseline), Baseline.render(v.findings, baseline, v.exercised.judge(v.strict)))
             v.baseline = Baseline.load(args.baseline)
-            print(f"zstack-contract: wrote {one_line(args.baseline)} ({len(v.baseline.entries)} entr(ies))")
+            print(f"zstack-contract: wrote {one_line(args.baseline)} ({plural(len(v.baseline.entries), 'entry')})")
         except ContractError as exc:
             fail(f"--baseline {exc}")
             unwritten = True
@@ -100,5 +115,31 @@ def run(args: argparse.Namespace) -> int:
     except OutputError as exc:
         fail(f"--report {exc}")
         written, unwritten = [], True
+    if args.junit:
+        try:
+            write_atomic(Path(args.junit), junit.pieces(report, files, v.unchecked_files))
+            written.append(Path(args.junit))
+        except OutputError as exc:
+            fail(f"--junit {exc}")
+            unwritten = True
     print(console.summary_line(report, written))
     return 2 if unwritten else report["summary"]["exitCode"]
+
+
+def _kept(names: Iterable[str], into: list[str]) -> Iterator[str]:
+    """``names``, each also kept in ``into`` as it is pulled."""
+    for name in names:
+        into.append(name)
+        yield name
+
+
+def _clear_junit(path: str) -> None:
+    """Remove a previous JUnit file; a path that cannot take one (a folder) stops the run."""
+    try:
+        if os.path.isdir(path):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise OutputError(path, f"cannot write: {reason(exc)}") from None

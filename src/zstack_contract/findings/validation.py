@@ -5,6 +5,11 @@
 and coverage tallies), never the documents themselves. What it keeps of an input (a finding's
 file, pointer and texts, a drift path) is shown on one line and cut to a preview
 (:mod:`zstack_contract.facts.oneline`): a body's key may hold a newline, or be megabytes long.
+
+It also keeps what the run exercised (:class:`~.baseline.Exercised`: which checks ran or were
+judged for which API), so a baseline entry of a case the run never tried is not called stale;
+and the files whose every exchange was of no known API (``unchecked_files``), so a report can
+tell them from files that passed.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from ..facts.oneline import FIELD, MESSAGE, one_line, quoted
 from ..facts.secrets import Redactor
 from ..facts.urls import api_path
 from ..inputs.exchange import Exchange
-from .baseline import Baseline, is_new
+from .baseline import NO_API, Baseline, Exercised, is_new, judged_by
 from .tally import Tally
 
 
@@ -49,6 +54,8 @@ class Validation:
     documents: int = 0
     skipped: int = 0  # exchanges with a request that no known API answers
     skipped_notes: list[InputError] = field(default_factory=list)
+    exercised: Exercised = field(default_factory=Exercised)
+    unchecked_files: list[str] = field(default_factory=list)  # files (the source of their first exchange) whose every exchange was of no known API
 
     def contract_for(self, exchange: Exchange) -> Contract:
         """The API of an exchange: the one it names, else the one its request was for. A bare body
@@ -73,10 +80,15 @@ class Validation:
             raise InputError(exchange.source, f"unknown API {quoted(named)}; schemas are known for {', '.join(self.contracts.by_api)}")
         return contract
 
-    def check(self, exchange: Exchange, extra: Iterable[Finding] = (), keep: bool = True, origin: str = RECORDED) -> list[Finding]:
+    def check(self, exchange: Exchange, extra: Iterable[Finding] = (), keep: bool = True, origin: str = RECORDED,
+              judged: Iterable[str] | None = None) -> list[Finding]:
         """Run every check that applies to an exchange from ``origin`` (plus ``extra`` findings
         from the caller), record drift and coverage; returns its findings, kept in the run unless
-        ``keep`` is false (the caller then keeps what it chooses with :meth:`keep`)."""
+        ``keep`` is false (the caller then keeps what it chooses with :meth:`keep`).
+
+        ``judged``: the caller-made checks the caller judged on this exchange (whether or not
+        they found anything); by default those :func:`~.baseline.judged_by` tells."""
+        judged = tuple(judged) if judged is not None else () if origin == RECORDED else judged_by(origin, exchange)
         try:
             contract = self.contract_for(exchange)
         except NoContract as exc:
@@ -84,6 +96,8 @@ class Validation:
             self.skipped += 1
             self.skipped_notes.append(exc)
             call = exchange.call.request
+            if self.strict or judged:
+                self.exercised.add(NO_API, (UNKNOWN_API.name, *judged) if self.strict else judged)
             if self.strict and api_path(call.url).startswith("/v1/"):  # a ZStack API call no schema names
                 extra = [UNKNOWN_API.finding(file=exchange.source, step=0, pointer="", expected="an API whose schemas are known",
                                              found=f"{call.method} {api_path(call.url)}"), *extra]
@@ -94,6 +108,7 @@ class Validation:
         self.documents += len(shapes)
         self.tally.add_file(contract.api, shapes)
         self.exchanges += 1
+        self.exercised.add_exchange(contract.api, origin, view.bare, judged)
         return self.keep(findings + list(extra), keep)
 
     def keep(self, findings: list[Finding], store: bool = True) -> list[Finding]:
@@ -112,12 +127,15 @@ class Validation:
             self.add_error(exchanges)
             raise exchanges
         findings: list[Finding] = []
+        checked, skipped = self.exchanges, self.skipped
         for exchange in exchanges:
             try:
                 findings.extend(self.check(exchange))
             except InputError as exc:
                 self.add_error(exc)
                 raise
+        if self.exchanges == checked and self.skipped > skipped:
+            self.unchecked_files.append(exchanges[0].source)
         return findings
 
     def add_error(self, error: InputError) -> None:
@@ -133,6 +151,8 @@ class Validation:
             "drift": {api: dict(c) for api, c in self.tally.drift_files.items()},
             "seen": {api: sorted(s) for api, s in self.tally.seen.items()},
             "counts": [self.files, self.exchanges, self.documents],
+            "exercised": self.exercised.to_wire(self.strict),
+            "uncheckedFiles": self.unchecked_files,
         }
 
     def merge_wire(self, wire: dict) -> None:
@@ -142,6 +162,8 @@ class Validation:
         self.skipped += len(wire["skipped"])
         for api in wire["drift"].keys() | wire["seen"].keys():
             self.tally.add_counts(api, wire["drift"].get(api, {}), wire["seen"].get(api, ()))
+        self.exercised.merge_wire(wire.get("exercised", {}))
+        self.unchecked_files.extend(wire.get("uncheckedFiles", ()))
         files, exchanges, documents = wire["counts"]
         self.files += files
         self.exchanges += exchanges

@@ -41,6 +41,9 @@ LIVE_NODE_LIMITS = (1000, 10.0)
 # A simulator's job reports within its job delay (50 ms by default): one that runs for seconds is
 # broken, and a run against one that never ends should not wait a node's five minutes a job.
 SIMULATOR_JOB_TIMEOUT = 5.0
+# --zstack-timeout bounds a request too, but not below this: a job limit of a tenth of a second
+# (a self-test's) would otherwise fail requests that a busy machine answers a little late.
+REQUEST_FLOOR = 1.0
 
 
 @dataclass
@@ -100,7 +103,7 @@ class LiveSession:
                               budget=Budget(*limits, deadline=deadline))
         if job_timeout:
             client.job_timeout = job_timeout
-            client.timeout = (client.timeout[0], min(client.timeout[1], job_timeout))
+            client.timeout = (client.timeout[0], min(client.timeout[1], max(job_timeout, REQUEST_FLOOR)))
         from ..simulator.servlet import SIMULATOR_HEADER
 
         def simulated(call: Call) -> bool:

@@ -54,6 +54,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[RUN] = ContractRun(config)
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    """After pytest's own summary: the target, what was checked, the findings, drift, coverage and
+    the reports (:mod:`zstack_contract.reporting.terminal`)."""
+    run = config.stash.get(RUN, None)
+    if run is None or run.report is None or hasattr(config, "workerinput"):
+        return
+    from ..reporting.terminal import summary_lines
+
+    replayed = option(config, "--zstack-replay")
+    target = f"the recordings in {replayed}" if replayed else option(config, "--zstack-url")
+    terminalreporter.write_sep("-", "zstack-contract")
+    for line in summary_lines(run.report, target, run.written, run.redactor):
+        terminalreporter.write_line(line)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Write the reports; an xdist worker hands its aggregates to the controller instead. A run
     whose target could not be used exits 2 (unusable input), whatever its tests did."""

@@ -21,7 +21,7 @@ OPTIONS: dict[str, tuple[str, dict]] = {
     "--zstack-password": ("ZSTACK_PASSWORD", dict(metavar="PASSWORD", help="the account's password (sent as its SHA-512 hash)")),
     "--zstack-vm": ("ZSTACK_VM", dict(metavar="UUID", help="the VM the destructive tests may reimage")),
     "--zstack-allow-destructive": ("ZSTACK_ALLOW_DESTRUCTIVE", dict(action="store_true", help="let tests change state on a live node (reimage)")),
-    "--zstack-timeout": ("ZSTACK_TIMEOUT", dict(metavar="SECONDS", help="give up on a job, and on any one request, after this long (default: 300 for a job, 30 for a request, 5 for a job of a simulator; a job's apiTimeout if shorter)")),
+    "--zstack-timeout": ("ZSTACK_TIMEOUT", dict(metavar="SECONDS", help="give up on a job, and on any one request (but not before 1 s), after this long (default: 300 for a job, 30 for a request, 5 for a job of a simulator; a job's apiTimeout if shorter)")),
     "--zstack-record": ("ZSTACK_RECORD", dict(metavar="DIR", help="write every live exchange as a redacted exchange record")),
     "--zstack-max-requests": ("ZSTACK_MAX_REQUESTS", dict(metavar="N", help="send at most N requests to the target (default: 1000 to a live node, no cap to a simulator)")),
     "--zstack-rate": ("ZSTACK_RATE", dict(metavar="R", help="send at most R requests per second (default: 10 to a live node, no cap to a simulator)")),

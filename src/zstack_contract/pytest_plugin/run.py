@@ -19,6 +19,7 @@ from ..findings.validation import Validation
 from ..inputs.exchange import Exchange
 from ..live.recorder import Recorder
 from ..reporting import clear_reports, write_reports
+from ..reporting.report import build_report
 from ..shipped import shipped
 from .options import option
 
@@ -39,6 +40,8 @@ class ContractRun:
         self.target_error: str | None = None  # why the target could not be used, when it could not
         self.target_failed_once = False  # the first live test has failed saying so
         self.current_test: str | None = None  # the running test's id
+        self.report: dict | None = None  # the report written at the end, for the terminal summary
+        self.written: list = []  # the report files written
 
     def deadline(self) -> float | None:
         """The ``time.monotonic()`` at which the run's time (--zstack-max-time) is up, or None;
@@ -135,4 +138,5 @@ class ContractRun:
     def write_reports(self) -> None:
         """Write the run's reports (OutputError, one line, when the folder cannot take them)."""
         if self.used and self._validation is not None:
-            write_reports(self._validation, self.report_dir)
+            self.report = build_report(self._validation)
+            self.written = write_reports(self._validation, self.report_dir, report=self.report)

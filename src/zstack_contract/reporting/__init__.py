@@ -1,7 +1,10 @@
 """The reporting room: the report of a run (:mod:`.report`) and one writer per format, chosen by
-name from :data:`WRITERS`: ``json`` (:mod:`.json_report`), ``markdown`` (:mod:`.markdown`); the
-console lines of ``validate`` are :mod:`.console`. A new format is a module with a ``FILE_NAME``
-and a ``pieces(report)`` that yields its text, and an entry here.
+name from :data:`WRITERS`: ``json`` (:mod:`.json_report`), ``markdown`` (:mod:`.markdown`),
+``html`` (:mod:`.html_report`; the Markdown and HTML reports say what :mod:`.sections` says). A
+new format is a module with a ``FILE_NAME`` and a ``pieces(report)`` that yields its text, and
+an entry here. Outside the report folder: the console lines of ``validate`` (:mod:`.console`),
+its JUnit XML (:mod:`.junit`, one test case per input file), and the pytest plugin's terminal
+summary (:mod:`.terminal`).
 
 Reports are deterministic (the same findings give the same bytes) and written also when a run
 fails. Every text from an input (file names, keys, values) is shown on one line
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..findings.validation import Validation
-from . import json_report, markdown
+from . import html_report, json_report, markdown
 from .folder import clear_reports as _clear, replace_reports
 from .report import build_report
 
@@ -39,8 +42,9 @@ class Writer:
 WRITERS: dict[str, Writer] = {
     "json": Writer("json", json_report.FILE_NAME, json_report.pieces),
     "markdown": Writer("markdown", markdown.FILE_NAME, markdown.pieces),
+    "html": Writer("html", html_report.FILE_NAME, html_report.pieces),
 }
-DEFAULT_FORMATS = ("json", "markdown")
+DEFAULT_FORMATS = ("json", "markdown", "html")
 
 
 def clear_reports(directory: str | Path, formats: tuple[str, ...] = DEFAULT_FORMATS) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..facts.oneline import one_line
-from .report import Entries
+from .report import entry_fields, finding_at
+from .wording import plural, warnings_said
 
 
 def pieces(report: dict[str, Any], quiet: bool = False) -> Iterator[str]:
@@ -18,12 +19,18 @@ def pieces(report: dict[str, Any], quiet: bool = False) -> Iterator[str]:
             yield one_line(line) + "\n"
 
 
+def finding_line(entries: list, n: int) -> str:
+    """Finding ``n`` of the report as the console prints it: ``violation: ...``, ``known: ...``
+    (in the baseline) or ``warning: ...``."""
+    f = finding_at(entries, n)
+    tag = "known" if entry_fields(entries, n, ("known",))["known"] else f.severity
+    return one_line(f"{tag}: {f.message()}")
+
+
 def _lines(report: dict[str, Any]) -> Iterator[str]:
-    entries: Entries = report["findings"]
+    entries = report["findings"]
     for n in range(len(entries)):
-        f = entries.finding(n)
-        tag = "known" if entries.fields(n, ("known",))["known"] else f.severity
-        yield f"{tag}: {f.message()}"
+        yield finding_line(entries, n)
     for d in report["drift"]:
         yield f"drift ({d['severity']}): {d['api']} {d['path']} undocumented, in {d['files']} file(s)"
     for api, c in report["coverage"].items():
@@ -35,10 +42,11 @@ def _lines(report: dict[str, Any]) -> Iterator[str]:
 
 
 def summary_line(report: dict[str, Any], written: list[Path]) -> str:
+    """The last line: the counts of what was printed above it, the verdict, the reports written."""
     s = report["summary"]
     return one_line(
-        f"zstack-contract: {s['files']} file(s), {s['documents']} bod(ies): {s['violations']} violation(s) ({s['newViolations']} new), "
-        f"{s['warnings']} warning(s), {s['undocumentedPaths']} undocumented field path(s), {s['skipped']} exchange(s) of no known API, "
+        f"zstack-contract: {s['files']} file(s), {plural(s['documents'], 'body')}: {s['violations']} violation(s) ({s['newViolations']} new), "
+        f"{warnings_said(s, report['strict'])}, {s['skipped']} exchange(s) of no known API, "
         f"{s['inputErrors']} unusable input(s) "
         f"-> {s['verdict'].upper()}; reports: {', '.join(map(str, written)) or 'not written'}"
     )

@@ -1,91 +1,90 @@
-"""The Markdown summary (``zstack-contract.md``): totals, violations grouped by the page line of
-their rule, drift and coverage tables, stale baseline entries.
+"""The Markdown summary (``zstack-contract.md``): what :mod:`.sections` says, for a CI page
+(GitHub's step summary, a merge request) and for reading as text.
 
 Every text is put in as :func:`_cell` or :func:`_code` has it: on one line, control characters
-escaped, ``|`` escaped for tables, and code spans fenced with more backticks than they hold."""
+escaped, ``&`` and ``<`` written as entities (a text of an input cannot open an HTML tag, such as
+the ``<details>`` that folds a long section), ``|`` escaped in tables, and code spans fenced with
+more backticks than they hold."""
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from typing import Any, Iterator
 
-from ..checks.finding import Severity
 from ..facts.oneline import one_line
-from .report import entry_fields
+from .blocks import Block, Bullets, Code, Paragraph, Section, Strong, Table
+from .sections import intro, sections, title
+from .wording import plural
 
 FILE_NAME = "zstack-contract.md"
-SKIPPED_SHOWN = 50
 _TICKS = re.compile("`+")
 
 
 def _cell(text: Any, table: bool = True) -> str:
-    """``text`` on one line; in a table cell (``table``), ``|`` escaped."""
-    text = one_line(str(text))
+    """``text`` on one line, ``&`` and ``<`` as entities; in a table cell (``table``), ``|`` escaped."""
+    text = one_line(str(text)).replace("&", "&amp;").replace("<", "&lt;")
     return text.replace("|", "\\|") if table else text
 
 
 def _code(text: Any, table: bool = True) -> str:
-    """``text`` as inline code, whatever backticks it holds."""
-    text = _cell(text, table)
+    """``text`` as inline code, whatever backticks it holds (a code span shows ``&`` and ``<`` as they are)."""
+    text = one_line(str(text))
+    if table:
+        text = text.replace("|", "\\|")
     longest = max((len(m) for m in _TICKS.findall(text)), default=0)
     fence, pad = "`" * (longest + 1), " " if longest else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-_ROW = ("known", "file", "step", "pointer", "expected", "found", "check")
+def _piece(piece: Any, table: bool) -> str:
+    if isinstance(piece, Code):
+        return _code(piece.text, table)
+    if isinstance(piece, Strong):
+        return f"**{_cell(piece.text, table)}**"
+    if isinstance(piece, tuple):
+        return "".join(_piece(p, table) for p in piece)
+    return _cell(piece, table)
+
+
+def _block(block: Block) -> Iterator[str]:
+    if isinstance(block, Paragraph):
+        yield from [_piece(block.pieces, False), ""]
+        return
+    if block.heading is not None:
+        yield from [f"### {_cell(block.heading, False)}", ""]
+    if isinstance(block, Bullets):
+        yield from [f"- {_piece(row, False)}" for row in block.rows]
+    else:
+        yield from _table(block)
+    yield ""
+
+
+def _table(table: Table) -> Iterator[str]:
+    yield "| " + " | ".join(_cell(c) for c in table.columns) + " |"
+    yield "|" + "|".join("---:" if n in table.numeric else "---" for n in range(len(table.columns))) + "|"
+    for row in table.rows:
+        yield "| " + " | ".join(_piece(cell, True) for cell in row) + " |"
+
+
+def _section(section: Section) -> Iterator[str]:
+    yield from [f"## {_cell(section.title, False)}", ""]
+    for block in section.shown:
+        yield from _block(block)
+    if section.folded:
+        yield from [f"<details><summary>{plural(section.folded_rows, 'more row')}</summary>", ""]
+        for block in section.folded:
+            yield from _block(block)
+        yield from ["</details>", ""]
+    if section.omitted:
+        yield from [f"{plural(section.omitted, 'more row')} not shown here: the JSON report (`zstack-contract.json`) has them all.", ""]
 
 
 def lines(report: dict[str, Any]) -> Iterator[str]:
-    s = report["summary"]
-    verdict = {"pass": "PASS", "fail": "FAIL", "unusable input": "UNUSABLE INPUT"}[s["verdict"]]
-    yield from [f"# zstack-contract: {verdict}", ""]
-    yield (
-        f"{s['newViolations']} new violation(s), {s['knownViolations']} known (baseline), {s['warnings']} warning(s), "
-        f"{s['undocumentedPaths']} undocumented field path(s), {s['inputErrors']} unusable input(s); {s['files']} file(s), {s['exchanges']} exchange(s), {s['documents']} response bod(ies) checked, "
-        f"{s['skipped']} exchange(s) of no known API"
-        + (", strict mode" if report["strict"] else "") + "."
-    )
-    if report["baseline"]:
-        yield f"Baseline: {_code(report['baseline'], False)} ({s['staleBaseline']} stale entr(ies))."
-    yield ""
-    if report["inputErrors"]:
-        yield from ["## Unusable inputs", ""] + [f"- {_code(e['file'], False)}: {_cell(e['message'], False)}" for e in report["inputErrors"]] + [""]
-    entries = report["findings"]
-    groups: dict[str, list[int]] = defaultdict(list)  # page line -> positions of its violations
-    for n in range(len(entries)):
-        f = entry_fields(entries, n, ("severity", "rule", "check"))
-        if f["severity"] == Severity.VIOLATION:
-            groups[f["rule"] or f"(no page line: {f['check']})"].append(n)
-    if groups:
-        yield from ["## Violations by page line", ""]
-        for rule in sorted(groups):
-            yield from [f"### {_cell(rule)}", "", "| | file | step | pointer | expected | found | check |", "|---|---|---|---|---|---|---|"]
-            for n in groups[rule]:
-                f = entry_fields(entries, n, _ROW)
-                mark = "known" if f["known"] else "**new**"
-                step = "" if f["step"] is None else f["step"]
-                yield (f"| {mark} | {_code(f['file'])} | {step} | {_code(f['pointer'] or '/')} | {_cell(f['expected'])} | {_cell(f['found'])} "
-                       f"| {_cell(f['check'])} |")
-            yield ""
-    if report["skipped"]:
-        yield from ["## Exchanges of no known API (not checked)", ""]
-        yield from [f"- {_code(e['file'], False)}: {_cell(e['message'], False)}" for e in report["skipped"][:SKIPPED_SHOWN]]
-        if len(report["skipped"]) > SKIPPED_SHOWN:
-            yield f"- ... and {len(report['skipped']) - SKIPPED_SHOWN} more (all in the JSON report)"
-        yield ""
-    if report["drift"]:
-        yield from ["## Drift: undocumented fields", "", "| API | path | files | severity |", "|---|---|---|---|"]
-        yield from [f"| {_cell(d['api'])} | {_code(d['path'])} | {d['files']} | {d['severity']} |" for d in report["drift"]] + [""]
-    if report["coverage"]:
-        yield from ["## Coverage: documented fields seen", "", "| API | seen / documented | % | never seen |", "|---|---|---|---|"]
-        for api, c in sorted(report["coverage"].items()):
-            unseen = ", ".join(_code(p) for p in c["unseen"]) or "-"
-            yield f"| {_cell(api)} | {c['seen']} / {c['documented']} | {c['percent']} | {unseen} |"
-        yield ""
-    if report["staleBaseline"]:
-        yield from ["## Stale baseline entries (no longer seen)", ""]
-        yield from [f"- {_code(e['api'] + '|' + e['check'] + '|' + e['path'], False)}: {_cell(e['reason'], False)}" for e in report["staleBaseline"]] + [""]
+    yield from [f"# {_cell(title(report), False)}", ""]
+    for paragraph in intro(report):
+        yield from _block(paragraph)
+    for section in sections(report):
+        yield from _section(section)
 
 
 def pieces(report: dict[str, Any]) -> Iterator[str]:

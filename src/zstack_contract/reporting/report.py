@@ -43,12 +43,17 @@ class Entries(list):
         return self._findings[i]
 
     def fields(self, i: int, names: tuple[str, ...]) -> dict[str, Any]:
-        """Those fields of ``self[i]`` (plain ones, or ``known``), without making the whole entry."""
+        """Those fields of ``self[i]`` (plain ones, ``known``, or ``reason``: the reason of the
+        baseline entry that knows it), without making the whole entry."""
         f = self._findings[i]
-        return {name: self._known(f) if name == "known" else getattr(f, name) for name in names}
+        return {name: self._known(f) if name == "known" else self._reason(f) if name == "reason" else getattr(f, name) for name in names}
 
     def _known(self, f: Finding) -> bool:
         return f.severity is Severity.VIOLATION and not is_new(f, self._baseline)
+
+    def _reason(self, f: Finding) -> str | None:
+        entry = self._baseline.entry(f) if self._baseline is not None and self._known(f) else None
+        return one_line(entry.reason) if entry is not None else None
 
 
 def build_report(v: Validation) -> dict[str, Any]:
@@ -56,7 +61,7 @@ def build_report(v: Validation) -> dict[str, Any]:
     findings = sorted(v.findings, key=lambda f: (f.file, f.step or 0, f.pointer, f.check, f.expected, f.found))
     violations = v.violations
     new = sum(1 for f in violations if is_new(f, v.baseline))
-    stale = v.baseline.stale(v.findings) if v.baseline else []
+    stale = v.baseline.stale(v.findings, v.exercised.judge(v.strict)) if v.baseline else []
     code = v.exit_code()
     return {
         "format": FORMAT,
@@ -84,10 +89,16 @@ def build_report(v: Validation) -> dict[str, Any]:
         "skipped": [{"file": e.path, "message": e.message} for e in v.skipped_notes],
         "drift": v.drift(),
         "coverage": v.coverage(),
-        "staleBaseline": [{"api": e.api, "check": e.check, "path": e.path, "reason": e.reason} for e in stale],
+        "staleBaseline": [{"api": one_line(e.api), "check": one_line(e.check), "path": one_line(e.path), "reason": one_line(e.reason)} for e in stale],
     }
 
 
 def entry_fields(entries: list, i: int, names: tuple[str, ...]) -> dict[str, Any]:
-    """Those fields of finding entry ``i``, from :class:`Entries` or a plain list of entries."""
-    return entries.fields(i, names) if isinstance(entries, Entries) else {name: entries[i][name] for name in names}
+    """Those fields of finding entry ``i``, from :class:`Entries` or a plain list of entries (whose
+    entries have no ``reason``: None)."""
+    return entries.fields(i, names) if isinstance(entries, Entries) else {name: entries[i].get(name) for name in names}
+
+
+def finding_at(entries: list, i: int) -> Finding:
+    """Finding ``i`` of the entries, from :class:`Entries` or a plain list of entries."""
+    return entries.finding(i) if isinstance(entries, Entries) else Finding.from_json(entries[i])

@@ -1,0 +1,21 @@
+"""Words of the reports: the run's warnings as a run prints them, and the words for counts and
+kinds every room shares (:mod:`zstack_contract.facts.words`).
+
+Counts of the summary line and the Markdown sentence that scripts read keep their ``(s)``
+(``4 file(s)``); every other count is said properly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..facts.words import article, plural, plural_of, with_article  # noqa: F401  (the reports' words)
+
+
+def warnings_said(summary: dict[str, Any], strict: bool) -> str:
+    """The run's warnings as the console printed them: the findings of warning severity and,
+    unless ``strict`` made them violations, every undocumented field path (each printed as
+    ``drift (warning)``)."""
+    paths = summary["undocumentedPaths"]
+    if strict or not paths:
+        return f"{summary['warnings']} warning(s), {paths} undocumented field path(s)"
+    return f"{summary['warnings'] + paths} warning(s) ({paths} undocumented field path(s), {summary['warnings']} from the checks)"
