@@ -86,7 +86,7 @@ def test_operations_answers_and_security(document):
     for op in (shared, paths["/v1/accounts/login"]["put"]):
         assert {"200", "202", "400", "404", "500", "503"} <= set(op["responses"])
     job = paths["/v1/api-jobs/{jobUuid}"]["get"]
-    assert set(job["responses"]) == {"200", "202", "404", "503"} and job["security"] == [{"OAuth": []}]
+    assert set(job["responses"]) == {"200", "202", "400", "404", "503"} and job["security"] == []  # RestServer.handleJobQuery asks no session
     assert "text/plain" in job["responses"]["404"]["content"]
     comps = doc["components"]
     assert comps["securitySchemes"]["OAuth"] | {"description": ""} == {"type": "apiKey", "in": "header", "name": "Authorization", "description": ""}
@@ -135,6 +135,9 @@ def test_bodies_validate_through_the_document(document, reimage_page):
     broken = copy.deepcopy(reimage_page.response_sample.value)
     broken["inventory"]["memorySize"] = "big"
     assert not validator.is_valid(broken)
+    failed = schema_at(f"/paths/{SHARED.replace('/', '~1')}/put/responses/503/content/application~1json/schema")
+    validator = jsonschema.Draft202012Validator(failed, registry=_registry())
+    assert validator.is_valid({"error": {"code": "SYS.1003"}}) and not validator.is_valid(reimage_page.response_sample.value)
     body = schema_at(f"/paths/{SHARED.replace('/', '~1')}/put/requestBody/content/application~1json/schema")
     validator = jsonschema.Draft202012Validator(body, registry=_registry())
     assert validator.is_valid({"stopVmInstance": {"type": "cold"}}) and validator.is_valid({"reimageVmInstance": {}})
@@ -178,7 +181,8 @@ def test_stdout_refs_are_relative_to_the_working_directory():
     named = cli("openapi", "docs/api/ReimageVmInstance.txt", "--schemas", "schemas")
     assert named.stdout == r.stdout
     doc = json.loads(r.stdout)
-    assert doc["paths"][SHARED]["put"]["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "schemas/ReimageVmInstance.response.json"}
+    assert doc["paths"][SHARED]["put"]["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ReimageVmInstance.success"}
+    assert doc["components"]["schemas"]["ReimageVmInstance.success"]["allOf"][0] == {"$ref": "schemas/ReimageVmInstance.response.json"}
     validate_openapi(doc, base_uri=(ROOT / "openapi.json").as_uri())
 
 
@@ -238,6 +242,7 @@ def test_query_api_with_two_endpoints(tmp_path):
               endpoints=(("GET", "/v1/vm-instances"), ("GET", "/v1/vm-instances/{uuid}")))
     doc = build_document([api], "")
     validate_openapi(doc, base_uri=(tmp_path / "openapi.json").as_uri())
+    assert "/v1/api-jobs/{jobUuid}" not in doc["paths"]  # nothing asynchronous, no job to poll
     assert sorted(doc["paths"]) == ["/v1/vm-instances", "/v1/vm-instances/{uuid}"]
     one, two = doc["paths"]["/v1/vm-instances"]["get"], doc["paths"]["/v1/vm-instances/{uuid}"]["get"]
     assert (one["operationId"], two["operationId"]) == ("QueryVmInstance", "QueryVmInstance2")

@@ -155,9 +155,11 @@ def test_a_query_page():
     assert list(req["$defs"]["query"]["properties"]) == ["q", "limit", "start", "count", "replyWithCount", "sort", "fields"]
     assert req["$defs"]["query"]["properties"]["q"]["items"] == {"type": "string"}
     assert req["$defs"]["path"]["properties"]["uuid"]["x-source"] == "tests/pages/zh/QueryVmInstance.txt:6 uuid String"
-    assert resp["x-zstack"]["envelope"] == {"success": ["inventories"], "error": ["error"]}
+    assert resp["x-zstack"]["envelope"] == {"success": ["inventories", "total", "schema"], "error": ["error"]}
     reply = {"inventories": [], "schema": {"uuid": "java.lang.String"}, "total": 0}
     assert V(strict).is_valid(reply) and V(strict).is_valid(p.response_sample.value)
+    assert V(strict).is_valid({"total": 4, "schema": {}})  # count=true: the count alone
+    assert not V(resp).is_valid({}) and not V(resp).is_valid({"total": 4, "error": {"code": "SYS.1007"}})
     assert not V(resp).is_valid({"inventories": [{"memorySize": "8G"}]})
 
 

@@ -149,6 +149,16 @@ def test_non_object_action_values_name_java_11_classes_on_java_11():
                           "in module java.base of loader 'bootstrap')")
 
 
+def test_a_character_beyond_the_bmp_sent_as_an_escaped_pair_is_one_character(schemas):
+    """Gson reads ``\\ud83d\\ude00`` into a Java String as its two UTF-16 halves; written back as
+    UTF-8 they are the one character (a lone half is written ``?``)."""
+    with Simulator(schemas=schemas, job_delay=0) as sim:
+        session = login(sim)
+        body = b'{"params": {"name": "smile-\\ud83d\\ude00-\\ud83d", "password": "x"}}'
+        created = finish(sim, requests.post(f"{sim.base_url}/v1/accounts", data=body, headers=auth(session)), session)
+        assert created.status_code == 200 and created.json()["inventory"]["name"] == "smile-\U0001F600-?"
+
+
 # -- 5. X-Job-UUID ------------------------------------------------------------------------------------
 def test_x_job_uuid_is_checked_for_every_api_but_queries_login_and_logout_included(sim):
     """RestServer.handleApi: X-Job-UUID must be 32 characters (any API that reaches it: queries return

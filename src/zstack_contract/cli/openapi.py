@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from ..atomic import write_atomic
-from ..contract.format import SUFFIXES, page_of
+from ..contract.format import META, SUFFIXES, page_of
 from ..contract.loading import project_schemas_dir
 from ..derive.openapi import Api, build_document, ref_base
 from ..derive.overlay import load_overlay
@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
             endpoints=tuple((e.method, e.path) for e in d.page.endpoints),
             authorized=any(name.lower() == "authorization" for name, _value, _line in d.page.headers),
             request=d.schemas[d.page.api + SUFFIXES["request"]],
+            **envelope_of(d.schemas[d.page.api + SUFFIXES["response"]]),
         )
         for d in chosen
     ]
@@ -99,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(one_line(str(out)))
     return 0
+
+
+def envelope_of(response: dict) -> dict[str, tuple[str, ...]]:
+    """The success and error fields the derived response schema's envelope names."""
+    envelope = response.get(META, {}).get("envelope", {})
+    return {"success": tuple(envelope.get("success", ())), "errors": tuple(envelope.get("error", ("error",)))}
 
 
 def pages_named_by(schemas: Path) -> list[str]:

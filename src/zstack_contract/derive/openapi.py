@@ -3,10 +3,11 @@
 The document holds no copy of a derived schema: request bodies, path/query parameters and
 response bodies are ``$ref``\\ s into ``<Api>.request.json`` / ``<Api>.response.json`` (or a
 ``$defs`` pointer inside them), relative to a base the caller chooses (see :func:`ref_base`).
-What the pages do not say comes from the protocol facts and is the same for every API: the
-``202`` job answer, the job-polling path, the plain-text HTTP-layer errors and the OAuth header.
-A page that shows an ``Authorization`` header needs the OAuth scheme; one that shows none
-(the login) has no security requirement.
+What the pages do not say comes from the protocol facts and is the same for every API
+(:mod:`.openapi_protocol`): the ``200``/``503`` halves of the envelope, the ``202`` job answer
+with its links to the job poll, the plain-text HTTP-layer errors and the OAuth header. A page
+that shows an ``Authorization`` header needs the OAuth scheme; one that shows none (the login)
+has no security requirement.
 
 Each page gives no hint whether its API answers synchronously, so a non-GET operation lists
 both ``200`` (the result at once) and ``202`` (a job to poll), exactly what the checks accept.
@@ -22,10 +23,11 @@ from typing import Any
 
 from ..facts.pointers import escape_pointer
 from ..contract.format import DRAFT, SUFFIXES
+from .openapi_protocol import (
+    JOB_PATH, NO_CONTENT_TYPE, SECURITY, envelope_halves, job_operation, one_or_any, protocol_components, result_answers,
+)
 
 OPENAPI_VERSION = "3.1.0"
-JOB_PATH = "/v1/api-jobs/{jobUuid}"
-SECURITY = "OAuth"
 _PARAM = re.compile(r"{([^}]+)}")
 # OpenAPI ignores header parameters with these names; Authorization is the security scheme.
 _RESERVED_HEADERS = {"accept", "content-type", "authorization"}
@@ -41,6 +43,8 @@ class Api:
     endpoints: tuple[tuple[str, str], ...]  # (METHOD, /v1/... template)
     authorized: bool  # the page shows an Authorization header
     request: dict[str, Any]  # the derived request schema (for its $defs and whether it has a body)
+    success: tuple[str, ...] = ()  # the envelope of the derived response schema: a success's fields
+    errors: tuple[str, ...] = ("error",)  # and an error's
 
 
 def ref_base(schemas_dir: Path, document_dir: Path) -> str:
@@ -73,7 +77,10 @@ def build_document(apis: list[Api], base: str) -> dict[str, Any]:
         paths[template] = {m: _operation(m, served, template, base) for m, served in sorted(by_method.items())}
     async_apis = [a for a in apis if any(m.upper() != "GET" for m, _ in a.endpoints)]
     if async_apis:
-        paths[JOB_PATH] = {"get": _job_operation(async_apis, base)}
+        paths[JOB_PATH] = {"get": job_operation([a.name for a in async_apis])}
+    components = protocol_components()
+    for api in apis:
+        components["schemas"].update(envelope_halves(api.name, api.success, api.errors, _ref(base, api.name, "response")))
 
     return {
         "openapi": OPENAPI_VERSION,
@@ -84,7 +91,9 @@ def build_document(apis: list[Api], base: str) -> dict[str, Any]:
             "description": (
                 "Derived by zstack-contract from the API reference pages of: " + ", ".join(a.name for a in apis) + ". "
                 "Request and response bodies are the derived JSON Schemas (draft 2020-12), referenced from their files, "
-                "not copied. Asynchronous APIs answer 202 with a job location; poll it with GET " + JOB_PATH + "."
+                "not copied; a 200 carries the success half of the envelope and a 503 the error half. Asynchronous APIs "
+                "answer 202 with a job location; poll it with GET " + JOB_PATH + " (the links say how). " + NO_CONTENT_TYPE
+                + " The media types say what a body is, JSON or plain text."
             ),
         },
         "servers": [
@@ -95,7 +104,7 @@ def build_document(apis: list[Api], base: str) -> dict[str, Any]:
             }
         ],
         "paths": dict(sorted(paths.items())),
-        "components": _components(),
+        "components": components,
     }
 
 
@@ -107,10 +116,6 @@ def _shape(template: str) -> str:
 def _ref(base: str, api: str, kind: str, pointer: list[str] | None = None) -> dict[str, str]:
     target = f"{base}{api}{SUFFIXES[kind]}"
     return {"$ref": target + ("#" + escape_pointer(pointer) if pointer else "")}
-
-
-def _one_or_any(refs: list[dict], keyword: str) -> dict[str, Any]:
-    return refs[0] if len(refs) == 1 else {keyword: refs}
 
 
 def _operation(method: str, served: list[tuple[Api, str]], template: str, base: str) -> dict[str, Any]:
@@ -152,20 +157,17 @@ def _operation(method: str, served: list[tuple[Api, str]], template: str, base: 
 
     with_body = [a for a in apis if a.request.get("type") != "null"]
     if with_body:
-        schema = _one_or_any([_ref(base, a.name, "request") for a in with_body], "oneOf")
+        schema = one_or_any([_ref(base, a.name, "request") for a in with_body], "oneOf")
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
 
-    result = _one_or_any([_ref(base, a.name, "response") for a in apis], "anyOf")
-    responses: dict[str, Any] = {
-        "200": {"description": "The result, when the API answers at once (queries, the login): the success fields.",
-                "content": {"application/json": {"schema": result}}},
-    }
+    answers = result_answers(names, at_once=True)
+    responses: dict[str, Any] = {"200": answers["200"]}
     if method != "get":
         responses["202"] = {"$ref": "#/components/responses/JobAccepted"}
     responses["400"] = {"$ref": "#/components/responses/BadRequest"}
     responses["404"] = {"$ref": "#/components/responses/NoApiMapping"}
     responses["500"] = {"$ref": "#/components/responses/ServerError"}
-    responses["503"] = {"description": "The API failed: {\"error\": ErrorCode}.", "content": {"application/json": {"schema": result}}}
+    responses["503"] = answers["503"]
     op["responses"] = responses
     return op
 
@@ -174,74 +176,3 @@ def _operation_id(api: Api, method: str, template: str) -> str:
     """The API name; an API with several endpoints numbers the others (``QueryX2``)."""
     n = [(m.lower(), t) for m, t in api.endpoints].index((method, template))
     return api.name if n == 0 else f"{api.name}{n + 1}"
-
-
-def _job_operation(apis: list[Api], base: str) -> dict[str, Any]:
-    result = _one_or_any([_ref(base, a.name, "response") for a in apis], "anyOf")
-    return {
-        "summary": "Poll an asynchronous API's job",
-        "operationId": "pollApiJob",
-        "description": (
-            "The job named by the `location` of a 202 answer. Keep your own scheme, host and port and take only the "
-            "path from the location: the node builds it from its own address, which behind NAT or a proxy the client "
-            "may not reach. Finished jobs are kept for three hours."
-        ),
-        "security": [{SECURITY: []}],
-        "parameters": [{"name": "jobUuid", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {
-            "200": {"description": "The job succeeded: the API's success fields.", "content": {"application/json": {"schema": result}}},
-            "202": {
-                "description": "The job is still running: `{}` (an empty body on servers older than late 2018).",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobRunning"}}},
-            },
-            "404": {"description": "Unknown or expired job: plain text `the job has been expired`.",
-                    "content": {"text/plain": {"schema": {"$ref": "#/components/schemas/PlainText"}}}},
-            "503": {"description": "The job failed: {\"error\": ErrorCode}.", "content": {"application/json": {"schema": result}}},
-        },
-    }
-
-
-def _text(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"text/plain": {"schema": {"$ref": "#/components/schemas/PlainText"}}}}
-
-
-def _components() -> dict[str, Any]:
-    return {
-        "securitySchemes": {
-            SECURITY: {
-                "type": "apiKey",
-                "in": "header",
-                "name": "Authorization",
-                "description": (
-                    "`Authorization: OAuth <session-uuid>`: the word OAuth, a space and the session uuid a login returns. "
-                    "It is not OAuth 2 (no token endpoint, no bearer), so an API key in a header is the honest mapping: "
-                    "the value sent is the whole `OAuth <session-uuid>`. No header: 400; an unknown or expired session is "
-                    "not refused at the HTTP layer, the API fails with ID.1001."
-                ),
-            }
-        },
-        "schemas": {
-            "JobAccepted": {
-                "type": "object",
-                "required": ["location"],
-                "properties": {
-                    "location": {"type": "string", "description": "http://<node>:8080/zstack/v1/api-jobs/<job-uuid>: poll it with GET."},
-                    "apiTimeout": {"type": "integer", "description": "How long the node lets the job run, in milliseconds."},
-                },
-            },
-            "JobRunning": {"type": "object", "maxProperties": 0},
-            "PlainText": {"type": "string", "description": "The server sets no Content-Type; these bodies are plain text, not JSON."},
-        },
-        "responses": {
-            "JobAccepted": {
-                "description": "Accepted: an asynchronous API answers at once with its job.",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobAccepted"}}},
-            },
-            "BadRequest": _text(
-                "Refused at the HTTP layer (plain text): `missing header 'Authorization'`, `Authorization type must be 'OAuth'`, "
-                "or a body without an action key for this path."
-            ),
-            "NoApiMapping": _text("No API at this path (plain text): `no api mapping to <path>`."),
-            "ServerError": _text("A body that is not JSON, a JSON array, or an empty body (plain text: the parser's message, or empty)."),
-        },
-    }

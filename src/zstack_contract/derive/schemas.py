@@ -169,6 +169,8 @@ def build_response_schema(page: Page, overlay: Overlay, strict: bool = False) ->
     """The response envelope: the success fields or the error, never both, never neither."""
     b = _Builder(page, overlay, "response", strict)
     success, errors = success_fields(page)
+    if page.response is not None:  # fields the overlay adds to a success answer (a query's total) are success fields too
+        success += [f.name for f in b.additions("response") if f.name not in success and f.name not in errors]
     if page.response is not None:
         body = b.table(page.response)
         source = page.source(page.response.line)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from functools import partial
 from typing import Any, Callable
@@ -57,7 +58,27 @@ def to_json(doc: Any, *, html_safe: bool = False) -> bytes:
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     if html_safe:
         text = text.translate(_HTML_SAFE)
-    return text.encode("utf-8")
+    return java_utf8(text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def java_utf8(text: str) -> bytes:
+    """``text`` in UTF-8 as Java writes a String: a character beyond the BMP that a body sent as
+    an escaped pair (``\\ud83d\\ude00``) is that one character; a lone half of a pair is ``?``."""
+    if not _SURROGATE.search(text):
+        return text.encode("utf-8")
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if "\ud800" <= ch <= "\udbff" and i + 1 < len(text) and "\udc00" <= text[i + 1] <= "\udfff":
+            out.append((ch + text[i + 1]).encode("utf-16-le", "surrogatepass").decode("utf-16-le"))
+            i += 2
+            continue
+        out.append("?" if "\ud800" <= ch <= "\udfff" else ch)
+        i += 1
+    return "".join(out).encode("utf-8")
 
 
 # -- errors -----------------------------------------------------------------------------------
