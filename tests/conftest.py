@@ -95,3 +95,14 @@ def pytest_terminal_summary(terminalreporter) -> None:
             for name, value in getattr(report, "user_properties", ()):
                 if name == "score" and getattr(report, "when", "call") == "call":
                     terminalreporter.write_line(str(value))
+
+
+# The tests that run whole suites in processes of their own take seconds each: started first, they
+# are not left for one worker to finish alone at the end of a run with xdist.
+SLOW_FIRST = ("test_every_fault_is_caught", "test_xdist_gives_the_same_verdicts", "test_the_wheel_brings",
+              "test_two_runs_send_the_same_bodies", "test_probing_catches_faults", "test_profiles_apply")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not item.name.startswith(SLOW_FIRST))  # stable: the rest keep their order
+

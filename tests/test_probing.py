@@ -183,4 +183,11 @@ def test_profiles_apply_however_hypothesis_is_imported(tmp_path):
     assert profile() == ["dev", "EXAMPLES=25"]
     assert profile(env={"CI": "true"}) == ["ci", "EXAMPLES=60"]
     assert profile("--hypothesis-profile", "live", env={"CI": "true"}) == ["live", "EXAMPLES=10"]
-    assert profile("--hypothesis-profile", "explore") == ["explore", "EXAMPLES=100"]  # random: new bodies each run
+    from hypothesis import settings as hypothesis_settings
+
+    from zstack_contract.probing import profiles
+
+    profiles.on_import()
+    explore = hypothesis_settings.get_profile("explore")  # random: new bodies each run, the failures found before first
+    assert (explore.max_examples, explore.derandomize, explore.database is not None) == (100, False, True)
+    assert hypothesis_settings.get_profile("dev").derandomize and hypothesis_settings.get_profile("ci").derandomize

@@ -7,12 +7,14 @@ import os
 import subprocess
 import sys
 
-SHOW = '''
+OPTIONS = ("--zstack-report", "--zstack-timeout", "--zstack-max-requests", "--zstack-rate", "--zstack-strict", "--zstack-api",
+           "--zstack-max-time", "--zstack-password")
+SHOW = f'''
 from zstack_contract.pytest_plugin.options import option
 
 def test_show(request):
-    for name in ("--zstack-report", "--zstack-strict", "--zstack-api", "--zstack-max-time", "--zstack-password"):
-        print(f"{name}={option(request.config, name)!r}")
+    for name in {OPTIONS!r}:
+        print(f"{{name}}={{option(request.config, name)!r}}")
 '''
 
 
@@ -26,18 +28,16 @@ def run(tmp_path, pyproject: str, *args: str, env: dict | None = None) -> tuple[
     return r.returncode, values or {"output": r.stdout + r.stderr}
 
 
-TABLE = '[tool.zstack-contract]\nreport = "table"\nstrict = true\napi = ["Get*", "Query*"]\nmax-time = 600\n'
-INI = '[tool.pytest.ini_options]\nzstack_report = "ini"\n'
-
-
 def test_the_command_line_then_the_environment_then_ini_then_the_table(tmp_path):
-    rc, v = run(tmp_path, TABLE)
-    assert rc == 0 and v["--zstack-report"] == "'table'" and v["--zstack-strict"] == "True"
-    assert v["--zstack-api"] == "['Get*', 'Query*']" and v["--zstack-max-time"] == "'600'"
-    assert run(tmp_path, TABLE + INI)[1]["--zstack-report"] == "'ini'"
-    assert run(tmp_path, TABLE + INI, env={"ZSTACK_REPORT": "env"})[1]["--zstack-report"] == "'env'"
-    assert run(tmp_path, TABLE + INI, "--zstack-report", "cli", env={"ZSTACK_REPORT": "env"})[1]["--zstack-report"] == "'cli'"
-    assert run(tmp_path, "")[1]["--zstack-report"] == "None"
+    """Each option set at a different depth: the highest of its sources wins."""
+    table = ('[tool.zstack-contract]\nreport = "table"\ntimeout = "1"\nmax-requests = "1"\nrate = "1"\nstrict = true\n'
+             'api = ["Get*", "Query*"]\nmax-time = 600\n')
+    ini = '[tool.pytest.ini_options]\nzstack_timeout = "2"\nzstack_max_requests = "2"\nzstack_rate = "2"\n'
+    rc, v = run(tmp_path, table + ini, "--zstack-rate", "4", env={"ZSTACK_MAX_REQUESTS": "3", "ZSTACK_RATE": "3", "ZSTACK_PASSWORD": "s3cret"})
+    assert rc == 0, v
+    assert (v["--zstack-report"], v["--zstack-timeout"], v["--zstack-max-requests"], v["--zstack-rate"]) == ("'table'", "'2'", "'3'", "'4'")
+    assert v["--zstack-strict"] == "True" and v["--zstack-api"] == "['Get*', 'Query*']" and v["--zstack-max-time"] == "'600'"
+    assert v["--zstack-password"] == "'s3cret'"  # from the environment (never from a file: below)
 
 
 def test_a_table_that_cannot_be_used_is_one_line_and_exit_2_and_secrets_stay_out_of_it(tmp_path):
@@ -46,4 +46,3 @@ def test_a_table_that_cannot_be_used_is_one_line_and_exit_2_and_secrets_stay_out
                          ('[tool.zstack-contract]\npassword = "s3cret"\n', "unknown key 'password'")]:
         rc, v = run(tmp_path, table)
         assert rc == 2 and words in v["output"] and "Traceback" not in v["output"], v
-    assert run(tmp_path, "", env={"ZSTACK_PASSWORD": "s3cret"})[1]["--zstack-password"] == "'s3cret'"

@@ -1,7 +1,8 @@
 """Installed from a wheel, outside the checkout: the schemas, the overlay, the suite, its
 recordings and known deviations come with it, and `validate` and `zstack-contract test` work.
 
-The wheel goes into a fresh virtual environment; its dependencies are those of the project's own
+The wheel is built with the project's own setuptools (a test dependency: no build environment to
+make), and goes into a fresh virtual environment; its dependencies are those of the project's own
 environment, put on the path (as a path, not a site folder: the project's editable install there
 is not loaded), so that the test needs no download and takes seconds.
 """
@@ -23,7 +24,7 @@ from conftest import ROOT
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(work / "dist")],
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q", "-w", str(work / "dist")],
                            capture_output=True, text=True)
     assert build.returncode == 0, build.stderr[-2000:]
     (wheel,) = (work / "dist").glob("zstack_contract-*.whl")

@@ -32,9 +32,10 @@ def on_import() -> None:
 
     common = dict(deadline=None, print_blob=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     fixed = dict(derandomize=True, database=None)
-    settings.register_profile("dev", max_examples=25, **fixed, **common)
-    settings.register_profile("ci", max_examples=60, **fixed, **common)
-    settings.register_profile("explore", max_examples=100, **common)
-    settings.register_profile("live", max_examples=10, **fixed, **common)
+    base = settings.get_profile("default")  # not whichever profile is loaded now
+    settings.register_profile("dev", base, max_examples=25, **fixed, **common)
+    settings.register_profile("ci", base, max_examples=60, **fixed, **common)
+    settings.register_profile("explore", base, max_examples=100, **common)
+    settings.register_profile("live", base, max_examples=10, **fixed, **common)
     if _session_default:
         settings.load_profile(_session_default)
