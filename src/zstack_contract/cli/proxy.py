@@ -1,0 +1,102 @@
+"""``zstack-contract proxy --target URL``: a validation proxy between real clients and a node.
+
+Prints the proxy's base URL (the target's context path on the proxy's address) alone on stdout as
+soon as it listens, then one line per new finding as exchanges finish; on SIGINT or SIGTERM it
+stops, writes the reports and prints a summary line on stderr. Exit codes as ``validate``'s: 0
+clean, 1 a new violation was seen, 2 unusable input (target, schemas, baseline, address).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+import sys
+import threading
+from urllib.parse import urlsplit
+
+from . import fail
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", required=True, metavar="URL", help="the node's base URL with its context path, e.g. http://mn:8080/zstack")
+    p.add_argument("--listen", default="127.0.0.1:8081", metavar="HOST:PORT", help="address to listen on (default 127.0.0.1:8081; port 0 picks a free one)")
+    p.add_argument("--schemas", metavar="DIR", help="derived schemas (default: ./schemas, else the project's schemas/)")
+    p.add_argument("--strict", action="store_true", help="undocumented fields (and calls of no known API) are violations")
+    p.add_argument("--baseline", metavar="FILE", help="known deviations: reported, but not new")
+    p.add_argument("--record", metavar="DIR", help="write every exchange as a redacted exchange record (validate and replay read them)")
+    p.add_argument("--report", metavar="DIR", default="reports", help="folder for the reports, written at the end (default: reports/ of the working directory)")
+    p.add_argument("--report-every", type=float, metavar="SECONDS", help="also write the reports this often")
+    p.add_argument("--no-rewrite", action="store_true", help="leave the job location of a 202 as the node wrote it (clients then poll the node itself)")
+    p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="give up on an answer of the target after this long (default 300): a 502")
+
+
+def _listen(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or int(port) > 65535:
+        raise ValueError(f"--listen takes HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..contract.loading import load_contracts
+    from ..errors import ContractError
+    from ..facts.secrets import Redactor
+    from ..findings.baseline import Baseline, is_new
+    from ..findings.validation import Validation
+    from ..proxy.forward import Forwarder, ProxyServer
+    from ..proxy.run import ProxyRun, every
+    from ..reporting import clear_reports
+
+    for name in ("report_every", "timeout"):
+        value = getattr(args, name)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            fail(f"--{name.replace('_', '-')} takes a number of seconds above 0, got {value}")
+            return 2
+    try:
+        address = _listen(args.listen)
+        validation = Validation(load_contracts(args.schemas), strict=args.strict,
+                                baseline=Baseline.load(args.baseline) if args.baseline else None, redactor=Redactor())
+        clear_reports(args.report)
+        session = ProxyRun(validation, sys.stdout, record=args.record, report=args.report)
+        forwarder = Forwarder(args.target, session.step, rewrite=not args.no_rewrite, timeout=(3.0, args.timeout))
+    except (ValueError, ContractError) as exc:
+        fail(str(exc))
+        return 2
+    try:
+        server = ProxyServer(address, forwarder)
+    except OSError as exc:
+        fail(f"cannot listen on {args.listen}: {exc.strerror or exc}")
+        return 2
+
+    stop = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
+    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="zstack-contract-proxy", daemon=True)
+    serving.start()
+    if args.report_every:
+        every(args.report_every, session.write_reports, stop)
+    try:
+        print(forwarder.public_origin + urlsplit(args.target).path.rstrip("/"), flush=True)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    session.close()
+    print(session.summary(), file=sys.stderr, flush=True)
+    try:
+        session.write_reports()
+    except ContractError as exc:
+        fail(str(exc))
+        return 2
+    if validation.input_errors:
+        return 2
+    return 1 if any(is_new(f, validation.baseline) for f in validation.findings) else 0

@@ -1,0 +1,217 @@
+"""The forwarding half of the proxy: an HTTP/1.1 server (the standard library's, a thread per
+connection, kept alive) that sends every request on to the target as it came and every answer
+back as it came, streaming, while keeping a copy of each for the checks.
+
+What passes unchanged: the method, the path and query, the headers but the hop-by-hop ones (and
+``Host``), the body bytes; the answer's status, reason, headers but the hop-by-hop ones, and its
+body bytes (a length-delimited body keeps its length; another goes to the client chunked). The one
+change: the job ``location`` of a ``202`` names the proxy instead of the target (so that the client
+polls through it), unless the proxy was told not to rewrite. A target that cannot be reached, or
+that breaks off an answer before its headers, is a ``502`` with one line of text.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+from urllib.parse import urlsplit
+
+import requests
+
+from ..facts.urls import api_path, url_problem
+from ..inputs.exchange import Request, Response, Step, decode_body
+
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
+                        "transfer-encoding", "upgrade", "host", "content-length"})
+KEPT = 20 * 1024 * 1024  # bytes of a body kept for the checks; a longer one is passed on unchecked
+MAX_REQUEST = 64 * 1024 * 1024  # a request body longer than this is refused (413): no client of an API sends one
+CHUNK = 64 * 1024
+
+
+class Forwarder:
+    """What the handler threads share: the target, one ``requests`` session per thread, and
+    ``on_step(step, complete)`` called with every forwarded request and its answer (``complete``
+    False when a body was too long to keep whole or the exchange broke off)."""
+
+    def __init__(self, target: str, on_step: Callable[[Step, bool], None], rewrite: bool = True,
+                 timeout: tuple[float, float] = (3.0, 300.0)):
+        problem = url_problem(target)
+        parts = urlsplit(target)
+        if problem or parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"--target must be an http(s) URL with a host: {problem or target!r}")
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.on_step = on_step
+        self.rewrite = rewrite
+        self.timeout = timeout
+        self.public_origin = ""  # http://host:port of the proxy, set once it listens
+        self._local = threading.local()
+
+    def http(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: "ProxyServer"
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """As the standard library's, without its own ``Server`` and ``Date`` (the target's pass)."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002  (the standard library's name)
+        pass
+
+    def do_GET(self) -> None:  # every method is forwarded alike
+        self.forward()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def forward(self) -> None:
+        fwd = self.server.forwarder
+        body = self._request_body()
+        if body is None:
+            return
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+        url = fwd.origin + self.path
+        started = time.monotonic()
+        try:
+            upstream = fwd.http().request(self.command, url, headers=headers, data=body or None, stream=True,
+                                          allow_redirects=False, timeout=fwd.timeout)
+        except requests.RequestException as exc:
+            self._plain(502, f"zstack-contract proxy: {fwd.origin} did not answer {self.command} {_path(url)}: {type(exc).__name__}")
+            return
+        try:
+            self._answer(fwd, upstream, url, headers, body, started)
+        finally:
+            upstream.close()
+
+    def _answer(self, fwd: Forwarder, upstream: requests.Response, url: str, headers: dict, body: bytes, started: float) -> None:
+        out_headers = [(k, v) for k, v in upstream.raw.headers.items() if k.lower() not in HOP_BY_HOP]
+        length = upstream.headers.get("Content-Length")
+        kept = bytearray()
+        complete = True
+        if upstream.status_code == 202 and fwd.rewrite:  # small: read whole, to rewrite the job location
+            data = upstream.raw.read(decode_content=False)
+            data = self._rewritten(fwd, data)
+            kept += data
+            self._head(upstream, out_headers + [("Content-Length", str(len(data)))])
+            self._write(data)
+        else:
+            chunked = length is None and self.command != "HEAD" and upstream.status_code not in (204, 304)
+            self._head(upstream, out_headers + ([("Content-Length", length)] if length is not None else [])
+                       + ([("Transfer-Encoding", "chunked")] if chunked else []))
+            try:
+                for piece in upstream.raw.stream(CHUNK, decode_content=False):
+                    if len(kept) + len(piece) <= KEPT:
+                        kept += piece
+                    else:
+                        complete = False
+                    self._write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                if chunked:
+                    self._write(b"0\r\n\r\n")
+            except (requests.RequestException, OSError, ValueError):  # the target broke off: so does the answer
+                self.close_connection = True
+                complete = False
+        sent_body, sent_text = decode_body(body)
+        got_body, got_text = decode_body(bytes(kept))
+        step = Step(Request(method=self.command, url=url, headers=dict(headers), body=sent_body, text=sent_text),
+                    Response(status=upstream.status_code, headers=dict(upstream.headers), body=got_body, text=got_text),
+                    (time.monotonic() - started) * 1000)
+        fwd.on_step(step, complete)
+
+    def _rewritten(self, fwd: Forwarder, data: bytes) -> bytes:
+        """The 202 body with its job location naming the proxy; other bytes as they came."""
+        try:
+            location = json.loads(data).get("location")
+        except (ValueError, AttributeError):
+            return data
+        if not isinstance(location, str) or url_problem(location) or not fwd.public_origin:
+            return data
+        parts = urlsplit(location)
+        ours = fwd.public_origin + parts.path + (f"?{parts.query}" if parts.query else "")
+        old = json.dumps(location)[1:-1].encode()
+        return data.replace(old, json.dumps(ours)[1:-1].encode(), 1)
+
+    def _request_body(self) -> bytes | None:
+        """The request's body (None, answered, when it cannot be read)."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._chunked_body()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self._plain(400, "zstack-contract proxy: the Content-Length is not a number")
+            return None
+        if length > MAX_REQUEST:
+            self._plain(413, f"zstack-contract proxy: a request body over {MAX_REQUEST // 2**20} MiB")
+            return None
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _chunked_body(self) -> bytes | None:
+        out = bytearray()
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                self._plain(400, "zstack-contract proxy: a chunk size is not hexadecimal")
+                return None
+            if size == 0:
+                while self.rfile.readline(1024).strip():  # trailers
+                    pass
+                return bytes(out)
+            if len(out) + size > MAX_REQUEST:
+                self._plain(413, f"zstack-contract proxy: a request body over {MAX_REQUEST // 2**20} MiB")
+                return None
+            out += self.rfile.read(size)
+            self.rfile.readline(16)
+
+    def _head(self, upstream: requests.Response, headers: list[tuple[str, str]]) -> None:
+        self.send_response(upstream.status_code, upstream.raw.reason or "")
+        for key, value in headers:
+            self.send_header(key, value)
+        self.end_headers()
+
+    def _write(self, data: bytes) -> None:
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def _plain(self, status: int, text: str) -> None:
+        data = (text + "\n").encode("utf-8")
+        self.send_response(status, "")
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self._write(data)
+        self.close_connection = status != 502  # the target went away; the client's connection may stay
+
+
+class ProxyServer(ThreadingHTTPServer):
+    daemon_threads = True  # a client that keeps its connection open does not hold the proxy at exit
+    request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], forwarder: Forwarder):
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.address_family = family
+        super().__init__(address, Handler)
+        self.forwarder = forwarder
+        host, port = self.server_address[:2]
+        shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+        forwarder.public_origin = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that hangs up is not news
+
+
+def _path(url: str) -> str:
+    try:
+        return api_path(url)
+    except ValueError:
+        return "(a URL that cannot be read)"

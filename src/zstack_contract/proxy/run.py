@@ -1,0 +1,148 @@
+"""A proxy's session: each finished exchange held to the contract as it happens (the named checks
+of ``validate``, one printed line per new finding), drift and coverage kept over the session,
+exchanges recorded (redacted) when asked, the reports written when asked and at the end.
+
+Secrets: the redactor learns every session the traffic carries (``Authorization``, a log-in's
+answer) and every password hash a log-in sends, before anything of the exchange is shown or kept.
+An exchange is dropped once checked; of the exchanges no known API answers, each path (uuids
+standing as ``{uuid}``) is kept once, with a count.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+from pathlib import Path
+from typing import Callable, TextIO
+
+from ..checks.registry import RECORDED
+from ..errors import ContractError, InputError
+from ..facts.secrets import mask_url
+from ..facts.urls import api_path
+from ..findings.baseline import is_new
+from ..findings.validation import Validation
+from ..inputs.exchange import Exchange, Step
+from ..live.recorder import Recorder
+from ..reporting import write_reports
+from .stitch import Stitcher
+
+_UUIDS = re.compile(r"/[0-9a-fA-F]{32}(?=/|$|\?)")
+SOURCE = "proxy"
+
+
+class ProxyRun:
+    def __init__(self, validation: Validation, out: TextIO, record: str | None = None, report: str | None = None):
+        self.validation = validation
+        self.redactor = validation.redactor
+        self.out = out
+        self.report = report
+        self.recorder = Recorder(record, self.redactor) if record else None
+        if self.recorder is not None:
+            self.recorder.current = SOURCE
+        self.stitcher = Stitcher(self._finished)
+        self.incomplete = 0  # exchanges passed on but not checked: a body too long to keep, or broken off
+        self._unknown: dict[str, int] = {}  # path of no known API -> how many
+        self._lock = threading.Lock()
+
+    # -- what the forwarder sees ---------------------------------------------------------------------
+    def step(self, step: Step, complete: bool) -> None:
+        self._learn(step)
+        if not complete:
+            with self._lock:
+                self.incomplete += 1
+            return
+        self.stitcher.step(step, SOURCE)
+
+    def _learn(self, step: Step) -> None:
+        """The step's secrets, before anything of it is shown or kept."""
+        for name, value in step.request.headers.items():
+            if name.lower() == "authorization" and isinstance(value, str):
+                self.redactor.add(value.split(None, 1)[1] if " " in value.strip() else value)
+        body = step.request.body if step.request.has_json else None
+        login = body.get("logInByAccount") if isinstance(body, dict) else None
+        if isinstance(login, dict) and isinstance(login.get("password"), str):
+            self.redactor.add(login["password"])
+        answer = step.response.body if step.response.has_json else None
+        inventory = answer.get("inventory") if isinstance(answer, dict) and isinstance(login, dict) else None
+        if isinstance(inventory, dict) and isinstance(inventory.get("uuid"), str):
+            self.redactor.add(inventory["uuid"])
+        step.request.url = mask_url(step.request.url)
+
+    def _finished(self, exchange: Exchange) -> None:
+        with self._lock:
+            v = self.validation
+            before = len(v.skipped_notes)
+            try:
+                findings = v.check(exchange, origin=RECORDED, keep=False)
+                fault = clients_fault(exchange)
+                if fault:
+                    findings = [dataclasses.replace(f, found=f"{f.found} (the client's request was malformed: {fault})") for f in findings]
+                v.keep(findings)
+            except InputError as exc:
+                v.add_error(exc)
+                self._print(f"unusable exchange: {self.redactor.text(str(exc))}")
+                return
+            if len(v.skipped_notes) > before:  # of no known API: kept once per path
+                v.skipped_notes.pop()
+                call = exchange.call.request
+                key = f"{call.method} {_UUIDS.sub('/{uuid}', self.redactor.text(api_path(call.url)))}"
+                if key not in self._unknown:
+                    v.skipped_notes.append(InputError(SOURCE, f"no known API answers {key}"))
+                self._unknown[key] = self._unknown.get(key, 0) + 1
+            if self.recorder is not None:
+                try:
+                    self.recorder(exchange)
+                except ContractError as exc:
+                    self._print(f"not recorded: {exc}")
+            for f in findings:
+                if is_new(f, v.baseline):
+                    self._print(f.message())
+
+    def _print(self, line: str) -> None:
+        print(self.redactor.text(line), file=self.out, flush=True)
+
+    # -- reports -------------------------------------------------------------------------------------
+    def write_reports(self) -> list[Path]:
+        """The reports of the session so far (ContractError, one line, when they cannot be written)."""
+        if not self.report:
+            return []
+        with self._lock:
+            return write_reports(self.validation, self.report)
+
+    def close(self) -> None:
+        """The proxy stops: open jobs are set aside as not followed; the reports are written."""
+        self.stitcher.close()
+
+    def summary(self) -> str:
+        v, s = self.validation, self.stitcher
+        new = sum(1 for f in v.findings if is_new(f, v.baseline))
+        return (f"zstack-contract proxy: {v.exchanges} exchange(s) checked, {new} new violation(s), "
+                f"{sum(self._unknown.values())} of no known API ({len(self._unknown)} path(s)), "
+                f"{s.not_followed_count} job(s) not followed to their end, {self.incomplete} not checked (too long or broken off)")
+
+
+def clients_fault(exchange: Exchange) -> str | None:
+    """What was wrong with the request of an exchange, when the client sent it malformed: a body
+    that is not a JSON object where the protocol wants one."""
+    call = exchange.call.request
+    if call.method in ("GET", "DELETE", "HEAD", "OPTIONS") or not call.method:
+        return None
+    if call.has_json:
+        return None if isinstance(call.body, dict) else f"its body is a JSON {type(call.body).__name__}, not an object"
+    return "it has no body" if not call.text else "its body is not JSON"
+
+
+def every(seconds: float, action: Callable[[], object], stop: threading.Event) -> threading.Thread:
+    """A daemon thread that calls ``action`` every ``seconds`` until ``stop`` is set."""
+    def loop() -> None:
+        while not stop.wait(seconds):
+            try:
+                action()
+            except ContractError:
+                pass  # said once more at the end, where it counts
+
+    thread = threading.Thread(target=loop, name="zstack-contract-proxy-reports", daemon=True)
+    thread.start()
+    return thread
+

@@ -1,0 +1,196 @@
+"""The validation proxy: clients' traffic to the simulator through it, on real sockets; its
+findings against those validate gives on its recordings; answers passed on unchanged; a target
+that goes away, a slow one, jobs nobody follows, secrets."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+from conftest import ROOT
+from test_live_suite import run_suite
+from test_never_hang import socket_server
+from zstack_contract.contract.loading import load_contracts
+from zstack_contract.facts.ids import new_uuid, password_hash
+from zstack_contract.facts.secrets import Redactor
+from zstack_contract.findings.validation import Validation
+from zstack_contract.proxy.forward import Forwarder, ProxyServer
+from zstack_contract.proxy.run import ProxyRun
+from zstack_contract.simulator import Simulator
+
+
+@contextmanager
+def proxy(target: str, record: Path | None = None, report: Path | None = None, schemas=None):
+    """A proxy to ``target`` in this process: (its base URL, its session, what it printed)."""
+    out = io.StringIO()
+    run = ProxyRun(Validation(load_contracts(schemas), redactor=Redactor()), out, record=str(record) if record else None,
+                   report=str(report) if report else None)
+    forwarder = Forwarder(target, run.step)
+    server = ProxyServer(("127.0.0.1", 0), forwarder)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield forwarder.public_origin + "/zstack", run, out
+    finally:
+        server.shutdown()
+        server.server_close()
+        run.close()
+
+
+def findings_of(report: Path) -> list[tuple[str, str]]:
+    return sorted({(f["check"], f["pointer"]) for f in json.loads((report / "zstack-contract.json").read_text())["findings"]})
+
+
+def test_traffic_through_the_proxy_gets_the_findings_validate_gives_on_its_recordings(tmp_path):
+    with Simulator(faults=("float-cpu", "error-200"), job_delay=0.005) as sim, \
+            proxy(sim.base_url, record=tmp_path / "rec", report=tmp_path / "proxy") as (url, run, out):
+        r = run_suite("--zstack-url", url, "--zstack-report", str(tmp_path / "live"), env={"ZSTACK_RATE": "1000"})
+        assert r.returncode == 1  # the suite, through the proxy, fails on the faults
+        time.sleep(0.1)
+        run.write_reports()
+    validate = subprocess.run([str(Path(sys.executable).with_name("zstack-contract")), "validate", str(tmp_path / "rec"),
+                               "--report", str(tmp_path / "validate")], capture_output=True, text=True, cwd=ROOT)
+    assert validate.returncode == 1, validate.stderr
+    seen = findings_of(tmp_path / "proxy")
+    assert seen == findings_of(tmp_path / "validate")
+    assert ("response-schema", "/inventory/cpuNum") in seen and any(check == "status-body" for check, _ in seen)
+    printed = out.getvalue().splitlines()
+    assert printed and all(line.startswith("proxy step ") or " [" in line for line in printed)  # one line per new finding
+
+
+def test_clean_traffic_has_no_findings_and_passes_answers_on_unchanged(tmp_path):
+    with Simulator(job_delay=0.005) as sim, proxy(sim.base_url, report=tmp_path / "r") as (url, run, out):
+        session = sim.create_session()
+        auth = {"Authorization": f"OAuth {session}"}
+        for method, path, kwargs in [("GET", "/v1/vm-instances", {"headers": auth, "params": {"sort": "+name"}}),
+                                     ("GET", "/v1/vm-instances", {}),  # plain-text 400
+                                     ("GET", "/v1/no-such-things", {"headers": auth}),  # 404 no api mapping
+                                     ("PUT", f"/v1/vm-instances/{new_uuid()}/actions", {"headers": auth, "data": b"{oops"})]:  # 500
+            direct = requests.request(method, sim.base_url + path, **kwargs)
+            through = requests.request(method, url + path, **kwargs)
+            assert (through.status_code, through.content) == (direct.status_code, direct.content), path
+            hop = {"connection", "keep-alive", "date", "transfer-encoding", "content-length"}
+            assert {k.lower(): v for k, v in through.headers.items() if k.lower() not in hop} == \
+                {k.lower(): v for k, v in direct.headers.items() if k.lower() not in hop}
+        accepted = requests.put(f"{url}/v1/vm-instances/{new_uuid()}/actions", json={"reimageVmInstance": {}}, headers=auth)
+        location = accepted.json()["location"]
+        assert accepted.status_code == 202 and location.startswith(url + "/v1/api-jobs/")  # the one change
+        for _ in range(100):
+            answer = requests.get(location, headers=auth)
+            if answer.status_code != 202:
+                break
+            time.sleep(0.01)
+        assert answer.json()["error"]["code"] == "SYS.1003"
+        time.sleep(0.05)
+        run.write_reports()
+    report = json.loads((tmp_path / "r" / "zstack-contract.json").read_text())
+    assert report["findings"] == [] and out.getvalue() == "" and report["summary"]["exchanges"] == 2  # the 500 and the reimage
+    assert "GET /v1/no-such-things" in json.dumps(report["skipped"])  # listed by path: a gap in the derived pages
+
+
+def test_keep_alive_and_chunked_bodies_on_raw_sockets():
+    with Simulator(job_delay=0.005) as sim, proxy(sim.base_url) as (url, _run, _out):
+        session = sim.create_session()
+        host, port = url.split("//")[1].split("/")[0].split(":")
+        body = b'{"reimageVmInstance": {}}'
+        chunked = (f"PUT /zstack/v1/vm-instances/{new_uuid()}/actions HTTP/1.1\r\nHost: x\r\nAuthorization: OAuth {session}\r\n"
+                   "Transfer-Encoding: chunked\r\n\r\n").encode() + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+        plain = f"GET /zstack/v1/vm-instances?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: OAuth {session}\r\n\r\n".encode()
+        with socket.create_connection((host, int(port)), timeout=5) as s:
+            reader = s.makefile("rb")
+            answers = []
+            for request in (chunked, plain, plain):  # one connection, kept alive
+                s.sendall(request)
+                head = b""
+                while not head.endswith(b"\r\n\r\n"):
+                    head += reader.read(1)
+                length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+                answers.append((head.split(b" ")[1], reader.read(length)))
+        assert [status for status, _ in answers] == [b"202", b"200", b"200"]
+        assert json.loads(answers[0][1])["location"].startswith(url)
+
+
+def test_a_target_that_goes_away_is_a_502_and_the_proxy_goes_on():
+    def half(conn, stop):
+        conn.recv(65536)
+        conn.close()  # gone before answering
+
+    with socket_server(half) as broken, proxy(broken) as (url, run, _out):
+        r = requests.get(f"{url}/v1/vm-instances")
+        assert r.status_code == 502 and r.text.count("\n") == 1 and "did not answer GET /v1/vm-instances" in r.text
+        r = requests.get(f"{url}/v1/vm-instances")  # still serving
+        assert r.status_code == 502
+    with proxy("http://127.0.0.1:9/zstack") as (url, _run, _out):
+        assert requests.get(f"{url}/v1/vm-instances").status_code == 502
+
+
+def test_a_slow_target_does_not_slow_other_clients():
+    def answer(conn, stop):
+        request = conn.recv(65536)
+        if b"/slow" in request and stop.wait(3):
+            return  # the test is over
+        conn.sendall(b"HTTP/1.1 404 \r\nContent-Length: 2\r\n\r\nno")
+
+    with socket_server(answer) as target, proxy(target) as (url, _run, _out):
+        slow = threading.Thread(target=lambda: requests.get(f"{url}/v1/slow", timeout=10), daemon=True)
+        slow.start()
+        time.sleep(0.1)
+        start = time.monotonic()
+        assert requests.get(f"{url}/v1/fast", timeout=10).status_code == 404
+        assert time.monotonic() - start < 2  # not behind the slow one
+
+
+def test_a_job_nobody_follows_is_set_aside_not_a_break(tmp_path):
+    with Simulator(job_delay=0.005) as sim, proxy(sim.base_url, report=tmp_path / "r") as (url, run, out):
+        auth = {"Authorization": f"OAuth {sim.create_session()}"}
+        assert requests.put(f"{url}/v1/vm-instances/{new_uuid()}/actions", json={"reimageVmInstance": {}}, headers=auth).status_code == 202
+    assert run.stitcher.not_followed_count == 1 and "1 job(s) not followed" in run.summary()
+    assert run.validation.findings == [] and out.getvalue() == ""
+
+
+def test_a_malformed_request_gets_the_nodes_answer_and_the_finding_blames_the_client():
+    def odd_node(conn, stop):  # answers anything with a 200 that is not JSON
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 \r\nContent-Length: 5\r\n\r\n{bad}")
+
+    with socket_server(odd_node) as target, proxy(target) as (url, run, out):
+        r = requests.put(f"{url}/v1/vm-instances/{new_uuid()}/actions", data=b"[1, 2", headers={"Authorization": "OAuth x"})
+        assert (r.status_code, r.content) == (200, b"{bad}")  # the node's answer, passed on
+        time.sleep(0.05)
+    assert "[status-body]" in out.getvalue() and "(the client's request was malformed: its body is not JSON)" in out.getvalue()
+
+
+def test_the_command_prints_its_address_checks_records_and_reports_and_shows_no_secret(tmp_path):
+    exe = str(Path(sys.executable).with_name("zstack-contract"))
+    with Simulator(faults=("float-cpu",), job_delay=0.005) as sim:
+        proc = subprocess.Popen([exe, "proxy", "--target", sim.base_url, "--listen", "127.0.0.1:0", "--record", str(tmp_path / "rec"),
+                                 "--report", str(tmp_path / "rep")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            url = proc.stdout.readline().strip()
+            assert url.startswith("http://127.0.0.1:") and url.endswith("/zstack")
+            login = requests.put(f"{url}/v1/accounts/login", json={"logInByAccount": {"accountName": "admin", "password": password_hash("password")}})
+            session = login.json()["inventory"]["uuid"]
+            auth = {"Authorization": f"OAuth {session}"}
+            vm = next(u for u, v in sim.vms.items() if v["state"] == "Stopped")
+            location = requests.put(f"{url}/v1/vm-instances/{vm}/actions", json={"reimageVmInstance": {}}, headers=auth).json()["location"]
+            while requests.get(location, headers=auth).status_code == 202:
+                time.sleep(0.01)
+            requests.delete(f"{url}/v1/accounts/sessions/{session}", headers=auth)
+            time.sleep(0.1)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1 and "/inventory/cpuNum: expected integer" in out and "Traceback" not in err
+    assert "1 exchange(s) checked, 1 new violation(s)" in err
+    shown = out + err + "".join(p.read_text() for p in [*(tmp_path / "rec").iterdir(), *(tmp_path / "rep").iterdir()])
+    assert session not in shown and password_hash("password") not in shown
