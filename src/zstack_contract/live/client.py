@@ -28,7 +28,7 @@ from ..facts.oneline import FIELD, one_line
 from ..facts.secrets import Redactor, control_character
 from ..facts.urls import api_path, url_problem
 from ..inputs.exchange import Exchange, Request, Response, Step, decode_body
-from .transport import PastDeadline, http_session, within
+from .transport import PastDeadline, http_session, settled, within
 
 
 class ClientError(ContractError):
@@ -141,6 +141,8 @@ class ZStackClient:
         problem = url_problem(self.base_url)
         if problem is not None:
             raise ClientError(f"the target's base URL cannot be used: {problem}")
+        if self.http.trust_env:
+            settled(self.http, self.base_url)
         self.redactor.add(self.session)
         if self.session is not None:
             usable_in_header("the session", self.session)

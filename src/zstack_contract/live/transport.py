@@ -10,6 +10,7 @@ and the request fails with :class:`PastDeadline`.
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from typing import Callable, TypeVar
@@ -55,12 +56,25 @@ class _Adapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
-def http_session() -> requests.Session:
-    """A ``requests`` session whose connections :func:`within` can cut."""
+def http_session(url: str | None = None) -> requests.Session:
+    """A ``requests`` session whose connections :func:`within` can cut; given the ``url`` it
+    talks to, the environment's settings for it are read once (:func:`settled`)."""
     session = requests.Session()
     adapter = _Adapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    return settled(session, url) if url else session
+
+
+def settled(session: requests.Session, url: str) -> requests.Session:
+    """``session`` with what requests reads from the environment for every request (the proxies
+    for ``url``, the CA bundle) read once instead: reading them walks the whole environment, some
+    0.4 ms a request where it is large."""
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
     return session
 
 

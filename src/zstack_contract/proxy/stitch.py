@@ -20,7 +20,7 @@ from ..facts.urls import api_path, url_problem
 from ..inputs.exchange import Exchange, Step
 
 FOLLOW_FOR = 3600.0  # seconds a job is followed when its answer names no apiTimeout
-OPEN_JOBS = 10_000
+OPEN_JOBS = 2_000
 _JOB_PATH = re.compile(r"^/v1/api-jobs/([^/?#]+)$")
 
 
