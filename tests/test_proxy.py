@@ -174,7 +174,8 @@ def test_the_command_prints_its_address_checks_records_and_reports_and_shows_no_
     exe = str(Path(sys.executable).with_name("zstack-contract"))
     with Simulator(faults=("float-cpu",), job_delay=0.005) as sim:
         proc = subprocess.Popen([exe, "proxy", "--target", sim.base_url, "--listen", "127.0.0.1:0", "--record", str(tmp_path / "rec"),
-                                 "--report", str(tmp_path / "rep")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                                 "--report", str(tmp_path / "rep"), "--report-every", "0.2"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         try:
             url = proc.stdout.readline().strip()
             assert url.startswith("http://127.0.0.1:") and url.endswith("/zstack")
@@ -186,7 +187,10 @@ def test_the_command_prints_its_address_checks_records_and_reports_and_shows_no_
             while requests.get(location, headers=auth).status_code == 202:
                 time.sleep(0.01)
             requests.delete(f"{url}/v1/accounts/sessions/{session}", headers=auth)
-            time.sleep(0.1)
+            deadline = time.monotonic() + 10  # --report-every: the reports of the session so far, while it runs
+            while time.monotonic() < deadline and not _reported(tmp_path / "rep" / "zstack-contract.json"):
+                time.sleep(0.05)
+            assert _reported(tmp_path / "rep" / "zstack-contract.json")
         finally:
             proc.send_signal(signal.SIGINT)
             out, err = proc.communicate(timeout=20)
@@ -194,3 +198,10 @@ def test_the_command_prints_its_address_checks_records_and_reports_and_shows_no_
     assert "1 exchange(s) checked, 1 new violation(s)" in err
     shown = out + err + "".join(p.read_text() for p in [*(tmp_path / "rec").iterdir(), *(tmp_path / "rep").iterdir()])
     assert session not in shown and password_hash("password") not in shown
+
+
+def _reported(path: Path) -> bool:
+    try:
+        return json.loads(path.read_text())["summary"]["exchanges"] == 1
+    except (OSError, ValueError, KeyError):
+        return False
