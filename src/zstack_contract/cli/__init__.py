@@ -9,8 +9,12 @@ expected is one line too (``internal error``), exit 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
+import threading
+from typing import Iterator
 
 from ..errors import ContractError, where_raised
 from ..facts.oneline import one_line
@@ -52,6 +56,24 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
             mod.add_arguments(p)
             p.set_defaults(_run=mod.run)
     return parser
+
+
+@contextlib.contextmanager
+def stop_on_signal() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM while the block runs (the handlers as they were after
+    it): what a command that serves until stopped waits on."""
+    stop = threading.Event()
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
+    try:
+        yield stop
+    except KeyboardInterrupt:  # a SIGINT that came before the handler was in place
+        stop.set()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def fail(message: str) -> None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import signal
 import sys
 import threading
 from urllib.parse import urlsplit
 
-from . import fail
+from . import fail, stop_on_signal
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -70,26 +69,18 @@ def run(args: argparse.Namespace) -> int:
         fail(f"cannot listen on {args.listen}: {exc.strerror or exc}")
         return 2
 
-    stop = threading.Event()
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
-    serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="zstack-contract-proxy", daemon=True)
-    serving.start()
-    if args.report_every:
-        every(args.report_every, session.write_reports, stop)
-    try:
-        print(forwarder.public_origin + urlsplit(args.target).path.rstrip("/"), flush=True)
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
-        server.server_close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with stop_on_signal() as stop:
+        serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="zstack-contract-proxy", daemon=True)
+        serving.start()
+        if args.report_every:
+            every(args.report_every, session.write_reports, stop)
+        try:
+            print(forwarder.public_origin + urlsplit(args.target).path.rstrip("/"), flush=True)
+            while not stop.wait(0.5):
+                pass
+        finally:
+            server.shutdown()
+            server.server_close()
     session.close()
     print(session.summary(), file=sys.stderr, flush=True)
     try:

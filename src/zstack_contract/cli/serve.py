@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import signal
 import sys
 import threading
 from typing import Callable
 
-from . import fail
+from . import fail, stop_on_signal
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -110,19 +109,11 @@ def run(args: argparse.Namespace) -> int:
         fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
         return 2
 
-    stop = threading.Event()
-    previous = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
-    try:
-        print(sim.base_url, flush=True)
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:  # a SIGINT that arrived before the handler was in place
-        pass
-    finally:
-        sim.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    with stop_on_signal() as stop:
+        try:
+            print(sim.base_url, flush=True)
+            while not stop.wait(0.5):
+                pass
+        finally:
+            sim.stop()
     return 0
