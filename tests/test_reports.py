@@ -24,7 +24,7 @@ from zstack_contract.reporting import console, html_report, markdown, write_repo
 from zstack_contract.reporting.blocks import Bullets, Table, fold
 from zstack_contract.reporting.report import build_report
 from zstack_contract.reporting.terminal import shown_target, summary_lines
-from zstack_contract.reporting.wording import plural, with_article
+from zstack_contract.facts.words import plural, with_article
 
 API = "ReimageVmInstance"
 URL = "http://mn:8080/zstack/v1/vm-instances/" + "a" * 32 + "/actions"

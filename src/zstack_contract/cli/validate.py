@@ -29,7 +29,7 @@ from ..inputs.files import special_file
 from ..inputs.recordings import iter_files
 from ..reporting import clear_reports, console, junit, write_reports
 from ..reporting.report import build_report
-from ..reporting.wording import plural
+from ..facts.words import plural
 from . import fail
 
 

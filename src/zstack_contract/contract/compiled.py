@@ -75,6 +75,23 @@ class Contract:
         return read_parameters(self.request)
 
     @cached_property
+    def kind(self) -> str:
+        """The API's kind as its page says: action, create, delete, get, query (schemas derived
+        before kinds were annotated: ``query`` for a Query API, else ``action``)."""
+        return self.response.get(META, {}).get("kind") or ("query" if self.api.startswith("Query") else "action")
+
+    @property
+    def authorized(self) -> bool:
+        """Whether the API needs a session (the page shows an Authorization header)."""
+        return self.response.get(META, {}).get("authorized", True)
+
+    @property
+    def missing_resource(self) -> str | None:
+        """What the overlay pins the API to answer for a resource uuid that names nothing:
+        ``success``, ``error``, or None when it does not say."""
+        return (self.request or {}).get(META, {}).get("missingResource")
+
+    @cached_property
     def success_fields(self) -> tuple[str, ...]:
         """The fields a success answer carries (``inventory``): the schema's envelope annotation."""
         envelope = self.response.get(META, {}).get("envelope")

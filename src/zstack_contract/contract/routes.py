@@ -21,12 +21,24 @@ class Route:
         pattern = "^" + re.sub(r"\\{[^}]+\\}", "([^/]+)", re.escape(template)) + "/?$"
         return cls(method.upper(), template, re.compile(pattern), params)
 
+    @property
+    def collection(self) -> str | None:
+        """The resource collection the route is about: ``/v1/vm-instances/{uuid}/actions`` ->
+        ``vm-instances`` (None for a path that starts with a variable)."""
+        return collection_of(self.template)
+
     def match(self, method: str, path: str) -> dict[str, str] | None:
         """The path parameters when ``method`` and the API ``path`` are this route's, else None."""
         if method.upper() != self.method:
             return None
         m = self.regex.match(path)
         return dict(zip(self.params, m.groups())) if m else None
+
+
+def collection_of(template: str) -> str | None:
+    """``/v1/vm-instances/{uuid}/actions`` -> ``vm-instances``."""
+    parts = [p for p in template.split("/") if p and p != "v1"]
+    return parts[0] if parts and not parts[0].startswith("{") else None
 
 
 def path_params(routes: tuple[Route, ...], method: str, url: str) -> dict[str, str] | None:

@@ -31,7 +31,6 @@ import pytest
 
 from ..checks.expected import EXPECTED_ANSWER
 from ..contract.compiled import Contract, ContractSet
-from ..contract.format import META
 from ..contract.parameters import Parameter
 from ..facts.ids import is_uuid_param, new_uuid
 
@@ -54,10 +53,9 @@ class Shape:
 
     @classmethod
     def of(cls, contract: Contract) -> "Shape":
-        meta = contract.response.get(META, {})
         route = contract.routes[0]
-        return cls(route.method, route.template, meta.get("kind", "action"), meta.get("authorized", True),
-                   contract.parameters.structure, contract.parameters.params, (contract.request or {}).get(META, {}).get("missingResource"))
+        return cls(route.method, route.template, contract.kind, contract.authorized,
+                   contract.parameters.structure, contract.parameters.params, contract.missing_resource)
 
     def target(self) -> Parameter | None:
         """The resource uuid parameter an unknown-resource case names: the path's, else the first required one."""
@@ -251,8 +249,8 @@ def _query(case: Case, shape: Shape, live) -> None:
 
 
 def _read(case: Case, shape: Shape, contracts: ContractSet, live) -> None:
-    collection = shape.template.split("/")[2]
-    query = next((c for c in contracts if Shape.of(c).kind == "query" and c.routes[0].template.split("/")[2] == collection), None)
+    collection = contracts.get(case.api).routes[0].collection
+    query = next((c for c in contracts if c.kind == "query" and c.routes[0].collection == collection), None)
     if query is None:
         pytest.skip(f"no query API of /v1/{collection} is known to find a resource to read")
     found = live.call("GET", query.routes[0].template.split("/{", 1)[0], params=[("limit", "1")], api=query.api, note="find a resource")

@@ -228,16 +228,19 @@ class ZStackClient:
         self.budget.take(reserve)
         seconds = min(self.timeout[1], self.budget.remaining())
         start = time.monotonic()
-        where = self.redactor.text(f"{method} {api_path(url)}")  # a log-out's path names the session
+
+        def where() -> str:  # for a message only: a log-out's path names the session
+            return self.redactor.text(f"{method} {api_path(url)}")
+
         try:
             r = within(seconds, lambda: self.http.request(method, url, headers=headers, data=data, params=params,
                                                           timeout=(min(self.timeout[0], seconds), seconds), allow_redirects=False))
         except (PastDeadline, requests.Timeout):
-            raise TargetUnreachable(f"{_origin(url)} did not answer {where} within {seconds:g} s") from None
+            raise TargetUnreachable(f"{_origin(url)} did not answer {where()} within {seconds:g} s") from None
         except requests.ConnectionError as exc:
             raise TargetUnreachable(f"cannot reach {_origin(url)}: {_reason(exc)}") from None
         except (requests.RequestException, ValueError, UnicodeError) as exc:  # they can quote a header or the URL
-            raise ClientError(f"{where}: {type(exc).__name__}: {one_line(self.redactor.text(str(exc)), FIELD)}") from None
+            raise ClientError(f"{where()}: {type(exc).__name__}: {one_line(self.redactor.text(str(exc)), FIELD)}") from None
         elapsed = (time.monotonic() - start) * 1000
         sent_body, sent_text = decode_body(data)
         got_body, got_text = decode_body(r.content)

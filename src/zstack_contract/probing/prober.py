@@ -64,7 +64,7 @@ class Prober:
         self.live, self.contract, self.run, self.test_id = live, contract, run, test_id
         self.route = resource_route(contract)
         self.method = self.route.method
-        self.collection = self.route.template.split("/")[2]  # /v1/<collection>/...
+        self.collection = self.route.collection
         self.missing = new_uuid()  # one resource that does not exist, for the whole test
         self._recorded: set[str] = set()
         # The first probe the target hung on (no answer, or a job that never ended) and why: later

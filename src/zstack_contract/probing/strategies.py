@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from ..checks.probe_answers import INVALID_KINDS, VALID_KINDS
+from ..contract.parameters import read_parameters
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,7 @@ class RequestParts:
         """The parts of a request body: the parameter structure is the schema's first (the page's
         structure: for an action, its action key)."""
         props = request_schema.get("properties", {})
-        structures = [n for n, s in props.items() if s.get("type") == "object" and "properties" in s]
-        action_key = structures[0] if structures else request_schema.get("x-zstack", {}).get("actionKey") or request_schema["required"][0]
+        action_key = read_parameters(request_schema).structure or request_schema.get("x-zstack", {}).get("actionKey") or request_schema["required"][0]
         tags = tuple(n for n, s in props.items() if s.get("type") == "array" and s.get("items", {}).get("type") == "string")
         others = {n: s for n, s in props.items() if n != action_key and n not in tags}
         return cls(action_key, props.get(action_key, {"type": "object"}), tags, others)

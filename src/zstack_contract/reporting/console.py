@@ -9,7 +9,8 @@ from typing import Any, Iterator
 
 from ..facts.oneline import one_line
 from .report import entry_fields, finding_at
-from .wording import plural, warnings_said
+from ..facts.words import plural
+from .wording import warnings_said
 
 
 def pieces(report: dict[str, Any], quiet: bool = False) -> Iterator[str]:

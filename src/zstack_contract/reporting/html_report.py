@@ -11,7 +11,7 @@ from typing import Any, Iterator
 from .blocks import Block, Bullets, Code, Paragraph, Section, Strong, Table
 from .markup import escaped as text
 from .sections import intro, sections, title
-from .wording import plural
+from ..facts.words import plural
 
 FILE_NAME = "zstack-contract.html"
 _NUMBER = ' class="n"'  # a cell of a column of numbers

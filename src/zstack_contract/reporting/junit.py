@@ -26,7 +26,7 @@ from ..facts.oneline import one_line
 from .console import finding_line
 from .markup import escaped as _x
 from .report import entry_fields
-from .wording import plural
+from ..facts.words import plural
 
 SUITE = "zstack-contract validate"
 HAR_ENTRY = "#entries["  # how an exchange of a HAR capture names its place in the file

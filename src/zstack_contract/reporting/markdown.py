@@ -14,7 +14,7 @@ from typing import Any, Iterator
 from ..facts.oneline import one_line
 from .blocks import Block, Bullets, Code, Paragraph, Section, Strong, Table
 from .sections import intro, sections, title
-from .wording import plural
+from ..facts.words import plural
 
 FILE_NAME = "zstack-contract.md"
 _TICKS = re.compile("`+")

@@ -20,7 +20,8 @@ from typing import Any
 from ..checks.finding import Severity
 from .blocks import Bullets, Code, Inline, LazyRows, Paragraph, Section, Strong, Table, fold
 from .report import entry_fields
-from .wording import plural, warnings_said
+from ..facts.words import plural
+from .wording import warnings_said
 
 VERDICTS = {"pass": "PASS", "fail": "FAIL", "unusable input": "UNUSABLE INPUT"}
 FINDING_COLUMNS = ("where", "step", "pointer", "expected", "found", "check")

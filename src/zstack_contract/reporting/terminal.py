@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from ..facts.oneline import PREVIEW, one_line
 from ..facts.secrets import Redactor
 from .sections import VERDICTS
-from .wording import plural
+from ..facts.words import plural
 
 SIMULATOR = "the embedded simulator"
 

@@ -1,5 +1,5 @@
-"""Words of the reports: the run's warnings as a run prints them, and the words for counts and
-kinds every room shares (:mod:`zstack_contract.facts.words`).
+"""Words of the reports: the run's warnings as a run prints them (the words for counts and kinds
+every room shares are :mod:`zstack_contract.facts.words`).
 
 Counts of the summary line and the Markdown sentence that scripts read keep their ``(s)``
 (``4 file(s)``); every other count is said properly."""
@@ -7,8 +7,6 @@ Counts of the summary line and the Markdown sentence that scripts read keep thei
 from __future__ import annotations
 
 from typing import Any
-
-from ..facts.words import article, plural, plural_of, with_article  # noqa: F401  (the reports' words)
 
 
 def warnings_said(summary: dict[str, Any], strict: bool) -> str:

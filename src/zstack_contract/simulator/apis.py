@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..contract.compiled import Contract
+from ..contract.routes import collection_of
 from ..contract.parameters import Parameter
-from ..contract.format import META
 
 _VAR = re.compile(r"{([^}]+)}")
 
@@ -56,12 +56,6 @@ class Api:
         return next((p for p in self.params if p.name == name), None)
 
 
-def collection_of(template: str) -> str | None:
-    """``/v1/vm-instances/{uuid}/actions`` -> ``vm-instances``."""
-    parts = [p for p in template.split("/") if p and p != "v1"]
-    return parts[0] if parts and not parts[0].startswith("{") else None
-
-
 def collection_for_param(name: str) -> str:
     """The collection a uuid parameter names: ``vmInstanceUuid`` -> ``vm-instances``,
     ``l3NetworkUuids`` -> ``l3-networks``."""
@@ -95,9 +89,6 @@ def vo_name(collection: str) -> str:
 
 def api_from_contract(contract: Contract) -> Api:
     """An API as its derived schemas describe it."""
-    request = contract.request or {}
-    meta = contract.response.get(META, {})
-    kind = meta.get("kind") or ("query" if contract.api.startswith("Query") else "action")
     templates = tuple(r.template for r in contract.routes)
     method = contract.routes[0].method if contract.routes else "PUT"
     params = [_param(p, templates) for p in contract.parameters]
@@ -107,10 +98,10 @@ def api_from_contract(contract: Contract) -> Api:
         # object, whatever structure the page names (RestServer.handleApi's parameterName).
         container = contract.action_key
     return Api(
-        name=contract.api, kind=kind, method=method, templates=templates, action_key=contract.action_key,
-        container=container, authorized=meta.get("authorized", True), params=tuple(params), response=contract.response,
+        name=contract.api, kind=contract.kind, method=method, templates=templates, action_key=contract.action_key,
+        container=container, authorized=contract.authorized, params=tuple(params), response=contract.response,
         success=contract.success_fields, collection=collection_of(templates[0]) if templates else None,
-        missing_resource=request.get(META, {}).get("missingResource"),
+        missing_resource=contract.missing_resource,
     )
 
 
