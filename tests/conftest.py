@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from pathlib import Path
@@ -29,6 +30,9 @@ def pytest_configure(config):
     is set no import caches the package's bytecode, and every such start compiled it anew (a
     tenth of a second each): write it once, as installing a wheel does."""
     if not hasattr(config, "workerinput"):  # the controller, before any worker starts
+        # Child runs print as wide as COLUMNS says; a wide CI terminal repeats each failure's message
+        # in pytest's short summary. Every child prints 80 columns wide, wherever the suite runs.
+        os.environ["COLUMNS"] = "80"
         import compileall
 
         compileall.compile_dir(str(ROOT / "src" / "zstack_contract"), quiet=1)
