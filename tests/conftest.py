@@ -27,15 +27,16 @@ def child_pytest(tests: str, *args: str) -> list[str]:
 
 def pytest_configure(config):
     """Many tests start the CLI or pytest in a process of their own. Where PYTHONDONTWRITEBYTECODE
-    is set no import caches the package's bytecode, and every such start compiled it anew (a
-    tenth of a second each): write it once, as installing a wheel does."""
+    is set (as on the machines this suite runs on) every such start compiled the package anew, and
+    every child pytest also rewrote the asserts of the package and of hypothesis (pytest rewrites
+    the modules of its plugins' distributions): a few tenths of a CPU second each. Children may
+    cache their bytecode, as an installed wheel's would be; the workers and this process inherit
+    nothing else from the change (Python reads the variable at start)."""
     if not hasattr(config, "workerinput"):  # the controller, before any worker starts
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         # Child runs print as wide as COLUMNS says; a wide CI terminal repeats each failure's message
         # in pytest's short summary. Every child prints 80 columns wide, wherever the suite runs.
         os.environ["COLUMNS"] = "80"
-        import compileall
-
-        compileall.compile_dir(str(ROOT / "src" / "zstack_contract"), quiet=1)
 
 
 @pytest.fixture(autouse=True)
