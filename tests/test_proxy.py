@@ -205,3 +205,57 @@ def _reported(path: Path) -> bool:
         return json.loads(path.read_text())["summary"]["exchanges"] == 1
     except (OSError, ValueError, KeyError):
         return False
+
+
+def test_jobs_are_set_aside_when_their_time_is_up_and_no_sooner():
+    from zstack_contract.inputs.exchange import Request, Response, Step
+    from zstack_contract.proxy import stitch
+
+    now = [100.0]
+    done = []
+    stitcher = stitch.Stitcher(done.append, clock=lambda: now[0])
+
+    def call(job: str, timeout_ms: int | None) -> Step:
+        body = {"location": f"http://mn/zstack/v1/api-jobs/{job}", **({"apiTimeout": timeout_ms} if timeout_ms else {})}
+        return Step(Request(method="PUT", url=f"http://mn/zstack/v1/vm-instances/{job}/actions", body={}), Response(status=202, body=body))
+
+    def poll(job: str, status: int) -> Step:
+        return Step(Request(method="GET", url=f"http://mn/zstack/v1/api-jobs/{job}"), Response(status=status, body={}))
+
+    other = Step(Request(method="GET", url="http://mn/zstack/v1/zones"), Response(status=200, body={}))
+    stitcher.step(call("a", 10_000), "p")  # due at 110
+    stitcher.step(call("b", 2_000), "p")  # due at 102, though opened later
+    stitcher.step(call("c", None), "p")  # followed for an hour
+    stitcher.step(call("d", 1_000), "p")  # due at 101, but finished first
+    stitcher.step(poll("d", 200), "p")
+    assert [len(e.steps) for e in done] == [2] and stitcher.not_followed_count == 0
+    now[0] = 101.5
+    stitcher.step(other, "p")
+    assert stitcher.not_followed_count == 0
+    now[0] = 102.0
+    stitcher.step(other, "p")
+    assert [n.job for n in stitcher.not_followed] == ["/v1/api-jobs/b"]
+    stitcher.step(poll("a", 202), "p")  # still followed
+    now[0] = 109.9
+    stitcher.step(other, "p")
+    assert stitcher.not_followed_count == 1
+    now[0] = 110.0
+    stitcher.step(other, "p")
+    assert [n.job for n in stitcher.not_followed] == ["/v1/api-jobs/b", "/v1/api-jobs/a"]
+    now[0] = 100.0 + 3599
+    stitcher.step(poll("c", 200), "p")  # an hour's job, followed to its end
+    assert stitcher.not_followed_count == 2 and [len(e.steps) for e in done] == [2, 1, 1, 1, 1, 2]
+
+
+def test_at_most_so_many_jobs_are_followed_the_oldest_set_aside_first(monkeypatch):
+    from zstack_contract.inputs.exchange import Request, Response, Step
+    from zstack_contract.proxy import stitch
+
+    monkeypatch.setattr(stitch, "OPEN_JOBS", 3)
+    stitcher = stitch.Stitcher(lambda e: None)
+    for job in "abcde":
+        stitcher.step(Step(Request(method="PUT", url=f"http://mn/v1/x/{job}/actions", body={}),
+                           Response(status=202, body={"location": f"http://mn/v1/api-jobs/{job}"})), "p")
+    assert [n.job for n in stitcher.not_followed] == ["/v1/api-jobs/a", "/v1/api-jobs/b"]
+    stitcher.close()
+    assert stitcher.not_followed_count == 5

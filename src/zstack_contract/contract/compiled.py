@@ -21,7 +21,7 @@ from .explain import Explainer
 from .format import META
 from .parameters import Parameters, read_parameters
 from .places import Place, Shapes, compile_places
-from .routes import Route, path_params
+from .routes import Route, RouteIndex, path_params
 
 
 @dataclass(eq=False)
@@ -137,6 +137,7 @@ class ContractSet:
 
     def __init__(self, contracts: list[Contract]):
         self.by_api = {c.api: c for c in sorted(contracts, key=lambda c: c.api)}
+        self.routes = RouteIndex((c, c.routes) for c in self.by_api.values())
 
     def __iter__(self):
         return iter(self.by_api.values())
@@ -149,7 +150,7 @@ class ContractSet:
 
     def match(self, method: str, url: str, body: Any = None) -> Contract | None:
         """The API a request was for: by method and URL template, then by action key on shared paths."""
-        candidates = [c for c in self if c.path_params(method, url) is not None]
+        candidates = self.routes.find(method, url)
         if len(candidates) > 1 and isinstance(body, dict):
             keyed = [c for c in candidates if c.action_key in body]
             candidates = keyed or candidates

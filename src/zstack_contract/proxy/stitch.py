@@ -47,6 +47,7 @@ class Stitcher:
         self.not_followed: list[NotFollowed] = []
         self.not_followed_count = 0
         self._open: OrderedDict[str, _Open] = OrderedDict()  # job id -> its exchange so far
+        self._soonest = float("inf")  # no open job's time is up before this (looked over only then)
         self._lock = threading.Lock()
 
     def step(self, step: Step, source: str) -> None:
@@ -68,7 +69,9 @@ class Stitcher:
                 if started is None:
                     finished = exchange
                 else:
-                    self._open[started[0]] = _Open(exchange, self.clock() + started[1])
+                    until = self.clock() + started[1]
+                    self._open[started[0]] = _Open(exchange, until)
+                    self._soonest = min(self._soonest, until)
                     while len(self._open) > OPEN_JOBS:
                         self._set_aside(*self._open.popitem(last=False))
         if finished is not None:
@@ -82,10 +85,13 @@ class Stitcher:
 
     def _expire(self) -> None:
         now = self.clock()
+        if now < self._soonest:
+            return
         for job, followed in list(self._open.items()):
             if followed.until <= now:
                 del self._open[job]
                 self._set_aside(job, followed)
+        self._soonest = min((followed.until for followed in self._open.values()), default=float("inf"))
 
     def _set_aside(self, job: str, followed: _Open) -> None:
         call = followed.exchange.call.request
