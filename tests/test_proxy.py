@@ -134,6 +134,68 @@ def test_a_target_that_goes_away_is_a_502_and_the_proxy_goes_on():
         assert requests.get(f"{url}/v1/vm-instances").status_code == 502
 
 
+def test_the_target_connection_is_kept_alive_and_made_anew_when_the_target_closed_it():
+    connections = []
+
+    def node(conn, stop):  # keeps a connection for two requests, then closes it without a word
+        connections.append(conn)
+        reader = conn.makefile("rb")
+        for _ in range(2):
+            head = b""
+            while not head.endswith(b"\r\n\r\n"):
+                byte = reader.read(1)
+                if not byte:
+                    return
+                head += byte
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0]) if b"content-length: " in head.lower() else 0
+            reader.read(length)
+            method = head.split(b" ")[0]
+            if method == b"HEAD":
+                conn.sendall(b"HTTP/1.1 200 \r\nContent-Length: 7\r\n\r\n")
+            elif method == b"DELETE":
+                conn.sendall(b"HTTP/1.1 204 \r\n\r\n")
+            else:
+                conn.sendall(b"HTTP/1.1 200 \r\nContent-Length: 2\r\n\r\n{}")
+        conn.close()
+
+    with socket_server(node) as target, proxy(target) as (url, _run, _out):
+        http = requests.Session()  # one client connection, kept alive
+        answers = [http.head(f"{url}/v1/zones"), http.delete(f"{url}/v1/zones/x")]  # answers of no body keep it too
+        time.sleep(0.05)  # the target has closed it by now
+        answers += [http.get(f"{url}/v1/zones"), http.put(f"{url}/v1/zones/x/actions", json={}), http.post(f"{url}/v1/zones", json={})]
+    assert [a.status_code for a in answers] == [200, 204, 200, 200, 200]
+    assert len(connections) == 3  # two requests on each
+
+
+def test_a_kept_connection_the_target_drops_as_a_request_goes_out_is_tried_again_when_idempotent():
+    served = []
+
+    def node(conn, stop):  # while it is the only one served: answers a first request, drops a second unanswered
+        served.append(conn)
+        reader = conn.makefile("rb")
+        while True:
+            head = b""
+            while not head.endswith(b"\r\n\r\n"):
+                byte = reader.read(1)
+                if not byte:
+                    return
+                head += byte
+            if len(served) == 1 and head.startswith((b"GET /zstack/v1/second", b"POST")):
+                conn.close()
+                return
+            conn.sendall(b"HTTP/1.1 200 \r\nContent-Length: 2\r\n\r\n{}")
+
+    with socket_server(node) as target, proxy(target) as (url, _run, _out):
+        http = requests.Session()
+        assert http.get(f"{url}/v1/first").status_code == 200
+        assert http.get(f"{url}/v1/second").status_code == 200  # tried again, on a new connection
+        served.clear()
+        served.append(None)  # the next connection is a "first" one again
+        assert http.get(f"{url}/v1/first").status_code == 200
+        r = http.post(f"{url}/v1/zones", json={})
+        assert r.status_code == 502 and "RemoteDisconnected" in r.text  # not sent twice
+
+
 def test_a_slow_target_does_not_slow_other_clients():
     def answer(conn, stop):
         request = conn.recv(65536)

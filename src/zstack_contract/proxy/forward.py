@@ -12,14 +12,14 @@ that breaks off an answer before its headers, is a ``502`` with one line of text
 
 from __future__ import annotations
 
+import http.client
 import json
+import select
 import socket
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 from urllib.parse import urlsplit
-
-import urllib3
 
 from ..facts.urls import api_path, url_problem
 from ..inputs.exchange import Request, Response, Step, decode_body
@@ -29,14 +29,13 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
 KEPT = 20 * 1024 * 1024  # bytes of a body kept for the checks; a longer one is passed on unchecked
 MAX_REQUEST = 64 * 1024 * 1024  # a request body longer than this is refused (413): no client of an API sends one
 CHUNK = 64 * 1024
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 
 
 class Forwarder:
-    """What the handler threads share: the target, a pool of kept-alive connections to it
-    (urllib3's, which ``requests`` is made on: a proxy needs none of what requests adds, and its
-    cost per request is the proxy's largest), and ``on_step(step, complete)`` called with every
-    forwarded request and its answer (``complete`` False when a body was too long to keep whole or
-    the exchange broke off)."""
+    """What the handler threads share: the target and ``on_step(step, complete)``, called with
+    every forwarded request and its answer (``complete`` False when a body was too long to keep
+    whole or the exchange broke off)."""
 
     def __init__(self, target: str, on_step: Callable[[Step, bool], None], rewrite: bool = True,
                  timeout: tuple[float, float] = (3.0, 300.0)):
@@ -45,12 +44,79 @@ class Forwarder:
         if problem or parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"--target must be an http(s) URL with a host: {problem or target!r}")
         self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.https = parts.scheme == "https"
+        self.host, self.port = parts.hostname or "", parts.port
         self.on_step = on_step
         self.rewrite = rewrite
         self.timeout = timeout
         self.public_origin = ""  # http://host:port of the proxy, set once it listens
-        self.pool = urllib3.PoolManager(maxsize=256, block=False, retries=False,
-                                        timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]))
+
+
+class Upstream:
+    """The connection to the target of one client connection (whose thread alone uses it), kept
+    alive as the client's is: the standard library's ``http.client``, with nothing between (a
+    pool and its retries were the largest part of the proxy's cost). Made anew when the target
+    has closed it since its last answer, and dropped after an answer that was not read whole."""
+
+    def __init__(self, fwd: Forwarder):
+        self.fwd = fwd
+        self.conn: http.client.HTTPConnection | None = None
+
+    def send(self, method: str, path: str, headers: dict[str, str], body: bytes) -> http.client.HTTPResponse:
+        """The target's answer (its head read). A kept-alive connection the target closes just as a
+        request goes out is tried once more on a new one, for an idempotent method (RFC 9112 9.3.1)."""
+        reused = self._connection()
+        try:
+            return self._send(method, path, headers, body)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            if not reused or method not in _IDEMPOTENT:
+                raise
+        self._connection()
+        return self._send(method, path, headers, body)
+
+    def _send(self, method: str, path: str, headers: dict[str, str], body: bytes) -> http.client.HTTPResponse:
+        conn = self.conn
+        try:
+            conn.putrequest(method, path, skip_accept_encoding=True)  # Host: the target's
+            for key, value in headers.items():
+                conn.putheader(key, value)
+            if body or method in ("POST", "PUT", "PATCH"):
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body or None)
+            return conn.getresponse()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    def _connection(self) -> bool:
+        """Makes sure of a connection; whether it is one kept from an earlier answer."""
+        fwd = self.fwd
+        if self.conn is not None and (self.conn.sock is None or _closed_by_peer(self.conn.sock)):
+            self.close()
+        if self.conn is not None:
+            return True
+        kind = http.client.HTTPSConnection if fwd.https else http.client.HTTPConnection
+        self.conn = kind(fwd.host, fwd.port, timeout=fwd.timeout[0])
+        try:
+            self.conn.connect()
+            self.conn.sock.settimeout(fwd.timeout[1])  # for each read of an answer
+        except BaseException:
+            self.close()
+            raise
+        return False
+
+
+def _closed_by_peer(sock: socket.socket) -> bool:
+    """Whether a kept-alive connection between answers has something to read: the target's end
+    of it (or bytes nobody asked for), so not to be sent on."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -59,9 +125,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.upstream = Upstream(self.server.forwarder)
         # An answer goes out as its head, then its body: without this the body waits for the
         # client's delayed acknowledgement of the head (Nagle's algorithm), some 40 ms an answer.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.upstream.close()
 
     def send_response(self, code: int, message: str | None = None) -> None:
         """As the standard library's, without its own ``Server`` and ``Date`` (the target's pass)."""
@@ -85,33 +158,30 @@ class Handler(BaseHTTPRequestHandler):
         url = fwd.origin + self.path
         started = time.monotonic()
         try:
-            upstream = fwd.pool.urlopen(self.command, url, body=body or None, headers=headers, preload_content=False,
-                                        redirect=False, retries=False, decode_content=False)
-        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            upstream = self.upstream.send(self.command, self.path, headers, body)
+        except (http.client.HTTPException, OSError, ValueError) as exc:
             self._plain(502, f"zstack-contract proxy: {fwd.origin} did not answer {self.command} {_path(url)}: {type(exc).__name__}")
             return
-        try:
-            self._answer(fwd, upstream, url, headers, body, started)
-        finally:
-            upstream.release_conn()
+        if not self._answer(fwd, upstream, url, headers, body, started):
+            self.upstream.close()
 
-    def _answer(self, fwd: Forwarder, upstream: urllib3.BaseHTTPResponse, url: str, headers: dict, body: bytes, started: float) -> None:
-        out_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
-        length = upstream.headers.get("Content-Length")
+    def _answer(self, fwd: Forwarder, upstream: http.client.HTTPResponse, url: str, headers: dict, body: bytes, started: float) -> bool:
+        """Passes the answer on; False when it was not read whole from the target."""
+        out_headers = [(k, v) for k, v in upstream.getheaders() if k.lower() not in HOP_BY_HOP]
+        length = upstream.getheader("Content-Length")
         kept = bytearray()
-        complete = True
-        if upstream.status == 202 and fwd.rewrite:  # small: read whole, to rewrite the job location
-            data = upstream.read(decode_content=False)
-            data = self._rewritten(fwd, data)
-            kept += data
-            self._head(upstream, out_headers + [("Content-Length", str(len(data)))])
-            self._write(data)
-        else:
-            chunked = length is None and self.command != "HEAD" and upstream.status not in (204, 304)
-            self._head(upstream, out_headers + ([("Content-Length", length)] if length is not None else [])
-                       + ([("Transfer-Encoding", "chunked")] if chunked else []))
-            try:
-                for piece in upstream.stream(CHUNK, decode_content=False):
+        complete = whole = True
+        try:
+            if upstream.status == 202 and fwd.rewrite:  # small: read whole, to rewrite the job location
+                data = self._rewritten(fwd, upstream.read())
+                kept += data
+                self._head(upstream, out_headers + [("Content-Length", str(len(data)))])
+                self._write(data)
+            else:
+                chunked = length is None and self.command != "HEAD" and upstream.status not in (204, 304)
+                self._head(upstream, out_headers + ([("Content-Length", length)] if length is not None else [])
+                           + ([("Transfer-Encoding", "chunked")] if chunked else []))
+                while piece := upstream.read1(CHUNK):
                     if len(kept) + len(piece) <= KEPT:
                         kept += piece
                     else:
@@ -119,15 +189,20 @@ class Handler(BaseHTTPRequestHandler):
                     self._write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
                 if chunked:
                     self._write(b"0\r\n\r\n")
-            except (urllib3.exceptions.HTTPError, OSError, ValueError):  # the target broke off: so does the answer
-                self.close_connection = True
-                complete = False
+            upstream.read()  # nothing left; marks an answer of no body (HEAD, 204, 304) read
+        except (http.client.HTTPException, OSError, ValueError):  # the target broke off: so does the answer
+            self.close_connection = True
+            complete = whole = False
         sent_body, sent_text = decode_body(body)
         got_body, got_text = decode_body(bytes(kept))
+        answer_headers: dict[str, str] = {}
+        for key, value in upstream.getheaders():
+            answer_headers[key] = f"{answer_headers[key]}, {value}" if key in answer_headers else value
         step = Step(Request(method=self.command, url=url, headers=dict(headers), body=sent_body, text=sent_text),
-                    Response(status=upstream.status, headers=dict(upstream.headers), body=got_body, text=got_text),
+                    Response(status=upstream.status, headers=answer_headers, body=got_body, text=got_text),
                     (time.monotonic() - started) * 1000)
         fwd.on_step(step, complete)
+        return whole and upstream.isclosed()
 
     def _rewritten(self, fwd: Forwarder, data: bytes) -> bytes:
         """The 202 body with its job location naming the proxy; other bytes as they came."""
@@ -175,7 +250,7 @@ class Handler(BaseHTTPRequestHandler):
             out += self.rfile.read(size)
             self.rfile.readline(16)
 
-    def _head(self, upstream: urllib3.BaseHTTPResponse, headers: list[tuple[str, str]]) -> None:
+    def _head(self, upstream: http.client.HTTPResponse, headers: list[tuple[str, str]]) -> None:
         self.send_response(upstream.status, upstream.reason or "")
         for key, value in headers:
             self.send_header(key, value)
