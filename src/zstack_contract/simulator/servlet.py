@@ -37,6 +37,7 @@ from .state import DEFAULT_API_TIMEOUT_MS, Job, State
 
 CONTEXT = "/zstack"
 JOB_PATH = re.compile(r"^/v1/api-jobs/([^/]+)$")
+_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 # The one header a real node never sends: it lets the live suite know it talks to a simulator,
 # where changing state is harmless, so the destructive tests run without --zstack-allow-destructive.
 SIMULATOR_HEADER = "X-ZStack-Simulator"
@@ -230,7 +231,8 @@ class Servlet:
         value = ctx.request.headers.get("X-Job-UUID")
         if value is None:
             return None
-        if len(value) != 32:  # any 32 characters: the node puts them in the job's location as they came
+        if len(value) != 32 or not _HEX32.fullmatch(value):
+            # A node takes any 32 characters; the simulator takes hex only, as it puts them in a location.
             raise text(400, "Invalid header[X-Job-UUID], it must be a UUID with '-' stripped")
         if ctx.request.method in ("POST", "PUT", "DELETE") and self.state.job_exists(value):
             raise text(400, f"Duplicate job uuid[{value}]")
