@@ -321,3 +321,32 @@ def test_at_most_so_many_jobs_are_followed_the_oldest_set_aside_first(monkeypatc
     assert [n.job for n in stitcher.not_followed] == ["/v1/api-jobs/a", "/v1/api-jobs/b"]
     stitcher.close()
     assert stitcher.not_followed_count == 5
+
+
+def test_a_long_session_keeps_so_many_findings_of_each_kind_prints_them_all_and_counts_the_rest(tmp_path, monkeypatch):
+    from zstack_contract.proxy import run as proxy_run
+
+    monkeypatch.setattr(proxy_run, "KEEP_OF_EACH", 3)
+    with Simulator(faults=("float-cpu",), job_delay=0.005) as sim, proxy(sim.base_url, report=tmp_path / "r") as (url, run, out):
+        auth = {"Authorization": f"OAuth {sim.create_session()}"}
+        http = requests.Session()
+        vm = next(u for u, v in sim.vms.items() if v["state"] == "Stopped")
+        for _ in range(8):
+            job = http.put(f"{url}/v1/vm-instances/{vm}/actions", json={"reimageVmInstance": {}}, headers=auth)
+            for _ in range(200):
+                answer = http.get(job.json()["location"], headers=auth)
+                if answer.status_code != 202:
+                    break
+                time.sleep(0.005)
+            assert answer.status_code == 200
+        time.sleep(0.05)
+        run.write_reports()
+    v = run.validation
+    kept = {f.fingerprint for f in v.findings}
+    assert kept and all(sum(1 for f in v.findings if f.fingerprint == fp) == 3 for fp in kept)
+    printed = [line for line in out.getvalue().splitlines() if "[response-schema]" in line]
+    assert len(printed) == len(v.findings) + v.not_kept and v.not_kept >= 5 * len(kept)  # every one printed as it came
+    assert v.exit_code() == 1 and f"{v.not_kept} finding(s) like earlier ones printed but not kept" in run.summary()
+    report = json.loads((tmp_path / "r" / "zstack-contract.json").read_text())
+    assert report["summary"]["notKept"] == v.not_kept and len(report["findings"]) == len(v.findings)
+    assert f"{v.not_kept} more findings of the same API, check and path" in (tmp_path / "r" / "zstack-contract.md").read_text()

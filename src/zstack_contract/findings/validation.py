@@ -56,6 +56,11 @@ class Validation:
     skipped_notes: list[InputError] = field(default_factory=list)
     exercised: Exercised = field(default_factory=Exercised)
     unchecked_files: list[str] = field(default_factory=list)  # files (the source of their first exchange) whose every exchange was of no known API
+    # At most this many findings of one fingerprint (API, check, path) are kept; the rest are
+    # counted in not_kept. None keeps all: a run over files ends. A proxy's session need not.
+    keep_at_most: int | None = None
+    not_kept: int = 0
+    _kept_of: dict[str, int] = field(default_factory=dict, repr=False)
 
     def contract_for(self, exchange: Exchange) -> Contract:
         """The API of an exchange: the one it names, else the one its request was for. A bare body
@@ -116,8 +121,16 @@ class Validation:
         if self.redactor is not None:
             findings = [f.redacted(self.redactor) for f in findings]
         findings = [shown(f) for f in findings]
-        if store:
+        if store and self.keep_at_most is None:
             self.findings.extend(findings)
+        elif store:
+            for f in findings:
+                n = self._kept_of.get(f.fingerprint, 0)
+                if n < self.keep_at_most:
+                    self._kept_of[f.fingerprint] = n + 1
+                    self.findings.append(f)
+                else:
+                    self.not_kept += 1
         return findings
 
     def check_file(self, exchanges: "list[Exchange] | InputError") -> list[Finding]:
@@ -153,6 +166,7 @@ class Validation:
             "counts": [self.files, self.exchanges, self.documents],
             "exercised": self.exercised.to_wire(self.strict),
             "uncheckedFiles": self.unchecked_files,
+            "notKept": self.not_kept,
         }
 
     def merge_wire(self, wire: dict) -> None:
@@ -164,6 +178,7 @@ class Validation:
             self.tally.add_counts(api, wire["drift"].get(api, {}), wire["seen"].get(api, ()))
         self.exercised.merge_wire(wire.get("exercised", {}))
         self.unchecked_files.extend(wire.get("uncheckedFiles", ()))
+        self.not_kept += wire.get("notKept", 0)
         files, exchanges, documents = wire["counts"]
         self.files += files
         self.exchanges += exchanges

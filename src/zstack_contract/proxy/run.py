@@ -29,11 +29,18 @@ from .stitch import Stitcher
 
 _UUIDS = re.compile(r"/[0-9a-fA-F]{32}(?=/|$|\?)")
 SOURCE = "proxy"
+KEEP_OF_EACH = 100  # findings of one API, check and path kept for the reports; the rest are printed and counted
 
 
 class ProxyRun:
+    """A session of the proxy. It keeps at most :data:`KEEP_OF_EACH` findings of one fingerprint in
+    ``validation`` (a node that breaks a rule breaks it in every answer, for as long as the session
+    runs); every new finding is still printed as it happens."""
+
     def __init__(self, validation: Validation, out: TextIO, record: str | None = None, report: str | None = None):
         self.validation = validation
+        if validation.keep_at_most is None:
+            validation.keep_at_most = KEEP_OF_EACH
         self.redactor = validation.redactor
         self.out = out
         self.report = report
@@ -119,7 +126,8 @@ class ProxyRun:
         new = sum(1 for f in v.findings if is_new(f, v.baseline))
         return (f"zstack-contract proxy: {v.exchanges} exchange(s) checked, {new} new violation(s), "
                 f"{sum(self._unknown.values())} of no known API ({len(self._unknown)} path(s)), "
-                f"{s.not_followed_count} job(s) not followed to their end, {self.incomplete} not checked (too long or broken off)")
+                f"{s.not_followed_count} job(s) not followed to their end, {self.incomplete} not checked (too long or broken off)"
+                + (f", {v.not_kept} finding(s) like earlier ones printed but not kept" if v.not_kept else ""))
 
 
 def clients_fault(exchange: Exchange) -> str | None:

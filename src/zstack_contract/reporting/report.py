@@ -83,6 +83,7 @@ def build_report(v: Validation) -> dict[str, Any]:
             "undocumentedPaths": len(v.drift()),
             "inputErrors": len(v.input_errors),
             "staleBaseline": len(stale),
+            "notKept": v.not_kept,
         },
         "findings": Entries(findings, v.baseline),
         "inputErrors": [{"file": e.path, "message": e.message} for e in sorted(v.input_errors, key=lambda e: e.path)],

@@ -42,6 +42,9 @@ def intro(report: dict[str, Any]) -> list[Paragraph]:
         + (", strict mode" if report["strict"] else "") + "."
     )
     out = [Paragraph((counts,))]
+    if s["notKept"]:
+        out.append(Paragraph((f"{plural(s['notKept'], 'more finding')} of the same API, check and path as those listed "
+                              "were seen and not kept (a long session keeps so many of each).",)))
     if report["baseline"] is not None:
         out.append(Paragraph(("Baseline: ", Code(report["baseline"] or "-"),
                               f" ({plural(s['staleBaseline'], 'stale entry', 'stale entries')} among the cases this run exercised).")))
