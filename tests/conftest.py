@@ -60,10 +60,10 @@ def reimage_page():
 
 
 # The test pages of every kind (action, create, delete, get, query, the login), for the suites
-# generated per API; SetVmQga is left out: its table names a structure no node reads (its own test).
+# generated per API.
 API_PAGES = ["docs/api/ReimageVmInstance.txt", *(f"tests/pages/{n}.txt" for n in (
     "CreateAccount", "CreateVmInstance", "DeleteVmHostname", "DestroyVmInstance", "GetVmBootOrder", "GetVmsCapabilities",
-    "LogInByAccount", "StopVmInstance", "zh/GetVmConsolePassword", "zh/QueryVmInstance", "zh/SetVmRDP"))]
+    "LogInByAccount", "SetVmQga", "StopVmInstance", "zh/GetVmConsolePassword", "zh/QueryVmInstance", "zh/SetVmRDP"))]
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """Every derived API, live: the cases generated from each page, the contract-driven simulator that
 serves any API of a schemas folder, and the selection options. The self-test with every fault on
-the same twelve APIs is in test_live_suite.py."""
+the same thirteen APIs is in test_live_suite.py."""
 
 from __future__ import annotations
 
@@ -187,9 +187,14 @@ def test_the_simulator_serves_every_api_of_the_schemas_and_no_other(api_schemas)
 
 def test_a_put_is_read_from_its_action_key_whatever_structure_the_page_names(tmp_path):
     """Every PUT API of a node is an action: the REST layer reads its parameters from the action
-    key's object. The SetVmQga test page names a 'params' structure: a request built by the page
-    reaches no API, and one with the action key lacks the parameter ``enable``."""
+    key's object. The SetVmQga test page's table names a 'params' structure: the derived schema
+    has ``enable`` under the action key, and says why; a request built by the table reaches no API,
+    and one with the action key and ``enable`` beside it lacks the parameter."""
     schemas = _derive(tmp_path / "qga", "tests/pages/SetVmQga.txt")
+    request = json.loads((schemas / "SetVmQga.request.json").read_text())
+    assert set(request["properties"]) == {"setVmQga", "systemTags", "userTags"} and request["required"] == ["setVmQga"]
+    assert request["properties"]["setVmQga"]["required"] == ["enable"]
+    assert request["properties"]["setVmQga"]["x-source"].endswith("setVmQga (action key; the table says params, a PUT is read from its action key)")
     with Simulator(schemas=schemas, job_delay=0) as sim:
         headers = {"Authorization": f"OAuth {sim.create_session()}"}
         vm = next(iter(sim.vms))

@@ -84,7 +84,7 @@ def api_of(test: str) -> str:
 
 def test_every_fault_is_caught_in_the_right_tests_and_checks(tmp_path, api_schemas, record_property):
     """The self-test: the hand-written and the generated suites pass against a clean simulator
-    serving twelve APIs of every kind, and fail against each fault (acting on every API) in the
+    serving thirteen APIs of every kind, and fail against each fault (acting on every API) in the
     tests of the APIs it breaks, naming test, field and check. Scored per fault and API."""
     from zstack_contract.contract.loading import load_contracts
     from zstack_contract.live.cases import select

@@ -176,7 +176,6 @@ SELF_DISAGREEING = {
     # page: (the sample's line, the pointer, the table row's line or section)
     "GetVmBootOrder.txt": ("GetVmBootOrder.txt:18: /order:", "GetVmBootOrder.txt:23"),
     "zh/GetVmConsolePassword.txt": ("GetVmConsolePassword.txt:15: /consolePassword:", "GetVmConsolePassword.txt:17"),
-    "SetVmQga.txt": ("SetVmQga.txt:6: /setVmQga:", "SetVmQga.txt:21"),
     "GetVmsCapabilities.txt": ("GetVmsCapabilities.txt:6: /vmUuids: expected string, found [", "GetVmsCapabilities.txt:17 vmUuids String"),
 }
 
@@ -190,7 +189,7 @@ def test_pages_that_disagree_with_themselves_get_page_sample_warnings(tmp_path):
         (line,) = [ln for ln in warnings if sample in ln]
         assert line.endswith(f"[page-sample] (tests/pages/{row.split(':')[0].replace('GetVmConsolePassword', 'zh/GetVmConsolePassword')}:{row.split(':', 1)[1]})")
     assert "GetVmsCapabilities.txt:14: /vmUuids: expected string, found a list of 2 (the parameter is repeated)" in r.stdout
-    assert "| 4 | 4 | 4 | 0 |" in r.stdout
+    assert "| 3 | 3 | 3 | 0 |" in r.stdout
     boot = json.loads((tmp_path / "s" / "GetVmBootOrder.response.json").read_text())
     assert "orders" in boot["properties"] and "order" not in boot["properties"]
     caps = json.loads((tmp_path / "s" / "GetVmsCapabilities.request.json").read_text())
@@ -229,9 +228,9 @@ def test_the_pages_of_one_api_in_two_languages_derive_the_same_schemas(tmp_path,
 def test_a_folder_of_pages_in_both_languages_derives_in_one_command(tmp_path):
     r = derive("tests/pages", "docs/api", "--out", str(tmp_path / "s"))
     assert r.returncode == 0, r.stderr
-    # DeleteVmHostname twice, in two languages; findings: the four self-disagreeing pages and the
+    # DeleteVmHostname twice, in two languages; findings: the three self-disagreeing pages and the
     # first page (its sample shows two NIC fields its table lacks)
-    assert r.stdout.splitlines()[-1] == "| 14 | 13 | 5 | 0 |"
+    assert r.stdout.splitlines()[-1] == "| 14 | 13 | 4 | 0 |"
     written = sorted(p.name for p in (tmp_path / "s").iterdir())
     assert len(written) == 3 * 13 and "QueryVmInstance.response.strict.json" in written
     again = derive("tests/pages", "docs/api", "--out", str(tmp_path / "s"), "--check", "-q")

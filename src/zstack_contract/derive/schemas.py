@@ -9,12 +9,14 @@ them), so the pages of one API in two languages derive to the same schema but fo
 The request body follows the protocol: a PUT action carries its parameters under the action key
 (``{"reimageVmInstance": {...}}``), a creating POST under ``params``, each as the page's table
 says (``contained in the X structure``); GET and DELETE carry none, their parameters travel in
-the query string.
+the query string. Every PUT API of a node is an action, read from its action key: a PUT page
+whose table says ``params`` (some do) gets the action key, and its ``x-source`` says so.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from typing import Any
 
@@ -25,6 +27,7 @@ from .page import Field, Page, Table
 from .types import Kind, resolve_reference, structure_types
 
 _BODYLESS = {"GET", "DELETE"}
+_POST_KEY = "params"  # the structure of a body that is not an action's
 _DESCRIPTION = "Derived by zstack-contract from the API reference page x-source names; do not edit, regenerate with `zstack-contract derive`."
 
 
@@ -214,6 +217,9 @@ def build_request_schema(page: Page, overlay: Overlay) -> dict[str, Any]:
         params += [Field(name, "String", "", None, e.line, location="url") for name in _template_params(e.path) if name not in listed]
         listed.update(_template_params(e.path))
     bodyless = page.method in _BODYLESS
+    renamed = page.method == "PUT" and page.action_key != _POST_KEY and any(f.container == _POST_KEY for f in params)
+    if renamed:
+        params = [dataclasses.replace(f, container=page.action_key) if f.container == _POST_KEY else f for f in params]
     where = {"path": [], "query": [], "header": [], "body": []}
     for f in params:
         loc = f.location or "body"
@@ -240,7 +246,9 @@ def build_request_schema(page: Page, overlay: Overlay) -> dict[str, Any]:
         required = []
         for name, fields in containers.items():
             obj = params_object(fields, f"{name} structure")
-            if fields:
+            if fields and renamed and name == page.action_key:
+                obj[fmt.SOURCE] = f"{page.source(fields[0].line)} {name} (action key; the table says {_POST_KEY}, a PUT is read from its action key)"
+            elif fields:
                 obj[fmt.SOURCE] = f"{page.source(fields[0].line)} {name} (structure)"
             else:
                 line = page.request_sample.line if page.request_sample else page.api_line
@@ -267,8 +275,8 @@ def _containers(page: Page, body_fields: list[Field]) -> list[str]:
     if not named and page.request_sample and isinstance(page.request_sample.value, dict):
         named = [k for k, v in page.request_sample.value.items() if isinstance(v, dict)]
     if not named:
-        named = [page.action_key if page.method == "PUT" else "params"]
-    for first in (page.action_key, "params"):
+        named = [page.action_key if page.method == "PUT" else _POST_KEY]
+    for first in (page.action_key, _POST_KEY):
         if first in named:
             named.remove(first)
             named.insert(0, first)
