@@ -8,6 +8,7 @@ import io
 import json
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
 
 from conftest import ROOT
@@ -199,6 +201,36 @@ def test_a_kept_connection_the_target_drops_as_a_request_goes_out_is_tried_again
         r = http.post(f"{url}/v1/zones", json={})
         assert r.status_code == 502 and "RemoteDisconnected" in r.text
     assert received.count("GET /zstack/v1/second HTTP/1.1") == 2 and received.count("POST /zstack/v1/zones HTTP/1.1") == 1  # not sent twice
+
+
+def test_an_https_target_is_verified_against_the_ca_bundle_the_environment_names(monkeypatch):
+    tls_dir = ROOT / "tests" / "data" / "tls"  # a self-signed certificate for 127.0.0.1, for tests only
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(tls_dir / "cert.pem", tls_dir / "key.pem")
+
+    def node(conn, stop):
+        try:
+            tls = server_tls.wrap_socket(conn, server_side=True)
+        except OSError:
+            return  # the proxy did not take the certificate
+        reader = tls.makefile("rb")
+        while request_head(reader) is not None:
+            tls.sendall(b"HTTP/1.1 200 \r\nContent-Length: 2\r\n\r\n{}")
+
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with socket_server(node) as target:
+        https = target.replace("http://", "https://")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_dir / "cert.pem"))
+        with proxy(https) as (url, _run, _out):
+            http = requests.Session()
+            assert [http.get(f"{url}/v1/zones").content for _ in range(2)] == [b"{}", b"{}"]
+        monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+        with proxy(https) as (url, _run, _out):
+            r = requests.get(f"{url}/v1/zones")
+            assert r.status_code == 502 and r.text.rstrip().endswith("SSLCertVerificationError")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_dir / "no-such.pem"))
+    with pytest.raises(ValueError, match="^the CA bundle the environment names cannot be used: No such file"):
+        Forwarder("https://127.0.0.1:1/zstack", lambda step, complete: None)
 
 
 def test_a_slow_target_does_not_slow_other_clients():

@@ -71,11 +71,16 @@ def settled(session: requests.Session, url: str) -> requests.Session:
     for ``url``, the CA bundle) read once instead: reading them walks the whole environment, some
     0.4 ms a request where it is large."""
     session.proxies.update(requests.utils.get_environ_proxies(url))
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    bundle = ca_bundle()
     if bundle:
         session.verify = bundle
     session.trust_env = False
     return session
+
+
+def ca_bundle() -> str | None:
+    """The CA bundle the environment names for HTTPS (as ``requests`` reads it), if any."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
 
 
 def within(seconds: float, send: Callable[[], T]) -> T:

@@ -16,6 +16,7 @@ import http.client
 import json
 import select
 import socket
+import ssl
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 
 from ..facts.urls import api_path, url_problem
 from ..inputs.exchange import Request, Response, Step, decode_body
+from ..live.transport import ca_bundle
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
                         "transfer-encoding", "upgrade", "host", "content-length"})
@@ -44,7 +46,7 @@ class Forwarder:
         if problem or parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"--target must be an http(s) URL with a host: {problem or target!r}")
         self.origin = f"{parts.scheme}://{parts.netloc}"
-        self.https = parts.scheme == "https"
+        self.tls = _tls_context() if parts.scheme == "https" else None
         self.host, self.port = parts.hostname or "", parts.port
         self.on_step = on_step
         self.rewrite = rewrite
@@ -100,8 +102,10 @@ class Upstream:
             self.close()
         if self.conn is not None:
             return True
-        kind = http.client.HTTPSConnection if fwd.https else http.client.HTTPConnection
-        self.conn = kind(fwd.host, fwd.port, timeout=fwd.timeout[0])
+        if fwd.tls is not None:
+            self.conn = http.client.HTTPSConnection(fwd.host, fwd.port, timeout=fwd.timeout[0], context=fwd.tls)
+        else:
+            self.conn = http.client.HTTPConnection(fwd.host, fwd.port, timeout=fwd.timeout[0])
         try:
             self.conn.connect()
             self.conn.sock.settimeout(fwd.timeout[1])  # for each read of an answer
@@ -109,6 +113,17 @@ class Upstream:
             self.close()
             raise
         return False
+
+
+def _tls_context() -> ssl.SSLContext:
+    """One context for every connection to an https target (reading the CAs is its cost): the
+    certificates are verified against the CA bundle the environment names for the live client
+    (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``), else the system's."""
+    bundle = ca_bundle()
+    try:
+        return ssl.create_default_context(cafile=bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"the CA bundle the environment names cannot be used: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 def _closed_by_peer(sock: socket.socket) -> bool:
