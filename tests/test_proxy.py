@@ -387,3 +387,18 @@ def test_a_long_session_keeps_so_many_findings_of_each_kind_prints_them_all_and_
     report = json.loads((tmp_path / "r" / "zstack-contract.json").read_text())
     assert report["summary"]["notKept"] == v.not_kept and len(report["findings"]) == len(v.findings)
     assert f"{v.not_kept} more findings of the same API, check and path" in (tmp_path / "r" / "zstack-contract.md").read_text()
+
+
+def test_paths_of_no_known_api_are_listed_up_to_a_bound_and_counted_past_it(tmp_path, monkeypatch):
+    from zstack_contract.proxy import run as proxy_run
+
+    monkeypatch.setattr(proxy_run, "LISTED", 2)
+    with Simulator(job_delay=0.005) as sim, proxy(sim.base_url, report=tmp_path / "r") as (url, run, _out):
+        http = requests.Session()
+        for name in ("zones", "zones", "hosts", "clusters", "l2-networks"):
+            assert http.get(f"{url}/v1/{name}/{new_uuid()}").status_code == 404  # no api mapping
+        time.sleep(0.05)
+        run.write_reports()
+    report = json.loads((tmp_path / "r" / "zstack-contract.json").read_text())
+    assert [s["message"] for s in report["skipped"]] == ["no known API answers GET /v1/zones/{uuid}", "no known API answers GET /v1/hosts/{uuid}"]
+    assert "5 of no known API (2 path(s) listed)" in run.summary()

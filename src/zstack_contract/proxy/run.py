@@ -30,6 +30,7 @@ from .stitch import Stitcher
 _UUIDS = re.compile(r"/[0-9a-fA-F]{32}(?=/|$|\?)")
 SOURCE = "proxy"
 KEEP_OF_EACH = 100  # findings of one API, check and path kept for the reports; the rest are printed and counted
+LISTED = 1000  # paths of no known API (and unusable exchanges) listed in the reports; the rest are counted
 
 
 class ProxyRun:
@@ -49,7 +50,9 @@ class ProxyRun:
             self.recorder.current = SOURCE
         self.stitcher = Stitcher(self._finished)
         self.incomplete = 0  # exchanges passed on but not checked: a body too long to keep, or broken off
-        self._unknown: dict[str, int] = {}  # path of no known API -> how many
+        self._unknown: dict[str, int] = {}  # path of no known API -> how many (LISTED paths at most)
+        self._unknown_unlisted = 0  # exchanges of no known API on a path past those
+        self.unusable = 0
         self._lock = threading.Lock()
 
     # -- what the forwarder sees ---------------------------------------------------------------------
@@ -87,16 +90,22 @@ class ProxyRun:
                     findings = [dataclasses.replace(f, found=f"{f.found} (the client's request was malformed: {fault})") for f in findings]
                 v.keep(findings)
             except InputError as exc:
-                v.add_error(exc)
+                self.unusable += 1
+                if len(v.input_errors) < LISTED:
+                    v.add_error(exc)
                 self._print(f"unusable exchange: {self.redactor.text(str(exc))}")
                 return
             if len(v.skipped_notes) > before:  # of no known API: kept once per path
                 v.skipped_notes.pop()
                 call = exchange.call.request
                 key = f"{call.method} {_UUIDS.sub('/{uuid}', self.redactor.text(api_path(call.url)))}"
-                if key not in self._unknown:
+                if key in self._unknown:
+                    self._unknown[key] += 1
+                elif len(self._unknown) < LISTED:
                     v.skipped_notes.append(InputError(SOURCE, f"no known API answers {key}"))
-                self._unknown[key] = self._unknown.get(key, 0) + 1
+                    self._unknown[key] = 1
+                else:
+                    self._unknown_unlisted += 1
             if self.recorder is not None:
                 try:
                     self.recorder(exchange)
@@ -124,10 +133,13 @@ class ProxyRun:
     def summary(self) -> str:
         v, s = self.validation, self.stitcher
         new = sum(1 for f in v.findings if is_new(f, v.baseline))
-        return (f"zstack-contract proxy: {v.exchanges} exchange(s) checked, {new} new violation(s), "
-                f"{sum(self._unknown.values())} of no known API ({len(self._unknown)} path(s)), "
-                f"{s.not_followed_count} job(s) not followed to their end, {self.incomplete} not checked (too long or broken off)"
-                + (f", {v.not_kept} finding(s) like earlier ones printed but not kept" if v.not_kept else ""))
+        unknown = sum(self._unknown.values()) + self._unknown_unlisted
+        parts = [f"{v.exchanges} exchange(s) checked", f"{new} new violation(s)",
+                 f"{unknown} of no known API ({len(self._unknown)} path(s){' listed' if self._unknown_unlisted else ''})",
+                 *([f"{self.unusable} unusable"] if self.unusable else []),
+                 f"{s.not_followed_count} job(s) not followed to their end", f"{self.incomplete} not checked (too long or broken off)",
+                 *([f"{v.not_kept} finding(s) like earlier ones printed but not kept"] if v.not_kept else [])]
+        return "zstack-contract proxy: " + ", ".join(parts)
 
 
 def clients_fault(exchange: Exchange) -> str | None:
