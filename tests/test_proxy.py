@@ -233,6 +233,37 @@ def test_an_https_target_is_verified_against_the_ca_bundle_the_environment_names
         Forwarder("https://127.0.0.1:1/zstack", lambda step, complete: None)
 
 
+def test_answers_without_a_length_are_streamed_to_the_client_chunked_and_kept_for_the_checks(monkeypatch):
+    first_seen, in_time = threading.Event(), []
+    steps = []
+    step = ProxyRun.step
+    monkeypatch.setattr(ProxyRun, "step", lambda self, s, complete: (steps.append((s, complete)), step(self, s, complete)))
+
+    def node(conn, stop):
+        reader = conn.makefile("rb")
+        head = request_head(reader)
+        if head.startswith(b"GET /zstack/v1/chunked "):
+            conn.sendall(b"HTTP/1.1 200 \r\nTransfer-Encoding: chunked\r\n\r\n8\r\n{\"total\"\r\n")
+            in_time.append(first_seen.wait(5))  # the rest once the client has the first piece: nothing waits for the whole
+            conn.sendall(b"3\r\n: 1\r\n1\r\n}\r\n0\r\n\r\n")
+        else:  # an answer that ends where the connection does
+            conn.sendall(b"HTTP/1.1 200 \r\nConnection: close\r\n\r\n{\"total\": 2}")
+            conn.close()
+
+    with socket_server(node) as target, proxy(target) as (url, _run, _out):
+        with requests.get(f"{url}/v1/chunked", stream=True, timeout=10) as r:
+            pieces = r.raw.stream(64, decode_content=False)
+            got = next(pieces)
+            first_seen.set()
+            got += b"".join(pieces)
+        assert r.headers["Transfer-Encoding"] == "chunked" and got == b'{"total": 1}'
+        whole = requests.get(f"{url}/v1/close-delimited", timeout=10)
+        assert whole.headers["Transfer-Encoding"] == "chunked" and whole.content == b'{"total": 2}'
+        time.sleep(0.05)
+    assert in_time == [True]  # the client had the first piece while the target held the rest back
+    assert [(s.response.body, complete) for s, complete in steps] == [({"total": 1}, True), ({"total": 2}, True)]
+
+
 def test_a_slow_target_does_not_slow_other_clients():
     def answer(conn, stop):
         request = conn.recv(65536)
