@@ -28,7 +28,7 @@ def child_pytest(tests: str, *args: str) -> list[str]:
 def pytest_xdist_auto_num_workers(config):
     """``-n auto``: one worker more than the cores. A quarter of this suite's test time is spent
     waiting (on loopback sockets, deadlines and polls being what many tests are about), during
-    which a core would idle: on two cores three workers take 46-49 s where two took 56-58 s."""
+    which a core would idle: on two cores three workers take 46-50 s where two took 56-58 s."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return usable + 1
 
@@ -37,9 +37,9 @@ def pytest_configure(config):
     """Many tests start the CLI or pytest in a process of their own. Where PYTHONDONTWRITEBYTECODE
     is set (as on the machines this suite runs on) every such start compiled the package anew, and
     every child pytest also rewrote the asserts of the package and of hypothesis (pytest rewrites
-    the modules of its plugins' distributions): a few tenths of a CPU second each. Children may
-    cache their bytecode, as an installed wheel's would be; the workers and this process inherit
-    nothing else from the change (Python reads the variable at start)."""
+    the modules of its plugins' distributions): a few tenths of a CPU second each. So the workers
+    (started after this) and every child may cache their bytecode, as an installed wheel's would
+    be; this process goes on as it started (Python reads the variable once, at its start)."""
     if not hasattr(config, "workerinput"):  # the controller, before any worker starts
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         # Child runs print as wide as COLUMNS says; a wide CI terminal repeats each failure's message

@@ -217,7 +217,7 @@ def build_request_schema(page: Page, overlay: Overlay) -> dict[str, Any]:
         params += [Field(name, "String", "", None, e.line, location="url") for name in _template_params(e.path) if name not in listed]
         listed.update(_template_params(e.path))
     bodyless = page.method in _BODYLESS
-    renamed = page.method == "PUT" and page.action_key != _POST_KEY and any(f.container == _POST_KEY for f in params)
+    renamed = page.method == "PUT" and any(f.container == _POST_KEY for f in params)
     if renamed:
         params = [dataclasses.replace(f, container=page.action_key) if f.container == _POST_KEY else f for f in params]
     where = {"path": [], "query": [], "header": [], "body": []}
