@@ -56,11 +56,11 @@ def test_check_names_stale_and_missing_files(tmp_path):
 
 def test_several_pages_and_a_broken_one(tmp_path):
     broken = tmp_path / "Broken.txt"
-    broken.write_text((PAGES / "StopVmInstance.txt").read_text().replace("See vmNics.", "See vmNicz."))
+    broken.write_text((PAGES / "StopVmInstance.txt").read_text().replace('"name": "Test-VM",', '"name": "Test-VM",,'))
     r = run_cli("derive", PAGE_ARG, str(broken), str(PAGES / "LogInByAccount.txt"), "--out", str(tmp_path / "out"))
     assert r.returncode == 2
     err = r.stderr.strip().splitlines()
-    assert len(err) == 1 and "Broken.txt:85:" in err[0] and "Traceback" not in r.stderr
+    assert len(err) == 1 and "Broken.txt:43:" in err[0] and "Traceback" not in r.stderr
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert "LogInByAccount.response.json" in written and "ReimageVmInstance.request.json" in written
     assert not any(n.startswith("StopVmInstance") for n in written)
@@ -69,7 +69,7 @@ def test_several_pages_and_a_broken_one(tmp_path):
 @pytest.mark.parametrize(
     "args,words",
     [
-        (["derive", "--out", "x"], "required"),
+        (["derive", "--out", "x"], "derive needs pages (PAGE...) or doc sources (--source PATH)"),
         (["derive", "nope.txt", "--out", "OUT"], "nope.txt: cannot read page"),
         (["derive", PAGE_ARG, "--out", "OUT", "--overlay", "missing.toml"], "missing.toml: cannot read overlay"),
         ([], "a command is required"),

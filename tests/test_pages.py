@@ -265,7 +265,7 @@ def test_an_unusable_page_in_a_folder_is_one_line_and_the_rest_derive(tmp_path):
     (docs / "notes.md").write_text("not a page")
     r = derive(str(docs), "--out", str(tmp_path / "s"), "-q")
     assert r.returncode == 2 and r.stderr.count("\n") == 1
-    assert f"{docs / 'Broken.txt'}:24: userTags: type TagPattern is neither" in r.stderr
+    assert f"{docs / 'Broken.txt'}:5: expected 'METHOD path' under URLs, found '放置 zstack/v1/vm-instances/{{uuid}}/actions'" in r.stderr
     assert (tmp_path / "s" / "SetVmRDP.response.json").exists() and "| 2 | 1 | 0 | 1 |" in r.stdout
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -274,14 +274,14 @@ def test_an_unusable_page_in_a_folder_is_one_line_and_the_rest_derive(tmp_path):
 
 
 def parse_broken() -> str:
-    """The Chinese SetVmRDP page with a row whose type names no table."""
+    """The Chinese SetVmRDP page with a URL line whose method is a Chinese word."""
     text = (PAGES / "zh" / "SetVmRDP.txt").read_text(encoding="utf-8")
-    return text.replace("| userTags (可选) | List | body | 用户标签 | | 2.1 |", "| userTags (可选) | TagPattern | body | 用户标签 | | 2.1 |")
+    return text.replace("PUT zstack/v1/vm-instances/{uuid}/actionsHeaders", "放置 zstack/v1/vm-instances/{uuid}/actionsHeaders")
 
 
 def test_chinese_text_survives_in_messages(tmp_path):
     assert str(pytest.raises(PageError, parse_page_text, parse_broken(), "zh/SetVmRDP.txt").value) == \
-        "zh/SetVmRDP.txt:24: userTags: type TagPattern is neither a known type nor a #table of the page"
+        "zh/SetVmRDP.txt:5: expected 'METHOD path' under URLs, found '放置 zstack/v1/vm-instances/{uuid}/actions'"
     text = (PAGES / "zh" / "SetVmRDP.txt").read_text(encoding="utf-8")
     (tmp_path / "设置.txt").write_text("设置远程桌面\n" + text[text.index("API请求"): text.index("SDK示例")], encoding="utf-8")
     r = derive(str(tmp_path / "设置.txt"), "--out", str(tmp_path / "s"))

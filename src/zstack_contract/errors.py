@@ -51,3 +51,9 @@ def where_raised(exc: BaseException) -> str:
 
     frames = traceback.extract_tb(exc.__traceback__)
     return f" at {os.path.basename(frames[-1].filename)}:{frames[-1].lineno}" if frames else ""
+
+
+def internal_error(path: str, exc: BaseException) -> PageError:
+    """An error of ours on one input, as the one line that names it (and not the exception's text,
+    which may hold a value of the input): the run goes on with the other inputs."""
+    return PageError(path, None, f"internal error: {type(exc).__name__}{where_raised(exc)}; please report it")

@@ -15,7 +15,7 @@ from .finding import Finding, show
 from .registry import check
 from .view import View
 
-_WIDTH = {32: " (signed 32-bit)", 64: " (signed 64-bit)"}
+_WIDTH = {8: " (signed 8-bit)", 32: " (signed 32-bit)", 64: " (signed 64-bit)"}
 
 
 @check("response-schema", "every 200/503 body (and bare body) matches the response schema derived from the page")

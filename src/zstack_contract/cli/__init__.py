@@ -30,7 +30,8 @@ A command's options: zstack-contract COMMAND --help."""
 
 # sub-command -> (module, help)
 COMMANDS = {
-    "derive": ("zstack_contract.cli.derive", "derive JSON Schemas from API reference pages"),
+    "derive": ("zstack_contract.cli.derive", "derive JSON Schemas from API reference pages or ZStack's doc sources"),
+    "contracts": ("zstack_contract.cli.contracts", "list the contracts shipped for each ZStack release, or export one as schema files"),
     "validate": ("zstack_contract.cli.validate", "validate recorded responses and exchanges against the schemas"),
     "serve": ("zstack_contract.cli.serve", "run the embedded ZStack REST simulator"),
     "openapi": ("zstack_contract.cli.openapi", "write an OpenAPI 3.1 document that references the derived schemas"),

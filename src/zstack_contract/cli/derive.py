@@ -1,37 +1,103 @@
-"""``zstack-contract derive PAGE_OR_FOLDER... --out DIR [--check] [--overlay FILE] [--quiet]``.
+"""``zstack-contract derive [PAGE_OR_FOLDER...] [--source PATH...] --out DIR [--check] [--overlay FILE] [--quiet]``.
 
-Each page is derived, checked against its own samples (``page-sample`` warnings) and written (or,
-with ``--check``, compared with what DIR holds) before the next is read, so a folder of a
-thousand pages takes no more memory than one. An unusable page is one line on stderr; a summary
-table ends the run.
+Pages (plain-text exports of the reference) and doc sources (the ``*Doc_zh_cn.groovy`` files the
+pages are rendered from, in a ZStack source tree or any folder) derive the same schema files.
+Each API is derived, checked (a page against its own samples, ``page-sample`` warnings; a page
+and its doc source, or its page in the other language, against each other) and written (or, with
+``--check``, compared with what DIR holds) before the next: a folder of a thousand pages takes no
+more memory than one. Doc sources are derived before pages, so an API given both ways is written
+from its source. What an input says that cannot be right but is worked around (a reference to a
+table it lacks) is a warning. An unusable input, and any error of ours on one, is one line on
+stderr, and the others are still derived; a summary table ends the run.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
 from ..atomic import reason, write_atomic
 from ..checks.page_samples import check_page
 from ..contract.format import SUFFIXES
-from ..derive.overlay import load_overlay
-from ..derive.schema_files import Apis, derive_page, page_files, shown_path, stale_files
-from ..errors import ContractError, OutputError, PageError
+from ..derive.overlay import Overlay, load_overlay
+from ..derive.schema_files import Apis, DerivedPage, derive_page, derive_source, derive_sources, page_files, read_sources, shown_path, stale_files
+from ..errors import ContractError, OutputError, PageError, internal_error
 from ..facts.oneline import one_line
 from ..inputs.files import special_file
 from . import fail
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("pages", nargs="+", metavar="PAGE", help="API reference page(s), plain-text exports, or folders of them (searched for *.txt)")
+    p.add_argument("pages", nargs="*", metavar="PAGE", help="API reference page(s), plain-text exports, or folders of them (searched for *.txt)")
+    p.add_argument("--source", action="append", default=[], metavar="PATH",
+                   help="ZStack's API doc sources: a source tree, a folder (searched for *Doc_zh_cn.groovy) or one such file (repeatable)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for <Api>.request.json, <Api>.response.json, <Api>.response.strict.json")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale or missing file")
     p.add_argument("--overlay", metavar="FILE", help="overlay of facts the pages lack (default: the bundled, reviewed overlay.toml)")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only unusable pages, stale files and the summary")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only unusable inputs, stale files and the summary")
+
+
+@dataclass
+class _Run:
+    """One derive run: where its files go and what it counted."""
+
+    args: argparse.Namespace
+    overlay: Overlay
+    out: Path
+    apis: Apis = field(default_factory=Apis)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # "pages" / "sources" -> counts
+    stale: list[tuple[str, str]] = field(default_factory=list)
+    unwritten: bool = False
+
+    def count(self, kind: str, what: str, n: int = 1) -> None:
+        self.counts.setdefault(kind, {"inputs": 0, "apis": 0, "with findings": 0, "unusable": 0, "known defects": 0})[what] += n
+
+    def unusable(self, kind: str, exc: PageError) -> None:
+        self.count(kind, "unusable")
+        fail(str(exc))
+
+    def take(self, kind: str, derived: DerivedPage, shown: str, again: Callable[[], DerivedPage]) -> None:
+        """Check one derived API, then write its files if it is the first input of its API."""
+        page = derived.page
+        first, problem = self.apis.claim(derived, shown, again)
+        if problem:
+            self.unusable(kind, PageError(shown, page.api_line, problem))
+            return
+        found = []
+        if kind == "pages":
+            found = check_page(page, derived.schemas[page.api + SUFFIXES["request"]], derived.schemas[page.api + SUFFIXES["strict"]],
+                               self.overlay.defect)
+        warnings = [f"{d.where}: {d.message} [doc-defect]" for d in page.defects]
+        warnings += [f.finding.message() for f in found if f.settled is None]
+        self.count(kind, "with findings", bool(warnings))
+        self.count(kind, "known defects", sum(1 for f in found if f.settled is not None))
+        if not self.args.quiet:
+            for w in warnings:
+                print(one_line(f"warning: {w}"))
+        if not first:
+            return
+        self.count(kind, "apis")
+        files = derived.files
+        if self.args.check:
+            self.stale += stale_files(self.out, files)
+            return
+        for name, data in sorted(files.items()):
+            try:
+                write_atomic(self.out / name, data)
+            except OutputError as exc:
+                fail(str(exc))
+                self.unwritten = True
+                continue
+            if not self.args.quiet:
+                print(one_line(str(self.out / name)))
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.pages and not args.source:
+        fail("derive needs pages (PAGE...) or doc sources (--source PATH)")
+        return 2
     if overlay_problem(args.overlay):
         fail(overlay_problem(args.overlay))
         return 2
@@ -50,59 +116,62 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             fail(f"--out {args.out}: cannot create the folder: {reason(exc)}")
             return 2
-    counts = {"pages": 0, "apis": 0, "with findings": 0, "unusable": 0, "known defects": 0}
-    stale: list[tuple[str, str]] = []
-    apis = Apis(overlay)
-
-    def unusable(exc: PageError) -> None:
-        counts["unusable"] += 1
-        fail(str(exc))
-
-    unwritten = False
-    for path in readable_pages(args.pages, unusable):
-        try:
-            derived = derive_page(path, overlay)
-        except PageError as exc:
-            counts["pages"] += 1
-            unusable(exc)
-            continue
-        counts["pages"] += 1
-        page = derived.page
-        first, problem = apis.claim(derived, path)
-        if problem:
-            unusable(PageError(shown_path(path), page.api_line, problem))
-            continue
-        found = check_page(page, derived.schemas[page.api + SUFFIXES["request"]], derived.schemas[page.api + SUFFIXES["strict"]],
-                           overlay.defect)
-        counts["with findings"] += any(f.settled is None for f in found)
-        counts["known defects"] += sum(1 for f in found if f.settled is not None)
-        for f in found:
-            if f.settled is None and not args.quiet:
-                print(one_line(f"warning: {f.finding.message()}"))
-        if not first:
-            continue
-        counts["apis"] += 1
-        files = derived.files
-        if args.check:
-            stale += stale_files(out, files)
-            continue
-        for name, data in sorted(files.items()):
-            try:
-                write_atomic(out / name, data)
-            except OutputError as exc:
-                fail(str(exc))
-                unwritten = True
-                continue
-            if not args.quiet:
-                print(one_line(str(out / name)))
-    for path, why in stale:
-        print(one_line(f"{path}: {why}; run: zstack-contract derive {' '.join(args.pages)} --out {args.out}"))
-    print("| pages | APIs derived | pages with findings | unusable pages |\n| ---: | ---: | ---: | ---: |\n"
-          f"| {counts['pages']} | {counts['apis']} | {counts['with findings']} | {counts['unusable']} |"
-          + (f"\n{counts['known defects']} known page defect(s) settled by the overlay." if counts["known defects"] else ""))
-    if counts["unusable"] or unwritten:
+    state = _Run(args, overlay, out)
+    if args.source:
+        _derive_sources(state)
+    if args.pages:
+        _derive_pages(state)
+    again = " ".join([*args.pages, *(f"--source {s}" for s in args.source)])
+    for path, why in state.stale:
+        print(one_line(f"{path}: {why}; run: zstack-contract derive {again} --out {args.out}"))
+    print(summary(state.counts))
+    if any(c["unusable"] for c in state.counts.values()) or state.unwritten:
         return 2
-    return 1 if stale else 0
+    return 1 if state.stale else 0
+
+
+def _derive_sources(state: _Run) -> None:
+    kind = "sources"
+    state.count(kind, "inputs", 0)
+    tree = read_sources(state.args.source, lambda exc: state.unusable(kind, exc))
+    state.count(kind, "inputs", len(tree.files))
+    for api, result in derive_sources(tree, state.overlay):
+        if isinstance(result, PageError):
+            state.unusable(kind, result)
+            continue
+        try:
+            state.take(kind, result, api.shown, lambda api=api: derive_source(api, tree, state.overlay))
+        except Exception as exc:  # noqa: BLE001  (a fault of ours on one API: one line, and the others go on)
+            state.unusable(kind, internal_error(api.shown, exc))
+
+
+def _derive_pages(state: _Run) -> None:
+    kind = "pages"
+    state.count(kind, "inputs", 0)
+    for path in readable_pages(state.args.pages, lambda exc: state.unusable(kind, exc)):
+        state.count(kind, "inputs")
+        shown = shown_path(path)
+        try:
+            derived = derive_page(path, state.overlay)
+            state.take(kind, derived, shown, lambda path=path: derive_page(path, state.overlay))
+        except PageError as exc:
+            state.unusable(kind, exc)
+        except Exception as exc:  # noqa: BLE001  (a fault of ours on one page: one line, and the rest derive)
+            state.unusable(kind, internal_error(shown, exc))
+
+
+def summary(counts: dict[str, dict[str, int]]) -> str:
+    """The table that ends a run, one for pages and one for doc sources (those the run had)."""
+    heads = {"pages": "| pages | APIs derived | pages with findings | unusable pages |",
+             "sources": "| doc source files | APIs derived | APIs with findings | unusable files and APIs |"}
+    parts = []
+    for kind in ("sources", "pages"):
+        c = counts.get(kind)
+        if c is None:
+            continue
+        parts.append(f"{heads[kind]}\n| ---: | ---: | ---: | ---: |\n| {c['inputs']} | {c['apis']} | {c['with findings']} | {c['unusable']} |"
+                     + (f"\n{c['known defects']} known page defect(s) settled by the overlay." if c["known defects"] else ""))
+    return "\n".join(parts)
 
 
 def readable_pages(paths: list[str], on_error: Callable[[PageError], None]) -> Iterator[str]:

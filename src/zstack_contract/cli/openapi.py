@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 from ..atomic import write_atomic
-from ..contract.format import META, SUFFIXES, page_of
+from ..contract.format import META, SUFFIXES, page_of, render
 from ..contract.loading import project_schemas_dir
 from ..derive.openapi import Api, build_document, ref_base
 from ..derive.overlay import load_overlay
-from ..derive.schema_files import Apis, derive_page, render, stale_files
+from ..derive.schema_files import Apis, derive_page, shown_path, stale_files
 from ..errors import ContractError, InputError, OutputError, PageError
 from ..facts.oneline import one_line, quoted
 from ..inputs.files import special_file
@@ -52,14 +52,14 @@ def run(args: argparse.Namespace) -> int:
     bad: list[PageError] = []
     files: dict[str, bytes] = {}
     chosen = []
-    claims = Apis(overlay)
+    claims = Apis()
     for path in readable_pages(pages, bad.append):
         try:
             derived = derive_page(path, overlay)
         except PageError as exc:
             bad.append(exc)
             continue
-        first, problem = claims.claim(derived, path)
+        first, problem = claims.claim(derived, shown_path(path), lambda path=path: derive_page(path, overlay))
         if problem:
             bad.append(PageError(derived.page.path, derived.page.api_line, problem))
         elif first:  # the first page of each API, as derive writes it

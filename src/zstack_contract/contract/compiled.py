@@ -135,8 +135,9 @@ class Contract:
 class ContractSet:
     """Every API whose schemas are in a folder (see :func:`~.loading.load_contracts`)."""
 
-    def __init__(self, contracts: list[Contract]):
+    def __init__(self, contracts: list[Contract], release: str | None = None):
         self.by_api = {c.api: c for c in sorted(contracts, key=lambda c: c.api)}
+        self.release = release  # the shipped release these are, None for a folder of schemas
         self.routes = RouteIndex((c, c.routes) for c in self.by_api.values())
 
     def __iter__(self):

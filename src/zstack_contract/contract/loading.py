@@ -1,5 +1,6 @@
-"""Loading a schemas folder into a :class:`~.compiled.ContractSet`; a file that is not a usable
-derived schema is one clear line naming it."""
+"""Loading a contract into a :class:`~.compiled.ContractSet`: a folder of schema files (a user's
+own, as ``derive`` writes them), or a release the package ships (:mod:`.releases`), the newest
+by default. A file that is not a usable derived schema is one clear line naming it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import jsonschema
 import jsonschema_rs
 
 from ..errors import InputError
+from .bundle import Bundle
 from .compiled import Contract, ContractSet
 from .format import DRAFT, META, SUFFIXES, page_of
+from .releases import load_release
 from .routes import Route
 
 _DRAFTS = (DRAFT, DRAFT + "#")
@@ -29,32 +32,43 @@ def project_schemas_dir() -> Path:
     return shipped("schemas")
 
 
-def load_contracts(directory: str | Path | None = None) -> ContractSet:
-    """Every API whose ``<API>.response.json`` is in ``directory`` (default: :func:`project_schemas_dir`)."""
+def load_contracts(directory: str | Path | None = None, release: str | None = None) -> ContractSet:
+    """Every API whose ``<API>.response.json`` is in ``directory``, or of the shipped ``release``."""
+    if release is not None:
+        return contracts_of(load_release(release))
     d = Path(directory) if directory else project_schemas_dir()
     if not d.is_dir():
         raise InputError(str(d), "schemas folder does not exist (derive it with `zstack-contract derive PAGE --out DIR`)")
     contracts = []
     for resp_file in sorted(d.glob("*" + SUFFIXES["response"])):
         api = resp_file.name[: -len(SUFFIXES["response"])]
-        response = _load_schema(resp_file)
         strict_file = d / (api + SUFFIXES["strict"])
         req_file = d / (api + SUFFIXES["request"])
-        meta = response.get(META, {})
-        contracts.append(
-            Contract(
-                api=api,
-                action_key=meta.get("actionKey", api[:1].lower() + api[1:]),
-                page=page_of(response),
-                routes=tuple(Route.from_template(e["method"], e["path"]) for e in meta.get("endpoints", [])),
-                response=response,
-                strict=_load_schema(strict_file) if strict_file.exists() else response,
-                request=_load_schema(req_file) if req_file.exists() else None,
-            )
-        )
+        response = _load_schema(resp_file)
+        contracts.append(_contract(api, response, _load_schema(strict_file) if strict_file.exists() else response,
+                                   _load_schema(req_file) if req_file.exists() else None))
     if not contracts:
         raise InputError(str(d), "no *.response.json schemas in this folder")
     return ContractSet(contracts)
+
+
+def contracts_of(bundle: Bundle) -> ContractSet:
+    """The APIs of a contract bundle (its schemas were checked when it was made)."""
+    return ContractSet([_contract(api, s["response"], s.get("strict", s["response"]), s.get("request"))
+                        for api, s in bundle.apis.items()], release=bundle.release)
+
+
+def _contract(api: str, response: dict, strict: dict, request: dict | None) -> Contract:
+    meta = response.get(META, {})
+    return Contract(
+        api=api,
+        action_key=meta.get("actionKey", api[:1].lower() + api[1:]),
+        page=page_of(response),
+        routes=tuple(Route.from_template(e["method"], e["path"]) for e in meta.get("endpoints", [])),
+        response=response,
+        strict=strict,
+        request=request,
+    )
 
 
 def _load_schema(path: Path) -> dict[str, Any]:

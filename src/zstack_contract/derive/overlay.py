@@ -213,4 +213,4 @@ def _fields(raw: dict, rid: str, location: str | None, shown: str) -> tuple[Fiel
     if not isinstance(given, dict) or not given or not all(isinstance(t, str) for t in given.values()):
         raise InputError(shown, f"{rid!r}: 'fields' must map field names to page type names")
     return tuple(Field(name=name, type=type_, description="", since=None, line=0, location=location, optional=True,
-                       origin=f"overlay:{rid}") for name, type_ in given.items())
+                       source=f"overlay:{rid}", overlay=rid) for name, type_ in given.items())

@@ -1,4 +1,10 @@
-"""The page model: what one API reference page says, with the line each fact came from."""
+"""The page model: what one API reference page says, with the line each fact came from.
+
+A page parsed from a reference page (:mod:`.parser`) and one read from the doc sources it is
+rendered from (:mod:`.doc_sources`) are the same model: the schema builder does not know which it
+has. A doc source spreads an API over several files (the message's, its result's, the
+inventories'): a field or table written in another file than the page's own says where
+(``source``)."""
 
 from __future__ import annotations
 
@@ -6,6 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .vocabulary import see_target
+
+
+SOURCE = "doc source"  # the language of a page read from its doc sources
 
 
 @dataclass(frozen=True)
@@ -21,7 +30,8 @@ class Field:
     container: str | None = None  # "body (contained in the X structure)" -> X
     valid_values: tuple[str, ...] = ()
     optional: bool = False  # marked in the name cell, or a description opening with "Optional"
-    origin: str | None = None  # where a field no page row gives comes from: "overlay:<id>"
+    source: str | None = None  # where the row is written when not on the page's lines: "file:line", "overlay:<id>"
+    overlay: str | None = None  # the overlay entry that adds the field, for a field no page gives
 
     def see(self) -> str | None:
         """The table the description refers to (``See X.``, ``详情参考X``), if any."""
@@ -34,6 +44,7 @@ class Table:
     columns: tuple[str, ...]
     fields: tuple[Field, ...]
     line: int  # the header row (or the '#name' line for sections)
+    source: str | None = None  # where the table is written when not on the page's lines: "file:line"
 
 
 @dataclass(frozen=True)
@@ -53,11 +64,20 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class Defect:
+    """Something a page (or doc source) says that cannot be right, which derivation works around:
+    a warning, not the end of the page."""
+
+    where: str  # "file:line"
+    message: str
+
+
+@dataclass(frozen=True)
 class Page:
     path: str  # as shown in messages and annotations
     api: str
     api_line: int  # the title line, or the line the API name was read from
-    language: str  # of the vocabulary whose headings the page uses (en, zh)
+    language: str  # of the vocabulary whose headings the page uses (en, zh); SOURCE for a doc source
     endpoints: tuple[Endpoint, ...]
     headers: tuple[tuple[str, str, int], ...]
     request: Table | None
@@ -69,6 +89,7 @@ class Page:
     response_sample: Sample | None = None
     empty_response_line: int | None = None  # the sentence saying the API answers {} on success
     queryable_line: int | None = None  # the note that makes this a query API
+    defects: tuple[Defect, ...] = ()
 
     @property
     def action_key(self) -> str:
@@ -91,3 +112,9 @@ class Page:
 
     def source(self, line: int) -> str:
         return f"{self.path}:{line}"
+
+    def field_source(self, f: Field) -> str:
+        return f.source or self.source(f.line)
+
+    def table_source(self, t: Table) -> str:
+        return t.source or self.source(t.line)

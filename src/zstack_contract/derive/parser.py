@@ -11,6 +11,7 @@ stops. The words of each rendering are in :mod:`.vocabulary`; undoing the export
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -19,13 +20,13 @@ from urllib.parse import parse_qs, urlsplit
 from ..errors import PageError
 from . import vocabulary as words
 from .lines import TABLE_HEADER, Line, logical_lines
-from .page import Endpoint, Page, Sample, Table
+from .page import Defect, Endpoint, Page, Sample, Table
 from .tables import SECTION, is_table_end, read_table
-from .types import resolve_reference, structure_types
+from .types import defects
 
 _API_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 _TITLE_API = re.compile(r"[(（]\s*([A-Z][A-Za-z0-9]*)\s*[)）]\s*$")
-_ENDPOINT = re.compile(r"^(GET|PUT|POST|DELETE|PATCH)\s+(\S+?)\s*(?:#.*)?$")
+ENDPOINT = re.compile(r"^(GET|PUT|POST|DELETE|PATCH)\s+(\S+?)\s*(?:#.*)?$")
 _CURL_BODY = re.compile(r"-d\s+'([^']*)'")
 _CURL_URL = re.compile(r"https?://\S+")
 _SDK_ACTION = re.compile(r"\b([A-Z][A-Za-z0-9]*)Action\s+action\b")
@@ -64,6 +65,7 @@ class _Parser:
         self.headings: list[str] = []
         self.marks: dict[str, int] = {}  # empty-response, queryable: the line of each
         self.sdk_api: tuple[str, int] | None = None
+        self.defects: list[Defect] = []
 
     def error(self, line: int | None, message: str) -> PageError:
         return PageError(self.path, line, message)
@@ -107,7 +109,7 @@ class _Parser:
     def _title(self, ln: Line) -> tuple | None:
         """(API, line) when the first line is a title; None when the page starts with its request."""
         text = ln.text.strip().lstrip("#").strip()
-        if text in words.HEADINGS or _ENDPOINT.match(text):
+        if text in words.HEADINGS or ENDPOINT.match(text):
             return None
         m = _TITLE_API.search(text)
         if m:
@@ -119,12 +121,12 @@ class _Parser:
     def _line(self, i: int, part: str, text: str) -> int:
         ln = self.lines[i]
         if part == words.URLS:
-            m = _ENDPOINT.match(text)
+            m = ENDPOINT.match(text)
             if not m:
                 raise self.error(ln.no, f"expected 'METHOD path' under URLs, found {text[:60]!r}")
             path, _, query = m.group(2).partition("?")
             names = tuple(re.findall(r"([A-Za-z_][A-Za-z0-9_]*)=", query))
-            self.endpoints.append(Endpoint(m.group(1), _normalise_path(path), ln.no, names))
+            self.endpoints.append(Endpoint(m.group(1), normalise_path(path), ln.no, names))
         elif part == words.HEADERS and ":" in text:
             name, _, value = text.partition(":")
             self.headers.append((name.strip(), value.strip(), ln.no))
@@ -165,14 +167,18 @@ class _Parser:
 
     def _section(self, i: int, name: str) -> int:
         no = self.lines[i].no
-        if name in self.sections:
-            raise self.error(no, f"duplicate section #{name} (first at line {self.sections[name].line})")
         i += 1
         while i < len(self.lines) and not self.lines[i].text.strip():
             i += 1
         if i >= len(self.lines) or not TABLE_HEADER.match(self.lines[i].text.strip()):
             raise self.error(no, f"section #{name} has no table header (| Name | Type | ...)")
-        self.sections[name], i = read_table(self.lines, i, name, self.path, section_line=no)
+        table, i = read_table(self.lines, i, name, self.path, section_line=no)
+        first = self.sections.get(name)
+        if first is None:
+            self.sections[name] = table
+        elif _rows(first) != _rows(table):  # the same table again is how the generator shows a class met twice
+            self.defects.append(Defect(self.path_line(no), f"section #{name} again, with other rows than at line {first.line}: "
+                                                           "the first is used"))
         return i
 
     def _table(self, i: int, part: str) -> int:
@@ -184,8 +190,14 @@ class _Parser:
         elif part == words.RESPONSE:
             raise self.error(no, "a second response table without a #name line before it")
         else:
-            raise self.error(no, "a table outside the request-parameter and response parts")
+            i += 1
+            while i < len(self.lines) and self.lines[i].text.strip().startswith("|") and not is_table_end(self.lines[i].text.strip()):
+                i += 1
+            self.defects.append(Defect(self.path_line(no), "a table outside the request-parameter and response parts: not read"))
         return i
+
+    def path_line(self, line: int) -> str:
+        return f"{self.path}:{line}"
 
     def _sdk(self, i: int) -> None:
         for ln in self.lines[i:]:
@@ -212,11 +224,7 @@ class _Parser:
             response_sample=self.samples.get("response"), curl_query=self.samples.get("curl-query"), empty_response_line=self.marks.get("empty-response"),
             queryable_line=self.marks.get("queryable"),
         )
-        types = structure_types(page)
-        for table in [t for t in (page.request, page.response) if t] + list(page.sections.values()):
-            for f in table.fields:
-                resolve_reference(page, f, types)  # raises PageError for a dangling 'See X'
-        return page
+        return dataclasses.replace(page, defects=tuple(self.defects) + tuple(defects(page)))
 
     def _api(self, title: tuple | None) -> tuple[str, int]:
         """The API's name: the title's, else the SDK sample's action, else the file name's."""
@@ -232,7 +240,12 @@ class _Parser:
                                "and neither an SDK sample nor the file name does")
 
 
-def _normalise_path(path: str) -> str:
+def _rows(table: Table) -> list[tuple]:
+    """What a table says, whatever line it stands on."""
+    return [(f.name, f.type, f.description, f.since, f.location, f.container, f.valid_values, f.optional) for f in table.fields]
+
+
+def normalise_path(path: str) -> str:
     """'zstack/v1/vm-instances/{uuid}/actions' -> '/v1/vm-instances/{uuid}/actions'."""
     p = re.sub(r"^[a-z]+://[^/]+", "", path)
     p = "/" + p.lstrip("/")

@@ -5,26 +5,21 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from ..contract.format import SOURCE, SUFFIXES
-from ..errors import PageError
+from ..contract.format import SOURCE, SUFFIXES, render
+from ..errors import PageError, internal_error
+from .doc_sources import DocFile, SourceTree, page_of, source_files
 from .overlay import Overlay
 from .page import Page
 from .parser import parse_page
 from .schemas import build_request_schema, build_response_schema
 
 PAGE_SUFFIXES = (".txt",)
-
-
-def render(schema: dict) -> bytes:
-    """The one serialisation of a schema: stable key order, ASCII only, newline at the end."""
-    return (json.dumps(schema, indent=2, ensure_ascii=True) + "\n").encode("ascii")
 
 
 def display_path(path: str | Path) -> str:
@@ -76,8 +71,10 @@ class DerivedPage:
 
     @property
     def neutral(self) -> bytes:
-        """The schemas with every ``x-source`` left out: equal for the pages of one API in two languages."""
-        return render({name: _without_sources(s) for name, s in sorted(self.schemas.items())})
+        """The schemas with every ``x-source`` and the page's own samples (a response's
+        ``examples``) left out: equal for the pages of one API in two languages, and for a page
+        and the doc source it is rendered from."""
+        return render({name: _without_sources({k: v for k, v in s.items() if k != "examples"}) for name, s in sorted(self.schemas.items())})
 
 
 def derive_page(path: str, overlay: Overlay) -> DerivedPage:
@@ -86,13 +83,53 @@ def derive_page(path: str, overlay: Overlay) -> DerivedPage:
     shown = shown_path(path)
     page = dataclasses.replace(parse_page(path, shown), path=display_path(path))
     try:
-        return DerivedPage(page, {
-            page.api + SUFFIXES["request"]: build_request_schema(page, overlay),
-            page.api + SUFFIXES["response"]: build_response_schema(page, overlay),
-            page.api + SUFFIXES["strict"]: build_response_schema(page, overlay, strict=True),
-        })
+        return derive_model(page, overlay)
     except PageError as exc:
         raise PageError(shown, exc.line, exc.message) from None
+
+
+def derive_model(page: Page, overlay: Overlay) -> DerivedPage:
+    """The schema files of a page model, however it was read."""
+    return DerivedPage(page, {
+        page.api + SUFFIXES["request"]: build_request_schema(page, overlay),
+        page.api + SUFFIXES["response"]: build_response_schema(page, overlay),
+        page.api + SUFFIXES["strict"]: build_response_schema(page, overlay, strict=True),
+    })
+
+
+def read_sources(paths: list[str], on_error: Callable[[PageError], None]) -> SourceTree:
+    """The doc sources under ``paths``, parsed. Annotations name a file relative to the root of the
+    repository it is in (as :func:`display_path`), else to the folder given that holds it."""
+    files: list[str] = []
+    roots: dict[str, str] = {}
+    for raw in paths:
+        for file in source_files([raw], on_error):
+            files.append(file)
+            roots[file] = raw
+
+    def label(file: str) -> str:
+        p = Path(file).resolve()
+        if _repository_root(str(p.parent)) is not None or not Path(roots[file]).is_dir():
+            return display_path(file)
+        return p.relative_to(Path(roots[file]).resolve()).as_posix()
+
+    return SourceTree(files, shown_path, label, on_error)
+
+
+def derive_sources(tree: SourceTree, overlay: Overlay) -> Iterator[tuple[DocFile, DerivedPage | PageError]]:
+    """Each API of the doc sources with its schemas, or the one-line error that says why it has
+    none (an error of ours on one API included: the others are still derived)."""
+    for api in tree.apis():
+        try:
+            yield api, derive_source(api, tree, overlay)
+        except PageError as exc:
+            yield api, exc
+        except Exception as exc:  # noqa: BLE001
+            yield api, internal_error(api.shown, exc)
+
+
+def derive_source(api: DocFile, tree: SourceTree, overlay: Overlay) -> DerivedPage:
+    return derive_model(page_of(api, tree), overlay)
 
 
 def shown_path(path: str | Path) -> str:
@@ -106,15 +143,16 @@ def shown_path(path: str | Path) -> str:
 
 @dataclass
 class Apis:
-    """The APIs derived so far: one page per API and language; pages of one API in two languages
-    must derive the same schemas but for ``x-source``. Keeps a digest per page, not its schemas,
+    """The APIs derived so far: one page per API and language (a doc source counts as a language
+    of its own); the pages of one API in two languages, and a page and its doc source, must derive
+    the same schemas but for ``x-source`` and samples. Keeps a digest per page, not its schemas,
     so that a folder of any size takes the same memory."""
 
-    overlay: Overlay
-    seen: dict[str, dict[str, tuple[str, str, bytes]]] = field(default_factory=dict)  # api -> language -> (page, file, digest)
+    seen: dict[str, dict[str, tuple[str, Callable[[], DerivedPage], bytes]]] = field(default_factory=dict)  # api -> language -> (shown, again, digest)
 
-    def claim(self, derived: DerivedPage, file: str) -> tuple[bool, str | None]:
-        """(first page of its API, the problem with it or None); ``file``: the page's file."""
+    def claim(self, derived: DerivedPage, shown: str, again: Callable[[], DerivedPage]) -> tuple[bool, str | None]:
+        """(first page of its API, the problem with it or None); ``shown``: the page's file as
+        messages name it; ``again``: derives it once more (to name a difference with a later page)."""
         page = derived.page
         by_language = self.seen.setdefault(page.api, {})
         if page.language in by_language:
@@ -122,11 +160,11 @@ class Apis:
         neutral = derived.neutral
         digest = hashlib.sha256(neutral).digest()
         first = not by_language
-        for language, (other, other_file, other_digest) in by_language.items():
+        for language, (other, other_again, other_digest) in by_language.items():
             if other_digest != digest:
                 return first, (f"describes {page.api} otherwise than {other} ({language}) does: "
-                               f"{_difference(neutral, derive_page(other_file, self.overlay).neutral)}")
-        by_language[page.language] = (shown_path(file), file, digest)
+                               f"{_difference(neutral, other_again().neutral)}")
+        by_language[page.language] = (shown, again, digest)
         return first, None
 
 

@@ -27,18 +27,21 @@ from .page import Field, Page, Table
 from .types import Kind, resolve_reference, structure_types
 
 _BODYLESS = {"GET", "DELETE"}
+_WIDTHS = {"byte": 8, "int": 32, "long": 64}
 _POST_KEY = "params"  # the structure of a body that is not an action's
-_DESCRIPTION = "Derived by zstack-contract from the API reference page x-source names; do not edit, regenerate with `zstack-contract derive`."
+_DESCRIPTION = "Derived by zstack-contract from the API reference x-source names (a page, or the doc source it is rendered from); do not edit, regenerate with `zstack-contract derive`."
 
 
 def _kind_schema(kind: Kind) -> dict[str, Any]:
     k = kind.kind
     if k == "string":
         return {"type": "string"}
-    if k in ("long", "int"):
-        width = 64 if k == "long" else 32
+    if k in _WIDTHS:
+        width = _WIDTHS[k]
         low, high = fmt.INT_RANGE[width]
         return {"type": "integer", "minimum": low, "maximum": high, fmt.INT_WIDTH: width}
+    if k == "enum":  # a class with no table: an enum, whose constants Gson writes by name
+        return {"type": "string"}
     if k == "boolean":
         return {"type": "boolean"}
     if k == "number":
@@ -51,6 +54,8 @@ def _kind_schema(kind: Kind) -> dict[str, Any]:
         s: dict[str, Any] = {"type": "array"}
         if kind.table:
             s["items"] = {"$ref": f"#/$defs/{kind.table}"}
+        elif kind.item:
+            s["items"] = _kind_schema(kind.item)
         return s
     if k == "table":
         return {"$ref": f"#/$defs/{kind.table}"}
@@ -82,18 +87,18 @@ class _Builder:
 
     def field(self, f: Field, table: str) -> tuple[dict[str, Any], bool]:
         """The field's schema, and whether the overlay makes it always present."""
-        kind = resolve_reference(self.page, f, self.types)
+        kind = resolve_reference(self.page, f, self.types, request=self.scope == "request")
         if kind.table:
             self.refs.add(kind.table)
         schema = _kind_schema(kind)
         if f.valid_values and kind.kind == "string":
             schema["enum"] = list(f.valid_values)
-        schema[fmt.SOURCE] = f"{f.origin or self.page.source(f.line)} {f.name} {f.type}"
+        schema[fmt.SOURCE] = f"{self.page.field_source(f)} {f.name} {f.type}"
         schema[fmt.PAGE_TYPE] = f.type
         if f.since:
             schema[fmt.SINCE] = f.since
         required = False
-        applied = [f.origin.split(":", 1)[1]] if f.origin else []
+        applied = [f.overlay] if f.overlay else []
         for rule in self.overlay.matching(scope=self.scope, kind=self.page.kind, table=table,
                                           table_types=self.table_types.get(table, frozenset()), field=f.name, type_=f.type):
             schema.update(copy.deepcopy(rule.schema))
@@ -125,7 +130,7 @@ class _Builder:
         """A table of the page, with the fields the overlay adds to it."""
         fields = list(t.fields) + self.additions(t.name)
         suffix = f" #{t.name}" if t.name in self.page.sections else ""
-        return self.object(fields, t.name, self.page.source(t.line) + suffix)
+        return self.object(fields, t.name, self.page.table_source(t) + suffix)
 
     def additions(self, table: str) -> list[Field]:
         return [f for a in self.overlay.added(scope=self.scope, kind=self.page.kind, table=table) for f in a.fields]

@@ -21,7 +21,9 @@ from .page import Field, Table
 from . import vocabulary as words
 
 SECTION = re.compile(r"^#([A-Za-z_][A-Za-z0-9_]*)\s*$")
-_ROW_START = re.compile(r"^\|\s*([A-Za-z_][A-Za-z0-9_.]*)(?:\s*[(（][^|)）]*[)）])?\s*\|\s*([A-Za-z][A-Za-z0-9_<>.]*)\s*(\||$)")
+# A row's first cells: a name (with an optional marker), then a type as the doc source wrote it:
+# ``String``, ``byte[]``, ``List<String>``, even a description typed in by mistake.
+_ROW_START = re.compile(r"^\|\s*([A-Za-z_][A-Za-z0-9_.]*)(?:\s*[(（][^|)）]*[)）])?\s*\|\s*([^|\s][^|]*?)\s*(\||$)")
 _VERSION = re.compile(r"^[0-9]+(\.[0-9]+)+$")
 _VERSION_CELL = re.compile(r"^[0-9]+(\.[0-9]+)+\s*\|$")
 _SEPARATOR = re.compile(r"^\|?\s*:?-{3,}")
@@ -153,7 +155,7 @@ def _values(cell: str) -> tuple[str, ...]:
     """The valid values of a cell: one a line (bullets and list tags dropped)."""
     out = []
     for piece in re.split(r"\n|</li>", cell):
-        piece = re.sub(r"</?ul>", "", _BULLET.sub("", piece.strip())).strip()
+        piece = _BULLET.sub("", re.sub(r"</?ul>", "", piece).strip()).strip()  # <ul><li>a</li><li>b</li></ul>, as the generator writes them
         if piece:
             out.append(piece)
     return tuple(out)

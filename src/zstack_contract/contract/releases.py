@@ -1,0 +1,59 @@
+"""The contracts the package ships: one :mod:`.bundle` per ZStack release, derived from ZStack's
+open-source doc sources at a recorded commit (``scripts/regenerate_contracts.py`` writes them).
+
+A release is named as ZStack names its branch (``5.3.0``); the newest, by version, is the default
+contract of every command and of the pytest suite.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from ..errors import InputError
+from .bundle import Bundle, read_bundle
+
+SUFFIX = ".json.gz"
+
+
+def releases_dir() -> Path:
+    """The folder of the shipped bundles (package data)."""
+    return Path(str(resources.files("zstack_contract").joinpath("data", "releases")))
+
+
+@dataclass(frozen=True)
+class Release:
+    name: str
+    file: Path
+
+    @property
+    def key(self) -> tuple:
+        """Orders releases as versions do: 3.10.40 before 4.8.22 before 5.3.0."""
+        return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", self.name))
+
+
+def shipped_releases() -> list[Release]:
+    """The shipped releases, oldest first."""
+    folder = releases_dir()
+    found = [Release(p.name[: -len(SUFFIX)], p) for p in folder.glob("*" + SUFFIX)] if folder.is_dir() else []
+    return sorted(found, key=lambda r: r.key)
+
+
+def find_release(name: str | None = None) -> Release:
+    """The shipped release ``name`` (None: the newest); InputError listing them when there is none such."""
+    releases = shipped_releases()
+    if not releases:
+        raise InputError(str(releases_dir()), "no contracts are shipped with this installation")
+    if name is None:
+        return releases[-1]
+    for r in releases:
+        if r.name == name:
+            return r
+    raise InputError(f"release {name}", f"no contract of that release is shipped; releases: {', '.join(r.name for r in releases)}")
+
+
+def load_release(name: str | None = None) -> Bundle:
+    """The bundle of a shipped release (None: the newest)."""
+    return read_bundle(find_release(name).file)

@@ -1,0 +1,195 @@
+"""Reference pages rendered from doc sources, as plain-text exports, in the layout ZStack's doc
+generator gives them (Chinese) and its English rendering: for the tests that hold a page and its
+doc source to the same schemas, and for the benchmark of a folder of a thousand pages.
+
+Written for zstack-contract from the facts of the published pages' layout (headings, columns,
+markers, the order of the tables), not from the generator's code. Samples are made up from the
+tables (the generator takes them from Java classes the doc sources do not have): plausible values
+of each type, first valid values, one item per list.
+
+    python tests/rendering.py SOURCE_DIR OUT_DIR [--language zh|en|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from zstack_contract.derive.doc_sources import page_of
+from zstack_contract.derive.page import Field, Page, Table
+from zstack_contract.derive.schema_files import read_sources
+from zstack_contract.derive.types import resolve_reference, structure_types
+
+
+@dataclass(frozen=True)
+class Words:
+    request: str
+    headers: str
+    body: str
+    body_note: str
+    curl: str
+    params: str
+    queryable: str
+    queryable_note: str
+    response: str
+    sample: str
+    empty: str
+    sdk: str
+    request_columns: str
+    data_columns: str
+    optional: str  # the name cell's marker
+    contained: str  # body (contained in the X structure)
+    see: str  # a reference's description
+
+
+ZH = Words("API请求", "Headers", "Body", "上述示例中systemTags、userTags字段可以省略。列出是为了表示body中可以包含这两个字段。", "Curl示例",
+           "参数列表", "可查询字段", "运行zstack-cli命令行工具，输入{api}并按Tab键查看所有可查询字段以及可跨表查询的资源名。", "API返回", "返回示例",
+           "该API成功时返回一个空的JSON结构{{}}，出错时返回的JSON结构包含一个error字段，例如：", "SDK示例",
+           "| 名字 | 类型 | 位置 | 描述 | 可选值 | 起始版本 |", "| 名字 | 类型 | 描述 | 起始版本 |", " (可选)", "body(包含在`{x}`结构中)", "详情参考[{x}](#{x})")
+EN = Words("API Request", "Headers", "Body", "Note: In the preceding sample, both systemTags and userTags are optional.", "Curl Sample",
+           "Request Parameters", "Queryable Fields", "Run zstack-cli, type {api} and press Tab to see the queryable fields.", "API Response",
+           "Response Sample", "When the API succeeded, an empty JSON structure {{}} is returned. When it failed, the JSON structure holds an error field:",
+           "SDK Sample", "| Name | Type | Location | Description | Optional Value | Starting Version |",
+           "| Name | Type | Description | Starting Version |", " (optional)", "body (contained in the {x} structure)", "See {x}.")
+LANGUAGES = {"zh": ZH, "en": EN}
+DATE = "Nov 14, 2017 10:20:57 PM"
+_SEE_ZH = re.compile(r"详情参考\[?([A-Za-z_][A-Za-z0-9_]*)\]?(?:\(#[^)]*\))?")
+
+
+def render_page(page: Page, language: str) -> str:
+    """The plain-text page of a page model read from doc sources."""
+    w = LANGUAGES[language]
+    lines = [page.api, w.request, "URLs"]
+    lines += [f"{e.method} zstack{e.path}" for e in page.endpoints]
+    if page.headers:
+        lines += [w.headers] + [f"{name}: {value}" for name, value, _ in page.headers]
+    params = list(page.request.fields) if page.request else []
+    body = _request_body(page, params)
+    if body is not None:
+        lines += [w.body, json.dumps(body, indent=2, ensure_ascii=False), w.body_note]
+    lines += [w.curl, _curl(page, params, body)]
+    if page.queryable_line is not None:
+        lines += [w.queryable, w.queryable_note.format(api=page.api)]
+    elif params:
+        lines += [w.params, w.request_columns, "|---|---|---|---|---|---|"] + [_param_row(f, w) for f in params]
+    lines.append(w.response)
+    if page.response is None:
+        lines += [w.empty.format(), json.dumps({"error": {"code": "SYS.1001", "description": "timeout"}}, indent=2)]
+    else:
+        lines += [w.sample, json.dumps(_response_sample(page), indent=2, ensure_ascii=False) + _table(page.response, w)]  # '}| 名字 |': glued, as exports are
+        for name, table in page.sections.items():
+            lines += [f"#{name}", _table(table, w)]
+    lines += [w.sdk, "Java SDK", f"{page.api}Action action = new {page.api}Action();", f"{page.api}Action.Result res = action.call();"]
+    return "\n".join(lines) + "\n"
+
+
+def _see(field: Field, w: Words) -> str:
+    """A data row's description in the page's language: a reference to a table said its way."""
+    m = _SEE_ZH.search(field.description)
+    if not m:
+        return field.description
+    return (field.description[: m.start()] + w.see.format(x=m.group(1))).strip()
+
+
+def _table(table: Table, w: Words) -> str:
+    rows = [w.data_columns, "|---|---|---|---|"] + [f"| {f.name} | {f.type} | {_see(f, w)} | {f.since or ''} |" for f in table.fields]
+    return "\n".join(rows)
+
+
+def _param_row(f: Field, w: Words) -> str:
+    location = w.contained.format(x=f.container) if f.container else (f.location or "")
+    values = "<ul>" + "".join(f"<li>{v}</li>" for v in f.valid_values) + "</ul>" if f.valid_values else ""
+    return f"| {f.name}{w.optional if f.optional else ''} | {f.type} | {location} | {f.description} | {values} | {f.since or ''} |"
+
+
+def _value(f: Field, page: Page | None = None, depth: int = 0):
+    """A plausible value of a field, as a sample shows it."""
+    if f.valid_values:
+        return f.valid_values[0]
+    t = f.type.lower()
+    uuid = "7a1f3c9e2b5d4e8f9a0b1c2d3e4f5a6b"
+    if t in ("string", "char") or (page is None and t not in ("list", "set", "map", "linkedhashmap", "integer", "int", "long", "boolean", "short")):
+        return uuid if f.name == "uuid" or f.name.endswith("Uuid") else "example"
+    if t in ("integer", "int", "long", "short", "byte"):
+        return 1
+    if t in ("boolean", "bool"):
+        return True
+    if t in ("timestamp", "date"):
+        return DATE
+    if t in ("double", "float"):
+        return 1.5
+    if t.endswith("[]"):
+        return [1, 2]
+    if t in ("map", "hashmap", "linkedhashmap"):
+        return {}
+    if page is None:  # a request parameter
+        return [uuid] if f.name.endswith("Uuids") else ["example"]
+    kind = resolve_reference(page, f, structure_types(page))
+    if kind.table and depth < 4:
+        item = {g.name: _value(g, page, depth + 1) for g in page.sections[kind.table].fields
+                if not (g.type == f.type and g.name == f.name)} if kind.table in page.sections else {}
+        return [item] if kind.kind == "list" else item
+    if kind.kind == "list":
+        return []
+    if kind.kind == "enum":
+        return "example"
+    return {}
+
+
+def _response_sample(page: Page) -> dict:
+    return {f.name: _value(f, page) for f in page.response.fields if f.name not in ("success", "error")}
+
+
+def _request_body(page: Page, params: list[Field]) -> dict | None:
+    if page.method in ("GET", "DELETE"):
+        return None
+    key = next((f.container for f in params if f.container), None) or (page.action_key if page.method == "PUT" else "params")
+    inner = {f.name: _value(f) for f in params if f.container == key and f.location == "body"}
+    return {key: inner, "systemTags": [], "userTags": []}
+
+
+def _curl(page: Page, params: list[Field], body: dict | None) -> str:
+    e = page.endpoints[0]
+    path = re.sub(r"{[^}]+}", "7a1f3c9e2b5d4e8f9a0b1c2d3e4f5a6b", e.path)
+    if body is not None:
+        sent = {k: v for k, v in body.items() if k not in ("systemTags", "userTags")}
+        return f"curl -H \"Content-Type: application/json;charset=UTF-8\" -X {e.method} -d '{json.dumps(sent, ensure_ascii=False)}' http://localhost:8080/zstack{path}"
+    return f"curl -H \"Content-Type: application/json;charset=UTF-8\" -X {e.method} http://localhost:8080/zstack{path}"
+
+
+def render_tree(source: str, out: Path, languages: tuple[str, ...] = ("zh", "en")) -> list[Path]:
+    """Every API of the doc sources under ``source`` rendered into ``out/<language>/<Api>.txt``."""
+    errors: list = []
+    tree = read_sources([source], errors.append)
+    written = []
+    for api in tree.apis():
+        try:
+            page = page_of(api, tree)
+        except Exception:  # noqa: BLE001  (an API with no page: derive --source names it)
+            continue
+        for language in languages:
+            target = out / language / f"{page.api}.txt"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(render_page(page, language), encoding="utf-8")
+            written.append(target)
+    return written
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("source")
+    ap.add_argument("out")
+    ap.add_argument("--language", choices=("zh", "en", "both"), default="both")
+    args = ap.parse_args()
+    languages = ("zh", "en") if args.language == "both" else (args.language,)
+    written = render_tree(args.source, Path(args.out), languages)
+    print(f"{len(written)} pages written to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
