@@ -5,7 +5,8 @@ doc source to the same schemas, and for the benchmark of a folder of a thousand 
 Written for zstack-contract from the facts of the published pages' layout (headings, columns,
 markers, the order of the tables), not from the generator's code. Samples are made up from the
 tables (the generator takes them from Java classes the doc sources do not have): plausible values
-of each type, first valid values, one item per list.
+of each type, first valid values, one item per list. The doc's description stands after the title,
+as written (tables and all); a table met again under another is shown again, as the generator does.
 
     python tests/rendering.py SOURCE_DIR OUT_DIR [--language zh|en|both]
 """
@@ -60,10 +61,11 @@ DATE = "Nov 14, 2017 10:20:57 PM"
 _SEE_ZH = re.compile(r"详情参考\[?([A-Za-z_][A-Za-z0-9_]*)\]?(?:\(#[^)]*\))?")
 
 
-def render_page(page: Page, language: str) -> str:
-    """The plain-text page of a page model read from doc sources."""
+def render_page(page: Page, language: str, desc: str = "") -> str:
+    """The plain-text page of a page model read from doc sources; ``desc``: the description of
+    the API's doc (its ``desc``), shown as written after the title."""
     w = LANGUAGES[language]
-    lines = [page.api, w.request, "URLs"]
+    lines = [page.api] + [line.rstrip() for line in desc.strip().splitlines()] + [w.request, "URLs"]
     lines += [f"{e.method} zstack{e.path}" for e in page.endpoints]
     if page.headers:
         lines += [w.headers] + [f"{name}: {value}" for name, value, _ in page.headers]
@@ -81,10 +83,27 @@ def render_page(page: Page, language: str) -> str:
         lines += [w.empty.format(), json.dumps({"error": {"code": "SYS.1001", "description": "timeout"}}, indent=2)]
     else:
         lines += [w.sample, json.dumps(_response_sample(page), indent=2, ensure_ascii=False) + _table(page.response, w)]  # '}| 名字 |': glued, as exports are
-        for name, table in page.sections.items():
-            lines += [f"#{name}", _table(table, w)]
+        for name in _shown_sections(page):
+            lines += [f"#{name}", _table(page.sections[name], w)]
     lines += [w.sdk, "Java SDK", f"{page.api}Action action = new {page.api}Action();", f"{page.api}Action.Result res = action.call();"]
     return "\n".join(lines) + "\n"
+
+
+def _shown_sections(page: Page) -> list[str]:
+    """The sections in the order the generator shows them: each reference's table after the table
+    that refers to it, depth first; a table met again is shown again (but never inside itself)."""
+    types = structure_types(page)
+    shown: list[str] = []
+
+    def walk(table: Table, path: frozenset[str]) -> None:
+        for f in table.fields:
+            name = resolve_reference(page, f, types).table
+            if name in page.sections and name not in path:
+                shown.append(name)
+                walk(page.sections[name], path | {name})
+
+    walk(page.response, frozenset())
+    return shown + [name for name in page.sections if name not in shown]
 
 
 def _see(field: Field, w: Words) -> str:
@@ -106,8 +125,9 @@ def _param_row(f: Field, w: Words) -> str:
     return f"| {f.name}{w.optional if f.optional else ''} | {f.type} | {location} | {f.description} | {values} | {f.since or ''} |"
 
 
-def _value(f: Field, page: Page | None = None, depth: int = 0):
-    """A plausible value of a field, as a sample shows it."""
+def _value(f: Field, page: Page | None = None, path: frozenset[str] = frozenset()):
+    """A plausible value of a field, as a sample shows it; ``path``: the tables it is inside (a
+    field leading back to one is left out, as Gson leaves out a null)."""
     if f.valid_values:
         return f.valid_values[0]
     t = f.type.lower()
@@ -128,10 +148,13 @@ def _value(f: Field, page: Page | None = None, depth: int = 0):
         return {}
     if page is None:  # a request parameter
         return [uuid] if f.name.endswith("Uuids") else ["example"]
-    kind = resolve_reference(page, f, structure_types(page))
-    if kind.table and depth < 4:
-        item = {g.name: _value(g, page, depth + 1) for g in page.sections[kind.table].fields
-                if not (g.type == f.type and g.name == f.name)} if kind.table in page.sections else {}
+    types = structure_types(page)
+    kind = resolve_reference(page, f, types)
+    if kind.table:
+        inside = path | {kind.table}
+        table = page.sections.get(kind.table)
+        item = {g.name: _value(g, page, inside) for g in (table.fields if table else ())
+                if resolve_reference(page, g, types).table not in inside}
         return [item] if kind.kind == "list" else item
     if kind.kind == "list":
         return []
@@ -171,10 +194,11 @@ def render_tree(source: str, out: Path, languages: tuple[str, ...] = ("zh", "en"
             page = page_of(api, tree)
         except Exception:  # noqa: BLE001  (an API with no page: derive --source names it)
             continue
+        desc = next((s.args[0] for s in api.doc.block or () if s.name == "desc" and s.args and isinstance(s.args[0], str)), "")
         for language in languages:
             target = out / language / f"{page.api}.txt"
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render_page(page, language), encoding="utf-8")
+            target.write_text(render_page(page, language, desc), encoding="utf-8")
             written.append(target)
     return written
 

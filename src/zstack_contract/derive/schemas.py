@@ -91,7 +91,7 @@ class _Builder:
         if kind.table:
             self.refs.add(kind.table)
         schema = _kind_schema(kind)
-        if f.valid_values and kind.kind == "string":
+        if f.valid_values and kind.kind in ("string", "enum"):  # an enum class's constants are strings too
             schema["enum"] = list(f.valid_values)
         schema[fmt.SOURCE] = f"{self.page.field_source(f)} {f.name} {f.type}"
         schema[fmt.PAGE_TYPE] = f.type
