@@ -25,10 +25,8 @@ def test_probe_a_resource_that_does_not_exist(zstack_probe, data):
 @pytest.mark.zstack_destructive
 @settings(max_examples=5)
 @given(data=st.data())
-def test_probe_the_designated_resource_with_valid_bodies(zstack_probe, zstack_live, data):
+def test_probe_the_designated_resource_with_valid_bodies(zstack_vm_probe, zstack_live, data):
     """Valid bodies to the designated VM, with a small budget of its own: each must succeed (the
-    APIs of VMs only: the designated resource is a VM)."""
-    if zstack_probe.collection != "vm-instances":
-        pytest.skip(f"acts on /v1/{zstack_probe.collection}, and the designated resource is a VM")
-    probe = data.draw(valid_probes(zstack_probe.contract.request), label="body")
-    zstack_probe.send(probe, resource=zstack_live.designated_vm(), expectation=dict(final=200))
+    APIs that act on a VM and whose bodies name no other resource, which would not exist)."""
+    probe = data.draw(valid_probes(zstack_vm_probe.contract.request), label="body")
+    zstack_vm_probe.send(probe, resource=zstack_live.designated_vm(), expectation=dict(final=200))

@@ -45,6 +45,10 @@ def pytest_configure(config):
         # Child runs print as wide as COLUMNS says; a wide CI terminal repeats each failure's message
         # in pytest's short summary. Every child prints 80 columns wide, wherever the suite runs.
         os.environ["COLUMNS"] = "80"
+        # Small contracts in tests: a child pytest of the contract suite holds its target to the
+        # schemas of the project's own page (schemas/), unless its test names another contract;
+        # the whole API of the shipped releases is a benchmark (benchmarks/whole_api.py).
+        os.environ["ZSTACK_SCHEMAS"] = str(ROOT / "schemas")
 
 
 @pytest.fixture(autouse=True)

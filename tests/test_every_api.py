@@ -112,8 +112,10 @@ def test_a_delete_of_nothing_may_succeed_or_say_sys_1003_unless_the_overlay_pins
     pinned_error.write_text(overlay_text.replace('missing-resource = "success"', 'missing-resource = "error"'), encoding="utf-8")
     free = _derive(tmp_path / "free", "tests/pages/DestroyVmInstance.txt", overlay=unpinned)
     pinned = _derive(tmp_path / "pinned", "tests/pages/DestroyVmInstance.txt", overlay=pinned_error)
+    succeeds = _derive(tmp_path / "succeeds", "tests/pages/DestroyVmInstance.txt")  # as the bundled overlay pins it
     meta = json.loads((pinned / "DestroyVmInstance.request.json").read_text())["x-zstack"]
-    assert (meta["missingResource"], meta["x-overlay"]) == ("error", ["destroy-vm-succeeds-if-missing"])
+    assert (meta["missingResource"], meta["x-overlay"]) == ("error", ["succeeds-if-missing"])
+    assert json.loads((succeeds / "DestroyVmInstance.request.json").read_text())["x-zstack"]["missingResource"] == "success"
     assert "missingResource" not in json.loads((free / "DestroyVmInstance.request.json").read_text())["x-zstack"]
     capsys.readouterr()
     select_args = ("--zstack-api", "DestroyVmInstance", "--zstack-case", "unknown-resource")
@@ -125,13 +127,13 @@ def test_a_delete_of_nothing_may_succeed_or_say_sys_1003_unless_the_overlay_pins
                           "--zstack-report", str(tmp_path / name), tests=GENERATED)
         return r, junit_cases(junit)["test_api[DestroyVmInstance-unknown-resource]"]
 
-    r, (outcome, props) = run(free, free, "free")  # a node that succeeds (most deletes do): taken, and said
+    r, (outcome, props) = run(free, succeeds, "free")  # a node that succeeds (the 38 deletes that do): taken, and said
     assert (r.returncode, outcome, props) == (0, "passed", {"outcome": "succeeded"})
-    r, (outcome, props) = run(free, pinned, "free-error")  # a node that says SYS.1003: taken too
+    r, (outcome, props) = run(free, free, "free-error")  # a node that says SYS.1003 (what one with no pin does): taken too
     assert (r.returncode, outcome, props) == (0, "passed", {"outcome": "SYS.1003"})
     r, (outcome, _) = run(pinned, pinned, "pinned")  # the simulator reads the pin as the test does
     assert (r.returncode, outcome) == (0, "passed")
-    r, (outcome, _) = run(pinned, free, "pinned-but-succeeds")
+    r, (outcome, _) = run(pinned, succeeds, "pinned-but-succeeds")
     assert r.returncode == 1 and "expected status 503 at the end, found status 200" in r.stdout and "[expected-answer]" in r.stdout
 
 

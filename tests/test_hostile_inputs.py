@@ -225,7 +225,7 @@ def test_outputs_that_cannot_be_written_are_one_line_and_exit_2(tmp_path):
         (["derive", page, "--out", afile], f"--out {afile}: not a folder"),
         (["derive", page, "--out", afile / "sub"], f"--out {afile / 'sub'}: cannot create the folder: a part of the path is a file"),
         (["openapi", page, "--out", afolder], f"--out {afolder}: a folder"),
-        (["openapi", page, "--out", afile / "doc.json"], f"--out {afile / 'doc.json'}: cannot write: a part of the path is a file"),
+        (["openapi", page, "--schemas", "schemas", "--out", afile / "doc.json"], f"--out {afile / 'doc.json'}: cannot write: a part of the path is a file"),
     ]
     for args, words in cases:
         rc, out, err = cli(*args)

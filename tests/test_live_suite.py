@@ -96,7 +96,7 @@ def test_every_fault_is_caught_in_the_right_tests_and_checks(tmp_path, api_schem
     apis = {c.api for c in cases}
     expected_apis = {
         **{f: apis - {"LogInByAccount"} for f in ANY_ANSWER},
-        **{f: {c.api for c in contracts if not api_from_contract(c).sync and c.api in apis} for f in JOB_ANSWER},
+        **{f: {c.api for c in contracts if not api_from_contract(c, contracts.resources).sync and c.api in apis} for f in JOB_ANSWER},
         **{f: {"QueryVmInstance", "ReimageVmInstance"} for f in VM_INVENTORY},
         "drop-uuid": {"QueryVmInstance"},  # the reimage tests find their VM by a query, whose VMs have no uuid then
         **{f: {c.api for c in cases if c.name == "tags-not-list"} - {"LogInByAccount"} for f in TAGS},

@@ -32,8 +32,9 @@ from zstack_contract.simulator import Simulator
 
 
 @contextmanager
-def proxy(target: str, record: Path | None = None, report: Path | None = None, schemas=None):
-    """A proxy to ``target`` in this process: (its base URL, its session, what it printed)."""
+def proxy(target: str, record: Path | None = None, report: Path | None = None, schemas=ROOT / "schemas"):
+    """A proxy to ``target`` in this process: (its base URL, its session, what it printed); held to
+    the schemas of the project's page unless told otherwise."""
     out = io.StringIO()
     run = ProxyRun(Validation(load_contracts(schemas), redactor=Redactor()), out, record=str(record) if record else None,
                    report=str(report) if report else None)

@@ -15,12 +15,13 @@ import threading
 from urllib.parse import urlsplit
 
 from . import fail, stop_on_signal
+from .contract_option import add_contract_options, load_chosen
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", required=True, metavar="URL", help="the node's base URL with its context path, e.g. http://mn:8080/zstack")
     p.add_argument("--listen", default="127.0.0.1:8081", metavar="HOST:PORT", help="address to listen on (default 127.0.0.1:8081; port 0 picks a free one)")
-    p.add_argument("--schemas", metavar="DIR", help="derived schemas (default: ./schemas, else the project's schemas/)")
+    add_contract_options(p)
     p.add_argument("--strict", action="store_true", help="undocumented fields (and calls of no known API) are violations")
     p.add_argument("--baseline", metavar="FILE", help="known deviations: reported, but not new")
     p.add_argument("--record", metavar="DIR", help="write every exchange as a redacted exchange record (validate and replay read them)")
@@ -39,7 +40,6 @@ def _listen(text: str) -> tuple[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..contract.loading import load_contracts
     from ..errors import ContractError
     from ..facts.secrets import Redactor
     from ..findings.baseline import Baseline, is_new
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     try:
         address = _listen(args.listen)
-        validation = Validation(load_contracts(args.schemas), strict=args.strict,
+        validation = Validation(load_chosen(args), strict=args.strict,
                                 baseline=Baseline.load(args.baseline) if args.baseline else None, redactor=Redactor())
         clear_reports(args.report)
         session = ProxyRun(validation, sys.stdout, record=args.record, report=args.report)

@@ -15,6 +15,7 @@ import threading
 from typing import Callable
 
 from . import fail, stop_on_signal
+from .contract_option import add_contract_options, load_chosen
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default: 8080)")
     p.add_argument("--data", metavar="FILE", help="JSON file with the VMs, images and accounts to serve instead of the built-in set")
     p.add_argument("--job-delay", default="0.05", metavar="SECONDS", help="how long an API job runs before it reports (default: 0.05)")
-    p.add_argument("--schemas", metavar="DIR", help="derived schemas: serve every API they describe too (the session and the VM family are always served)")
+    add_contract_options(p, "a folder of derived schema files whose every API is served (the session and the VM family always are)")
     p.add_argument("--jvm", type=int, choices=(8, 11, 21), default=8, help="the Java release whose date rendering and messages the node plays (default: 8)")
     p.add_argument("--reason-phrases", action="store_true", help="put a reason phrase after the status, as Tomcat before 8.5 (default: none)")
     p.add_argument("--fault", action="append", default=[], metavar="NAME[:API]", help="switch on a named fault (repeatable), for every API or one; see --list-faults")
@@ -92,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             data=args.data,
             session_timeout=_seconds("--session-timeout", args.session_timeout),
             max_body=MAX_BODY if args.max_body is None else _bytes("--max-body", args.max_body),
-            schemas=args.schemas,
+            schemas=load_chosen(args),
             jvm=args.jvm,
             reason_phrases=args.reason_phrases,
             host=args.host,

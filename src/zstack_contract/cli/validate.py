@@ -19,7 +19,6 @@ from typing import Iterable, Iterator
 
 from ..atomic import reason, write_atomic
 from ..checks.registry import load_plugin
-from ..contract.loading import load_contracts
 from ..errors import ContractError, InputError, OutputError
 from ..facts.oneline import one_line
 from ..findings.baseline import Baseline
@@ -31,12 +30,13 @@ from ..reporting import clear_reports, console, junit, write_reports
 from ..reporting.report import build_report
 from ..facts.words import plural
 from . import fail
+from .contract_option import add_contract_options, load_chosen
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="recorded bodies or exchange records (*.json); folders are searched recursively")
     p.add_argument("--api", metavar="NAME", help="the API of bare response bodies (default: from the file name, or the only API known)")
-    p.add_argument("--schemas", metavar="DIR", help="derived schemas (default: ./schemas, else the project's schemas/)")
+    add_contract_options(p)
     p.add_argument("--strict", action="store_true", help="undocumented fields are violations, not warnings")
     p.add_argument("--baseline", metavar="FILE", help="known deviations: reported, but they do not fail the run")
     p.add_argument("--update-baseline", action="store_true", help="write --baseline FILE from this run's violations, keeping existing reasons")
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             if special_file(plugin):
                 raise InputError(plugin, special_file(plugin))
             load_plugin(plugin)
-        contracts = load_contracts(args.schemas)
+        contracts = load_chosen(args)
         if args.api and contracts.get(args.api) is None:
             raise InputError("--api", f"unknown API {args.api!r}; schemas are known for {', '.join(contracts.by_api)}")
         baseline = Baseline.load(args.baseline) if args.baseline and not (args.update_baseline and not Path(args.baseline).exists()) else None

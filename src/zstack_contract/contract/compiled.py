@@ -21,6 +21,7 @@ from .explain import Explainer
 from .format import META
 from .parameters import Parameters, read_parameters
 from .places import Place, Shapes, compile_places
+from .resources import Resources
 from .routes import Route, RouteIndex, path_params
 
 
@@ -148,6 +149,11 @@ class ContractSet:
 
     def get(self, api: str) -> Contract | None:
         return self.by_api.get(api)
+
+    @cached_property
+    def resources(self) -> Resources:
+        """The collections its APIs name (which query lists the resource a parameter names)."""
+        return Resources.of(self)
 
     def match(self, method: str, url: str, body: Any = None) -> Contract | None:
         """The API a request was for: by method and URL template, then by action key on shared paths."""

@@ -21,22 +21,12 @@ from .routes import Route
 _DRAFTS = (DRAFT, DRAFT + "#")
 
 
-def project_schemas_dir() -> Path:
-    """``./schemas`` when it exists, else the project's own ``schemas/`` (of the checkout, or
-    as a wheel installed them: :mod:`zstack_contract.shipped`)."""
-    local = Path("schemas")
-    if local.is_dir():
-        return local
-    from ..shipped import shipped
-
-    return shipped("schemas")
-
-
 def load_contracts(directory: str | Path | None = None, release: str | None = None) -> ContractSet:
-    """Every API whose ``<API>.response.json`` is in ``directory``, or of the shipped ``release``."""
-    if release is not None:
+    """Every API whose ``<API>.response.json`` is in ``directory``; without one, every API of the
+    shipped ``release`` (None: the newest)."""
+    if directory is None:
         return contracts_of(load_release(release))
-    d = Path(directory) if directory else project_schemas_dir()
+    d = Path(directory)
     if not d.is_dir():
         raise InputError(str(d), "schemas folder does not exist (derive it with `zstack-contract derive PAGE --out DIR`)")
     contracts = []

@@ -23,6 +23,12 @@ class Route:
         return cls(method.upper(), template, re.compile(pattern), params)
 
     @property
+    def shape(self) -> str:
+        """The path with its variables unnamed (``/v1/vm-instances/{}/actions``): routes of one
+        shape are one path to a node, whatever each calls its variables."""
+        return shape_of(self.template)
+
+    @property
     def collection(self) -> str | None:
         """The resource collection the route is about: ``/v1/vm-instances/{uuid}/actions`` ->
         ``vm-instances`` (None for a path that starts with a variable)."""
@@ -34,6 +40,14 @@ class Route:
             return None
         m = self.regex.match(path)
         return dict(zip(self.params, m.groups())) if m else None
+
+
+def shape_of(template: str) -> str:
+    """``/v1/vm-instances/{uuid}/actions`` -> ``/v1/vm-instances/{}/actions``."""
+    return _VARIABLE.sub("{}", template)
+
+
+_VARIABLE = re.compile(r"{[^}]+}")
 
 
 def collection_of(template: str) -> str | None:

@@ -40,8 +40,8 @@ def _kind_schema(kind: Kind) -> dict[str, Any]:
         width = _WIDTHS[k]
         low, high = fmt.INT_RANGE[width]
         return {"type": "integer", "minimum": low, "maximum": high, fmt.INT_WIDTH: width}
-    if k == "enum":  # a class with no table: an enum, whose constants Gson writes by name
-        return {"type": "string"}
+    if k == "enum":  # an enum class, whose constants Gson writes by name
+        return {"type": "string", "enum": list(kind.values)} if kind.values else {"type": "string"}
     if k == "boolean":
         return {"type": "boolean"}
     if k == "number":
@@ -192,8 +192,11 @@ def build_response_schema(page: Page, overlay: Overlay, strict: bool = False) ->
     if page.response is not None and page.response_sample is not None:
         root["examples"] = [page.response_sample.value]  # a success answer, as the page shows it
     if errors and success:
+        answers = [{"required": [n]} for n in success]
+        if root[fmt.META].get("missingResource") == "success":
+            answers.append({"maxProperties": 0})  # {}: what it answers for a resource that is gone already
         root["oneOf"] = [
-            {"title": "success", "anyOf": [{"required": [n]} for n in success]},
+            {"title": "success", "anyOf": answers},
             {"title": "failure", "anyOf": [{"required": [n]} for n in errors]},
         ]
     root["$defs"] = b.defs()

@@ -6,7 +6,9 @@ refers to its own table (an ErrorCode's ``cause``, a tree's ``children``) with a
 ``#X`` section, and types a field of an enum class by the class's name (``RoleStateEvent``,
 ``IpRangeType``), which has no table either. Such a field gets the schema the type allows (an
 object, a list, or a string: Gson writes an enum constant by its name), and a reference to no
-table is a :class:`~.page.Defect` of the page (:func:`defects`), reported as a warning.
+table is a :class:`~.page.Defect` of the page (:func:`defects`), reported as a warning. An enum
+class with a doc of its own has a table of its constants, each row typed by the class itself:
+a reference to it is a string, one of them.
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ class Kind:
 
     kind: str  # string, byte, int, long, boolean, timestamp, number, object, list, table, enum
     table: str | None = None  # the referenced section, for 'table' and for lists of a table
-    item: "Kind | None" = None  # the items of a list of primitives (byte[])
+    item: "Kind | None" = None  # the items of a list of primitives (byte[]) or of an enum
     dangling: str | None = None  # the 'See X' that names no table of the page
+    values: tuple[str, ...] = ()  # an enum's constants, when its table lists them
 
 
 def structure_types(page: Page) -> dict[str, str]:
@@ -97,13 +100,28 @@ def resolve_reference(page: Page, f: Field, types: dict[str, str] | None = None,
         target = f.name
     if target is None and f.type.lower() == "errorcode":
         target = "error"
+    constants = _constants(page, target, f.type) if target else ()
     if base == "list":
+        if constants:
+            return Kind("list", item=Kind("enum", values=constants))
         return Kind("list", target, dangling=dangling if target is None else None)
+    if constants:
+        return Kind("enum", values=constants)
     if target is not None:
         return Kind("table", target)
     if dangling:
         return Kind("object", dangling=dangling)
     return Kind("enum")
+
+
+def _constants(page: Page, table: str, type_: str) -> tuple[str, ...]:
+    """The constants of an enum whose table the page shows: a table each row of which is typed by
+    the type that refers to it (``type | XmlHookType | See type`` and ``#type``: ``System |
+    XmlHookType``, ``Customization | XmlHookType``): Gson writes such a value as a constant's name."""
+    rows = page.sections[table].fields if table in page.sections else ()
+    if rows and type_.lower() not in PRIMITIVES and all(r.type == type_ for r in rows):
+        return tuple(r.name for r in rows)
+    return ()
 
 
 def defects(page: Page) -> list[Defect]:

@@ -10,7 +10,7 @@ possible, each a request built from the schemas and what the answer must be (pro
 | ``missing-authorization`` | likewise | no Authorization header | plain-text ``400 missing header 'Authorization'`` |
 | ``tags-not-list`` | a body with ``systemTags`` | a string for the list | ``500`` (a node's documented departure) |
 | ``query-nothing`` / ``query-limit`` / ``query-count`` | a query API | a condition no resource meets / ``limit=1`` / ``replyWithCount=true`` | ``200`` with no inventory / at most one / a ``total`` |
-| ``read`` | a read of one resource | a resource the collection's query API finds | its success answer |
+| ``read`` | a read of one resource | a resource the query API of what its uuid names finds (contract.resources) | its success answer |
 
 Whether an API answers at once or with a job the page does not say: either is taken (the client
 polls a job to its end), and every answer goes through the same named checks as recorded ones.
@@ -249,15 +249,15 @@ def _query(case: Case, shape: Shape, live) -> None:
 
 
 def _read(case: Case, shape: Shape, contracts: ContractSet, live) -> None:
-    collection = contracts.get(case.api).routes[0].collection
-    query = next((c for c in contracts if c.kind == "query" and c.routes[0].collection == collection), None)
+    uuid_param = next(p for p in shape.params if p.where == "path" and p.names_resource)
+    named = contracts.resources.of_param(uuid_param.name, shape.template)
+    query = next((c for c in contracts if c.kind == "query" and contracts.resources.of_query.get(c.api) == named), None)
     if query is None:
-        pytest.skip(f"no query API of /v1/{collection} is known to find a resource to read")
+        pytest.skip(f"no query API lists the resources {uuid_param.name} names, to find one to read")
     found = live.call("GET", query.routes[0].template.split("/{", 1)[0], params=[("limit", "1")], api=query.api, note="find a resource")
     body = found.final.body if found.final.has_json else None
     inventories = body.get("inventories") if isinstance(body, dict) else None
     if found.final.status != 200 or not inventories or not isinstance(inventories[0], dict) or "uuid" not in inventories[0]:
         pytest.skip(f"{query.api} found no resource to read")
-    uuid_param = next(p for p in shape.params if p.where == "path" and p.names_resource)
     req = build(shape, values={uuid_param.name: inventories[0]["uuid"]})
     live.hold(live.call(req.method, req.path, params=req.params, api=case.api), final=200)

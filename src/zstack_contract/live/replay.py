@@ -166,10 +166,12 @@ def _wire(answer: Response) -> tuple[int, dict[str, str], bytes]:
     return answer.status, headers, (answer.text or "").encode("utf-8")
 
 
-def replay(recordings: str | Path | Iterable[str | Path], strict: bool = True, schemas: str | Path | None = None) -> Replay:
+def replay(recordings: str | Path | Iterable[str | Path], strict: bool = True, schemas: str | Path | None = None,
+           release: str | None = None) -> Replay:
     """A context manager serving the recordings under ``recordings`` to any code that uses
-    ``requests``; with ``strict``, a recording that breaks the contract (the schemas of
-    ``schemas``, default the project's) refuses to load, with a ContractError naming it::
+    ``requests``; with ``strict``, a recording that breaks the contract (the schemas in the folder
+    ``schemas``, else the shipped contract of ``release``, else the newest) refuses to load, with
+    a ContractError naming it::
 
         with zstack_contract.replay("contract_tests/recordings"):
             vm = my_client.reimage("9a8b...")   # answered as recorded
@@ -177,16 +179,16 @@ def replay(recordings: str | Path | Iterable[str | Path], strict: bool = True, s
     paths = [recordings] if isinstance(recordings, (str, Path)) else list(recordings)
     found = Recordings.load(paths)
     if strict:
-        _hold_to_contract(found, schemas)
+        _hold_to_contract(found, schemas, release)
     return Replay(found)
 
 
-def _hold_to_contract(found: Recordings, schemas: str | Path | None) -> None:
+def _hold_to_contract(found: Recordings, schemas: str | Path | None, release: str | None) -> None:
     from ..contract.loading import load_contracts
     from ..findings.baseline import is_new
     from ..findings.validation import Validation
 
-    validation = Validation(load_contracts(schemas))
+    validation = Validation(load_contracts(schemas, release))
     for exchange in found:
         try:
             broken = [f for f in validation.check(exchange, keep=False) if is_new(f, None)]

@@ -17,6 +17,8 @@ from ..findings.baseline import is_new
 from ..live.client import BudgetSpent, Call, ClientError, JobTimeout, RunTimeSpent
 from .strategies import Probe
 
+EMPTY_MESSAGE = ("no-action-key", "empty-body")  # kinds of body an API on a path of its own takes as a message with nothing in it
+
 
 def curl(call: Call, redactor: Redactor | None = None) -> str:
     """A ready-to-run curl command for the call's request; the session comes from $ZSTACK_SESSION."""
@@ -52,8 +54,27 @@ def answers(call: Call, limit: int = 160) -> str:
 
 
 def resource_route(contract):
-    """The route that acts on one resource (a uuid in its path), or None."""
-    return next((r for r in contract.routes if any(is_uuid_param(p) for p in r.params)), None)
+    """The route that acts on one resource (a uuid naming one in its path), or None."""
+    return next((r for r in contract.routes if _path_resources(r)), None)
+
+
+def _path_resources(route) -> list[str]:
+    return [p for p in route.params if is_uuid_param(p) and p != "resourceUuid"]
+
+
+def acts_on(contract, contracts) -> str | None:
+    """The collection of the resource a probe of ``contract`` goes to (contract.resources), if known."""
+    route = resource_route(contract)
+    named = contracts.resources.of_param(_path_resources(route)[0], route.template) if route else None
+    return named.name if named else None
+
+
+def names_other_resources(contract) -> bool:
+    """Whether a body may name resources besides the one in the path (an ISO to attach, a host to
+    migrate to): such a body to an existing resource still names ones that do not exist."""
+    route = resource_route(contract)
+    path = _path_resources(route) if route else []
+    return len(path) > 1 or any(p.names_resource and p.name not in path for p in contract.parameters)
 
 
 class Prober:
@@ -64,8 +85,16 @@ class Prober:
         self.live, self.contract, self.run, self.test_id = live, contract, run, test_id
         self.route = resource_route(contract)
         self.method = self.route.method
-        self.collection = self.route.collection
+        self.collection = acts_on(contract, run.validation.contracts)
         self.missing = new_uuid()  # one resource that does not exist, for the whole test
+        # Whether another API serves the route's path too: the node then picks the API by the body's
+        # key, and refuses a body without one (RestServer.handleNonUniqueApi); on a path of its own,
+        # a body without its parameter structure, or no body, is an empty message (handleUniqueApi).
+        # Only a PUT is told apart by its key: a POST, GET or DELETE on a shared path is the API of
+        # that method, reading its parameters as on a path of its own. A node may serve APIs the
+        # contract lacks: a PUT on a path no other API of the contract shares may still be refused.
+        self.shared = self.method == "PUT" and any(other.api != contract.api and any(r.shape == self.route.shape for r in other.routes)
+                                                   for other in run.validation.contracts)
         self._recorded: set[str] = set()
         # The first probe the target hung on (no answer, or a job that never ended) and why: later
         # probes are not sent, so that shrinking does not wait out a hang for every body it tries.
@@ -91,8 +120,8 @@ class Prober:
         if isinstance(call.error, (BudgetSpent, RunTimeSpent)):
             return
         call.exchange.source = self.test_id
-        if probe.valid:
-            extra = expect(call.exchange, self.contract.api, **(expectation or VALID_EXPECTATION))
+        if probe.valid or (probe.kind in EMPTY_MESSAGE and not self.shared and not self._refused(call)):
+            extra = expect(call.exchange, self.contract.api, **(expectation or self.expectation(probe)))
         else:
             extra = judge_invalid(probe.kind, call.exchange, self.contract.api)
         v = self.run.validation
@@ -107,6 +136,20 @@ class Prober:
             if isinstance(call.error, JobTimeout):
                 self.hung = report
             raise AssertionError(report)
+
+    def _refused(self, call: Call) -> bool:
+        """A PUT refused at the HTTP layer (no API took it: not an answer of one, 200, 202 or
+        503): what a path shared with APIs the contract may not have does."""
+        return self.method == "PUT" and call.exchange.call.response.status not in (200, 202, 503)
+
+    def expectation(self, probe: Probe) -> dict:
+        """What the node answers a probe for the resource that does not exist: ``SYS.1003``, or
+        the empty success of an API that succeeds on a missing resource; an empty message (no
+        parameter structure on a path of its own) may first lack a mandatory field (``SYS.1007``)."""
+        codes = ("SYS.1007", "SYS.1003") if not probe.valid else ("SYS.1003",)
+        if self.contract.missing_resource == "success":
+            return dict(final=(200, 503), codes=codes)
+        return dict(VALID_EXPECTATION, codes=codes)
 
     def report(self, probe: Probe, call: Call, new: list[Finding]) -> str:
         red = self.run.redactor

@@ -25,6 +25,7 @@ from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's names
     zstack_replay,
     zstack_session,
     zstack_target,
+    zstack_vm_probe,
 )
 from .options import add_options, option, read_settings
 from .run import ContractRun
@@ -116,7 +117,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "zstack_api_case" in metafunc.fixturenames:
         parametrize_api_cases(metafunc)
-    if "zstack_probe" in metafunc.fixturenames:
-        parametrize_probes(metafunc)
+    for fixture in ("zstack_probe", "zstack_vm_probe"):
+        if fixture in metafunc.fixturenames:
+            parametrize_probes(metafunc, fixture)
     if "zstack_recording" in metafunc.fixturenames:
         parametrize_recordings(metafunc)

@@ -11,7 +11,7 @@ import pytest
 from ..errors import ContractError, InputError
 from ..inputs.exchange import Exchange
 from ..inputs.recordings import discover, read_exchanges
-from .options import option
+from .options import contract_choice, option
 from .run import ContractRun
 
 RUN = pytest.StashKey[ContractRun]()
@@ -78,7 +78,7 @@ def zstack_target(request: pytest.FixtureRequest):
     from ..simulator import Simulator
 
     contracts = run.contracts()  # unusable schemas: the tests that use them say why
-    with Simulator(schemas=contracts) as sim:
+    with Simulator(schemas=contracts, job_delay=0.01) as sim:
         yield Target(sim.base_url, sim)
 
 
@@ -171,7 +171,8 @@ def zstack_replay(request: pytest.FixtureRequest):
     config = request.config
     folder = option(config, "--zstack-replay") or option(config, "--zstack-recordings") or str(Path(config.rootpath) / "contract_tests" / "recordings")
     try:
-        served = replay(folder, strict=True, schemas=option(config, "--zstack-schemas"))
+        schemas, release = contract_choice(config)
+        served = replay(folder, strict=True, schemas=schemas, release=release)
     except ContractError as exc:
         pytest.fail(f"zstack-contract: {exc}", pytrace=False)
     with served:
@@ -179,23 +180,37 @@ def zstack_replay(request: pytest.FixtureRequest):
 
 
 # --- probing -----------------------------------------------------------------------------------
-def parametrize_probes(metafunc: pytest.Metafunc) -> None:
+def parametrize_probes(metafunc: pytest.Metafunc, fixture: str) -> None:
     """``zstack_probe``: one test per API that can be probed: those with a request body whose
-    route takes a resource uuid in its path, of the APIs --zstack-api selects. (Unusable schemas
-    probe nothing here; the tests that use them say why.)"""
+    route takes a resource uuid in its path, of the APIs --zstack-api selects; ``zstack_vm_probe``:
+    those of them that act on a VM and whose bodies name no other resource (the designated
+    resource of a run is a VM). Unusable schemas probe nothing here; the tests that use them say why."""
     from ..live.cases import matches
-    from ..probing.prober import resource_route
+    from ..probing.prober import acts_on, names_other_resources, resource_route
 
     contracts = metafunc.config.stash[RUN].contracts() or []
     globs = option(metafunc.config, "--zstack-api")
     apis = [c.api for c in contracts
-            if c.request and c.request.get("type") == "object" and resource_route(c) and matches(c.api, globs)]
-    metafunc.parametrize("zstack_probe", apis, ids=apis, indirect=True)
+            if c.request and c.request.get("type") == "object" and resource_route(c) and matches(c.api, globs)
+            and (fixture == "zstack_probe" or (acts_on(c, contracts) == VMS and not names_other_resources(c)))]
+    metafunc.parametrize(fixture, apis, ids=apis, indirect=True)
+
+
+VMS = "vm-instances"  # the collection of the designated resource
 
 
 @pytest.fixture
 def zstack_probe(request: pytest.FixtureRequest, zstack_live, zstack_contract: ContractRun):
     """Sends generated bodies for one API (parametrized over every API that can be probed)."""
+    from ..probing.prober import Prober
+
+    contract = zstack_contract.validation.contracts.get(request.param)
+    return Prober(zstack_live, contract, zstack_contract, request.node.nodeid)
+
+
+@pytest.fixture
+def zstack_vm_probe(request: pytest.FixtureRequest, zstack_live, zstack_contract: ContractRun):
+    """Sends generated bodies for one API that acts on a VM and names no other resource."""
     from ..probing.prober import Prober
 
     contract = zstack_contract.validation.contracts.get(request.param)

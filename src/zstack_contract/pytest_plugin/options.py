@@ -10,7 +10,8 @@ import pytest
 # option name -> (environment variable, kwargs for addoption)
 OPTIONS: dict[str, tuple[str, dict]] = {
     "--zstack-recordings": ("ZSTACK_RECORDINGS", dict(metavar="DIR", help="recordings to validate (default: contract_tests/recordings)")),
-    "--zstack-schemas": ("ZSTACK_SCHEMAS", dict(metavar="DIR", help="derived schemas (default: ./schemas, else the project's schemas/)")),
+    "--zstack-schemas": ("ZSTACK_SCHEMAS", dict(metavar="DIR", help="a folder of derived schema files (default: the newest contract shipped)")),
+    "--zstack-release": ("ZSTACK_RELEASE", dict(metavar="NAME", help="the contract shipped for a ZStack release, e.g. 5.3.0 (default: the newest; zstack-contract contracts lists them)")),
     "--zstack-strict": ("ZSTACK_STRICT", dict(action="store_true", help="undocumented fields are violations")),
     "--zstack-baseline": ("ZSTACK_BASELINE", dict(metavar="FILE", help="known deviations that do not fail the run")),
     "--zstack-report": ("ZSTACK_REPORT", dict(metavar="DIR", help="folder for zstack-contract.json and .md (default: reports)")),
@@ -101,3 +102,26 @@ def option(config: pytest.Config, name: str):
         return ini
     found = config.stash.get(SETTINGS, {}).get(_key(name))
     return found if found is not None else value
+
+
+def contract_choice(config: pytest.Config) -> tuple[str | None, str | None]:
+    """(``--zstack-schemas``, ``--zstack-release``): the pair as the first place that gives either
+    gives it (the command line, then the environment, the ini file, the project's settings), so
+    that ``--zstack-release`` on the command line overrides ``ZSTACK_SCHEMAS`` in the environment.
+    Both from one place is an InputError."""
+    from ..errors import InputError
+
+    names = ("--zstack-schemas", "--zstack-release")
+    settings = config.stash.get(SETTINGS, {})
+    layers = (
+        [config.getoption(_dest(n)) for n in names],
+        [os.environ.get(OPTIONS[n][0]) for n in names],
+        [config.getini(_dest(n)) or None for n in names],
+        [settings.get(_key(n)) for n in names],
+    )
+    for schemas, release in layers:
+        if schemas and release:
+            raise InputError("--zstack-release", "give --zstack-schemas DIR or --zstack-release NAME, not both")
+        if schemas or release:
+            return schemas or None, release or None
+    return None, None

@@ -21,7 +21,7 @@ from ..live.recorder import Recorder
 from ..reporting import clear_reports, write_reports
 from ..reporting.report import build_report
 from ..shipped import shipped
-from .options import option
+from .options import contract_choice, option
 
 # The project's own known deviations of real nodes (see the file): used when no baseline is given.
 DEFAULT_BASELINE = shipped("contract_tests") / "baseline.json"
@@ -66,7 +66,7 @@ class ContractRun:
         """The schemas and baseline, loaded once; None (the error kept) when they are unusable."""
         if self._validation is None and self._error is None:
             try:
-                contracts = load_contracts(option(self.config, "--zstack-schemas"))
+                contracts = load_contracts(*contract_choice(self.config))
                 baseline_file = option(self.config, "--zstack-baseline")
                 if not baseline_file and DEFAULT_BASELINE.exists():
                     baseline_file = str(DEFAULT_BASELINE)

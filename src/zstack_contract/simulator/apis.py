@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..contract.compiled import Contract
-from ..contract.routes import collection_of
 from ..contract.parameters import Parameter
+from ..contract.places import Place
+from ..contract.resources import Resources, path_collection
+from ..contract.routes import shape_of
 
 _VAR = re.compile(r"{([^}]+)}")
 
@@ -26,10 +28,11 @@ class Param:
     type: str | None  # the JSON Schema type: string, integer, boolean, number, array, object
     required: bool
     values: tuple[str, ...] = ()  # valid values
-    collection: str | None = None  # a uuid parameter: the collection of the resource it names ("vm-instances")
+    collection: str | None = None  # a uuid parameter: the collection of the resource it names (contract.resources)
     container: str | None = None  # where "body": the structure it is in (the action key, params)
     max_length: int | None = None  # a string's (maxLength, where the overlay gives one)
     nonempty: bool = False  # a list that must not be empty (minItems 1, where the overlay gives it)
+    vo: str | None = None  # the class a node names in SYS.1003 for a resource of ``collection`` (VmInstanceVO)
 
 
 @dataclass(frozen=True)
@@ -44,8 +47,9 @@ class Api:
     params: tuple[Param, ...] = ()
     response: dict[str, Any] | None = None  # the response schema, when the API's schemas are known
     success: tuple[str, ...] = ()  # the success fields of its answer
-    collection: str | None = None  # the resource collection the API is about: the first segment of its path
+    collection: str | None = None  # what a query lists and a create adds to (contract.resources), else its path's first part
     missing_resource: str | None = None  # pinned by the overlay: "success" or "error" for a uuid that names nothing
+    places: Place | None = None  # the documented places of its answer (contract.places), to make answers coherent
 
     @property
     def sync(self) -> bool:
@@ -56,63 +60,38 @@ class Api:
         return next((p for p in self.params if p.name == name), None)
 
 
-def collection_for_param(name: str) -> str:
-    """The collection a uuid parameter names: ``vmInstanceUuid`` -> ``vm-instances``,
-    ``l3NetworkUuids`` -> ``l3-networks``."""
-    base = re.sub(r"Uuids?$", "", name)
-    kebab = re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", base).lower()
-    return kebab + ("es" if kebab.endswith(("s", "x", "ch")) else "s")
-
-
-def resolve_collections(apis: dict[str, Api], known: set[str]) -> dict[str, Api]:
-    """The APIs with each uuid parameter's collection one the node has: a name made from the
-    parameter (``vmUuids`` -> ``vms``) that no path uses is the known collection whose first word
-    it is (``vm-instances``), when just one is."""
-    known = known | {a.collection for a in apis.values() if a.collection}
-
-    def resolved(collection: str | None) -> str | None:
-        if collection is None or collection in known:
-            return collection
-        stem = collection[:-1] if collection.endswith("s") else collection
-        candidates = [k for k in known if k.split("-")[0] == stem]
-        return candidates[0] if len(candidates) == 1 else collection
-
-    return {name: replace(api, params=tuple(replace(p, collection=resolved(p.collection)) for p in api.params))
-            for name, api in apis.items()}
-
-
-def vo_name(collection: str) -> str:
-    """The database class a node names in SYS.1003 for a collection: ``vm-instances`` -> ``VmInstanceVO``."""
-    singular = collection[:-2] if collection.endswith(("ses", "xes", "ches")) else collection[:-1] if collection.endswith("s") else collection
-    return "".join(w[:1].upper() + w[1:] for w in singular.split("-")) + "VO"
-
-
-def api_from_contract(contract: Contract) -> Api:
-    """An API as its derived schemas describe it."""
+def api_from_contract(contract: Contract, resources: Resources) -> Api:
+    """An API as its derived schemas describe it, its resources named as ``resources`` names them."""
     templates = tuple(r.template for r in contract.routes)
     method = contract.routes[0].method if contract.routes else "PUT"
-    params = [_param(p, templates) for p in contract.parameters]
+    params = [_param(p, templates, resources) for p in contract.parameters]
     container = contract.parameters.structure  # the first structure: the one the node reads from
     if method == "PUT":
         # Every PUT API of a node is an action: its parameters are read from the action key's
         # object, whatever structure the page names (RestServer.handleApi's parameterName).
         container = contract.action_key
+    if contract.kind == "query":
+        about = resources.of_query.get(contract.api)
+    elif contract.kind == "create" and templates:
+        about = resources.of_create(contract.response, templates[0])
+    else:
+        about = None
+    collection = about.name if about else (path_collection(templates[0]) if templates else None)
     return Api(
         name=contract.api, kind=contract.kind, method=method, templates=templates, action_key=contract.action_key,
         container=container, authorized=contract.authorized, params=tuple(params), response=contract.response,
-        success=contract.success_fields, collection=collection_of(templates[0]) if templates else None,
-        missing_resource=contract.missing_resource,
+        success=contract.success_fields, collection=collection, missing_resource=contract.missing_resource,
+        places=contract.places,
     )
 
 
-def _param(p: Parameter, templates: tuple[str, ...]) -> Param:
-    collection = None
-    if p.names_resource:
-        collection = collection_for_param(p.name) if p.name != "uuid" else (collection_of(templates[0]) if templates else None)
+def _param(p: Parameter, templates: tuple[str, ...], resources: Resources) -> Param:
+    named = resources.of_param(p.name, templates[0] if templates else None) if p.names_resource else None
     schema = p.schema
     items = schema.get("items", {}) if isinstance(schema.get("items"), dict) else {}
-    return Param(p.name, p.where, schema.get("type"), p.required, tuple(schema.get("enum", items.get("enum", ()))), collection,
-                 p.container, schema.get("maxLength"), schema.get("minItems", 0) > 0)
+    return Param(p.name, p.where, schema.get("type"), p.required, tuple(schema.get("enum", items.get("enum", ()))),
+                 named.name if named else None, p.container, schema.get("maxLength"), schema.get("minItems", 0) > 0,
+                 named.vo if named else None)
 
 
 @dataclass
@@ -125,7 +104,7 @@ class Routes:
 
     def add(self, api: Api) -> None:
         for template in api.templates:
-            shape = _VAR.sub("{}", template)
+            shape = shape_of(template)
             if shape not in self.by_shape:
                 self.by_shape[shape] = []
                 pattern = "^" + re.escape(shape).replace(r"\{\}", "([^/]+)") + "$"
@@ -145,7 +124,7 @@ class Routes:
     def variables(self, api: Api, path: str) -> dict[str, str]:
         """The path's variables by the names ``api``'s own template gives them."""
         for template in api.templates:
-            pattern = "^" + re.escape(_VAR.sub("{}", template)).replace(r"\{\}", "([^/]+)") + "$"
+            pattern = "^" + re.escape(shape_of(template)).replace(r"\{\}", "([^/]+)") + "$"
             m = re.match(pattern, path)
             if m:
                 return dict(zip(_VAR.findall(template), m.groups()))

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from ..facts.ids import new_uuid
 from . import render, samples
-from .apis import Api, vo_name
+from .apis import Api
 from .query import BadField, parse_query, run_query
 from .state import State, now
 
@@ -87,9 +87,10 @@ def validate(call: Call) -> str | None:
 
 
 def missing_resource(call: Call) -> Outcome | None:
-    """``SYS.1003`` for the first uuid parameter that names no resource, or the success an API
-    that succeeds on a missing resource answers (most deletes: when the uuid has the shape of a
-    random UUID; another shape is ``SYS.1003`` too)."""
+    """``SYS.1003`` for the first uuid parameter that names no resource, or the empty success of an
+    API that succeeds on a missing resource (those the overlay pins so: most deletes, as their
+    messages' successIfResourceNotExisting says), when the uuid has the shape of a random UUID
+    (another shape is ``SYS.1003`` too)."""
     for p in call.api.params:
         value = call.value(p.name)
         if p.collection is None or value is None or p.where == "top":
@@ -97,39 +98,29 @@ def missing_resource(call: Call) -> Outcome | None:
         if isinstance(value, list):
             absent = [v for v in value if not call.state.exists(p.collection, str(v))]
             if absent:
-                return error("SYS.1003", f"invalid field[{p.name}], resource[uuids:[{', '.join(map(str, absent))}], type:{vo_name(p.collection)}] not found")
+                return error("SYS.1003", f"invalid field[{p.name}], resource[uuids:[{', '.join(map(str, absent))}], type:{p.vo}] not found")
             continue
         if call.state.exists(p.collection, str(value)):
             continue
-        if succeeds_if_missing(call.api):
+        if call.api.missing_resource == "success":
             if not _RANDOM_UUID.fullmatch(str(value)):
                 return error("SYS.1003", f"invalid value[{value}] of field [{p.name}]")
-            return 200, empty_answer(call.api)
-        return error("SYS.1003", f"invalid field[{p.name}], resource[uuid:{value}, type:{vo_name(p.collection)}] not found")
+            return 200, {}  # the API's event with nothing in it
+        return error("SYS.1003", f"invalid field[{p.name}], resource[uuid:{value}, type:{p.vo}] not found")
     return None
-
-
-def succeeds_if_missing(api: Api) -> bool:
-    """Deletes succeed on a missing resource unless the overlay pins the API otherwise."""
-    if api.missing_resource is not None:
-        return api.missing_resource == "success"
-    return api.kind == "delete"
-
-
-def empty_answer(api: Api) -> dict:
-    """The success of an API that did nothing: ``{}``, or its success fields made up from its schema."""
-    if not api.success or api.response is None:
-        return {}
-    props = api.response.get("properties", {})
-    return {name: samples.make(props[name], api.response) for name in api.success[:1] if name in props}
 
 
 # -- the work, by kind ---------------------------------------------------------------------------
 def sample_answer(api: Api) -> dict:
-    """The API's success answer as its page's sample shows it, held to its schema."""
+    """The API's success answer as its page's sample shows it, held to its schema; with no sample,
+    one made up whole from the schema (its first success field, every field it documents)."""
     if api.response is None or not api.success:
         return {}
-    examples = api.response.get("examples") or [{}]
+    examples = api.response.get("examples")
+    if not examples:
+        props = api.response.get("properties", {})
+        made = {name: samples.make(props[name], api.response, full=True, name=name) for name in api.success[:1] if name in props}
+        return samples.cohere(made, api.places)
     conformed = samples.conform(examples[0], api.response, api.response)
     props = api.response.get("properties", {})
     for name in api.success:  # a success carries its success field, whatever the sample shows
@@ -178,6 +169,7 @@ def create(call: Call) -> Outcome:
             for date in ("createDate", "lastOpDate"):
                 if date in made:
                     made[date] = when
+            samples.cohere(answer, call.api.places)
             if collection:
                 call.state.put(collection, made)
     return 200, answer

@@ -5,7 +5,8 @@ it has no hand-written part for.
 integers, JVM dates become dates to re-render as the simulated JVM does), leaves out what the
 schema does not document, and makes up what it requires and the sample lacks; :func:`make`
 makes up a value of a schema from nothing (a uuid where the overlay wants one, a date, the first
-valid value, an empty list).
+valid value, an empty list), or a whole one, for an API whose contract has no sample (one derived
+from doc sources).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..contract.places import Place, walk
 from ..facts import jvm_dates
-from ..facts.ids import new_uuid
+from ..facts.ids import is_uuid_param, new_uuid
 from .state import now
 
 _MAX_DEPTH = 12
@@ -71,8 +73,10 @@ def conform(value: Any, schema: Any, root: dict, depth: int = 0) -> Any:
     return _plain(value)
 
 
-def make(schema: Any, root: dict, depth: int = 0) -> Any:
-    """A value of ``schema``, from nothing."""
+def make(schema: Any, root: dict, depth: int = 0, full: bool = False, name: str = "") -> Any:
+    """A value of ``schema``, from nothing: its required fields only, or with ``full`` every field
+    it documents (one item in each list of a table), each a plausible value of its type, its
+    first valid value, or one its name suggests (``ip``, ``mac``, ``*Uuid``)."""
     s = resolve(schema, root)
     kind = s.get("type")
     if "enum" in s:
@@ -80,9 +84,9 @@ def make(schema: Any, root: dict, depth: int = 0) -> Any:
     if kind == "string":
         if s.get("pattern") == jvm_dates.PATTERN:
             return now()
-        if "pattern" in s:
+        if "pattern" in s or is_uuid_param(name):
             return new_uuid()  # the only patterns the overlay gives strings are uuids'
-        return "zstack-contract"
+        return _NAMED.get(name.lower(), "zstack-contract")
     if kind == "integer":
         return max(0, s.get("minimum", 0))
     if kind == "number":
@@ -90,13 +94,41 @@ def make(schema: Any, root: dict, depth: int = 0) -> Any:
     if kind == "boolean":
         return False
     if kind == "array":
+        items = schema.get("items", {}) if isinstance(schema, dict) else {}
+        if full and depth < _FULL_DEPTH and isinstance(items, dict) and "$ref" in items:
+            return [make(items, root, depth + 1, full)]
         return []
     if kind == "object" or "properties" in s:
         props = s.get("properties", {})
-        if depth > _MAX_DEPTH:
+        if depth > _MAX_DEPTH or (full and depth >= _FULL_DEPTH):
             return {}
-        return {name: make(props[name], root, depth + 1) for name in s.get("required", ()) if name in props}
+        names = props if full else [n for n in s.get("required", ()) if n in props]
+        return {n: make(props[n], root, depth + 1, full, n) for n in names}
     return None
+
+
+# Strings a field's name suggests, in answers made with no sample.
+_NAMED = {"ip": "10.0.0.10", "netmask": "255.255.255.0", "gateway": "10.0.0.1", "mac": "fa:16:3e:00:00:01",
+          "networkcidr": "10.0.0.0/24", "startip": "10.0.0.2", "endip": "10.0.0.254", "hypervisortype": "KVM"}
+_FULL_DEPTH = 4  # tables within tables a full value goes into
+
+
+def cohere(body: dict, places: Place | None) -> dict:
+    """A made-up answer made to say what a node's answers say of their resources (what the checks
+    of resources hold): each nested item names its owner's uuid (a NIC's ``vmInstanceUuid``), a
+    root volume is among the volumes and of type Root. Changes ``body`` in place, and returns it."""
+    if places is None:
+        return body
+    for entry in walk(places, body):
+        obj = entry.value
+        field = entry.place.owner_field
+        if field is not None and entry.parent is not None and "uuid" in entry.parent.value and field in obj:
+            obj[field] = entry.parent.value["uuid"]
+        volumes = obj.get("allVolumes")
+        if entry.place.top and isinstance(obj.get("rootVolumeUuid"), str) and isinstance(volumes, list) and volumes \
+                and isinstance(volumes[0], dict):
+            volumes[0]["uuid"], volumes[0]["type"] = obj["rootVolumeUuid"], "Root"
+    return body
 
 
 def _plain(value: Any) -> Any:

@@ -23,14 +23,15 @@ from ..contract.compiled import ContractSet
 from ..facts.ids import password_hash
 from ..facts.secrets import mask_url
 from . import render
-from .apis import Api, Routes, api_from_contract, resolve_collections
+from .apis import Api, Routes, api_from_contract
 from .connections import Connections, backing_off
 from .datafile import load_data
 from .faults import check_faults
 from .generic import sample_answer
 from .http import CONNECTION_TIMEOUT, MAX_BODY, Handler, check_limits, status_line
 from .http import KEEP_ALIVE_REQUESTS  # noqa: F401 - named from here too, where it was first
-from .seed import seed
+from .samples import cohere
+from .seed import seed, uid
 from .servlet import Servlet
 from .state import State
 from .vms import BUILT_IN, WORK, root_volume
@@ -113,7 +114,7 @@ class Simulator:
         self.connection_timeout = float(connection_timeout)
         self._log = log
         self.state = State(seed() if data is None else load_data(data), session_timeout)
-        self.apis = resolve_collections(self._served(schemas), set(self.state.store))
+        self.apis = self._served(schemas)
         self.routes = Routes()
         for api in self.apis.values():
             self.routes.add(api)
@@ -141,7 +142,7 @@ class Simulator:
 
             contracts = schemas if isinstance(schemas, ContractSet) else load_contracts(schemas)
             for contract in contracts:
-                apis[contract.api] = api_from_contract(contract)  # a page's description replaces the built-in one
+                apis[contract.api] = api_from_contract(contract, contracts.resources)  # a page's description replaces the built-in one
         return apis
 
     def _remember_root_sizes(self) -> None:
@@ -152,13 +153,20 @@ class Simulator:
                 vm["_loadedRootSizes"] = (root.get("size"), root.get("actualSize"))
 
     def _seed_from_samples(self) -> None:
-        """Each query API's sample inventories, in its collection when the data set gave it none,
-        so that queries and reads find something."""
-        for api in self.apis.values():
+        """Each query API's sample inventories (or, with no sample, two made up from its schema,
+        with uuids of their own), in its collection when the data set gave it none, so that
+        queries and reads find something."""
+        for api in sorted(self.apis.values(), key=lambda a: a.name):
             if api.kind != "query" or not api.collection or self.state.store.get(api.collection):
                 continue
+            made = not (api.response or {}).get("examples")
             for name in api.success:
-                for inventory in sample_answer(api).get(name) or ():
+                found = sample_answer(api).get(name) or ()
+                inventories = [found[0], sample_answer(api)[name][0]] if made and found else found
+                for n, inventory in enumerate(inventories):
+                    if made and isinstance(inventory, dict):
+                        inventory["uuid"] = uid(f"{api.collection}/{n}")
+                        cohere({name: [inventory]}, api.places)
                     if isinstance(inventory, dict) and isinstance(inventory.get("uuid"), str):
                         self.state.put(api.collection, inventory)
 

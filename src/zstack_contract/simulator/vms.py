@@ -19,7 +19,7 @@ VM_ACTIONS = "/v1/vm-instances/{uuid}/actions"
 def _action(name: str, param: str) -> Api:
     return Api(name=name, kind="action", method="PUT", templates=(VM_ACTIONS.replace("{uuid}", "{" + param + "}"),),
                action_key=name[:1].lower() + name[1:], container=name[:1].lower() + name[1:], authorized=True,
-               params=(Param(param, "path", "string", True, collection="vm-instances"),), success=("inventory",),
+               params=(Param(param, "path", "string", True, collection="vm-instances", vo="VmInstanceVO"),), success=("inventory",),
                collection="vm-instances")
 
 

@@ -1,0 +1,38 @@
+"""The contract a command holds traffic to: ``--schemas DIR`` (a folder of schema files) or
+``--release NAME`` (a contract the package ships), one or the other; else the environment's
+``ZSTACK_SCHEMAS`` or ``ZSTACK_RELEASE`` (as the pytest suite reads them); else the newest release
+shipped (``zstack-contract contracts`` lists them)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from ..errors import InputError
+
+DEFAULT = "default: $ZSTACK_SCHEMAS or $ZSTACK_RELEASE, else the newest release shipped, see `zstack-contract contracts`"
+ENVIRONMENT = ("ZSTACK_SCHEMAS", "ZSTACK_RELEASE")
+
+
+def add_contract_options(p: argparse.ArgumentParser, schemas_help: str = "a folder of derived schema files") -> None:
+    p.add_argument("--schemas", metavar="DIR", help=f"{schemas_help} ({DEFAULT})")
+    p.add_argument("--release", metavar="NAME", help=f"the contract shipped for a ZStack release, e.g. 5.3.0 ({DEFAULT})")
+
+
+def chosen(args: argparse.Namespace) -> tuple[str | None, str | None]:
+    """(schemas folder, release) as the command line, else the environment, gives them; InputError
+    when one place gives both."""
+    for (schemas, release), where in (((args.schemas, args.release), "--schemas DIR or --release NAME"),
+                                      (tuple(os.environ.get(v) or None for v in ENVIRONMENT), " or ".join(ENVIRONMENT))):
+        if schemas and release:
+            raise InputError("--release", f"give {where}, not both")
+        if schemas or release:
+            return schemas, release
+    return None, None
+
+
+def load_chosen(args: argparse.Namespace):
+    """The ContractSet the options (or the environment) choose; InputError (one line) when they cannot be used."""
+    from ..contract.loading import load_contracts
+
+    return load_contracts(*chosen(args))

@@ -1,0 +1,131 @@
+"""Which resources a contract's APIs name: the collections a node keeps, and the collection each
+uuid parameter, query and create is about. The simulator keeps its resources by these
+collections and the generated live cases find resources with them, so both name a resource alike.
+
+A collection is what one query API lists: its path after ``/v1`` without the trailing ``{uuid}``
+(QueryVmInstance's ``GET /v1/vm-instances`` is ``vm-instances``; QueryVmNic's ``GET
+/v1/vm-instances/nics`` is ``vm-instances/nics``), its resource is the API's name after
+``Query`` (``VmNic``), and the class a node names in ``SYS.1003`` is that name with ``VO``.
+
+- a uuid parameter ``<x>Uuid`` (or ``<x>Uuids``) names the collection whose resource is ``x``
+  (``vmNicUuid``: VmNic), else the one whose resource ``x`` ends with (``srcHostUuid``: Host),
+  else a collection made from the name (``vm-nics``) that no query lists;
+- a path parameter ``uuid`` names the collection whose path is the longest that the route's path
+  before it starts with (``/v1/vm-instances/nics/{uuid}/actions``: ``vm-instances/nics``), else the
+  route's first segment;
+- a query lists its own collection; a create makes a resource of its answer's inventory type
+  (``IpRangeInventory``: IpRange), else of its path's collection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from .format import META, PAGE_TYPE
+
+_UUID_PARAM = re.compile(r"^(.*?)Uuids?$")
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str  # vm-instances, vm-instances/nics
+    resource: str  # VmInstance, VmNic (the class name without Inventory)
+
+    @property
+    def vo(self) -> str:
+        """The database class a node names in SYS.1003: ``VmNicVO``."""
+        return self.resource + "VO"
+
+
+def path_collection(template: str) -> str | None:
+    """``/v1/vm-instances/nics/{uuid}`` -> ``vm-instances/nics``; None for a path that starts with a variable."""
+    parts = [p for p in template.split("/") if p and p != "v1"]
+    static = []
+    for p in parts:
+        if p.startswith("{"):
+            break
+        static.append(p)
+    return "/".join(static) or None
+
+
+def _kebab_plural(word: str) -> str:
+    """``VmNic`` -> ``vm-nics``: a collection's name made from a resource's."""
+    kebab = re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", word).lower()
+    return kebab + ("es" if kebab.endswith(("s", "x", "ch")) else "s")
+
+
+def _resource_of_name(collection: str) -> str:
+    last = collection.rsplit("/", 1)[-1]
+    singular = last[:-2] if last.endswith(("ses", "xes", "ches")) else last[:-1] if last.endswith("s") else last
+    return "".join(w[:1].upper() + w[1:] for w in singular.split("-"))
+
+
+class Resources:
+    """The collections of a contract: built from its query APIs (``queries``: (API name, route
+    templates) of each), asked about parameters, queries and creates."""
+
+    def __init__(self, queries: Iterable[tuple[str, tuple[str, ...]]]):
+        self.by_resource: dict[str, Collection] = {}
+        self.by_path: dict[str, Collection] = {}
+        self.of_query: dict[str, Collection] = {}
+        for api, templates in sorted(queries):
+            path = next((path_collection(t) for t in templates if path_collection(t)), None)
+            resource = api[len("Query"):] if api.startswith("Query") else None
+            if path is None or not resource:
+                continue
+            c = Collection(path, resource)
+            self.of_query[api] = c
+            self.by_resource.setdefault(resource.lower(), c)
+            self.by_path.setdefault(path, c)
+        # the longest resource names first, for 'the one x ends with'
+        self._suffixes = sorted(self.by_resource, key=len, reverse=True)
+
+    @classmethod
+    def of(cls, contracts) -> "Resources":
+        """The collections of a ContractSet."""
+        return cls((c.api, tuple(r.template for r in c.routes)) for c in contracts if c.kind == "query")
+
+    def named(self, resource: str) -> Collection | None:
+        """The collection of a resource (``VmNic``), if a query lists it."""
+        return self.by_resource.get(resource.lower())
+
+    def of_param(self, name: str, template: str | None = None) -> Collection | None:
+        """The collection a uuid parameter names (see the module); None for one that names no resource."""
+        if name == "uuid":
+            return self.of_path(template) if template else None
+        m = _UUID_PARAM.match(name)
+        if not m or not m.group(1) or name == "resourceUuid":
+            return None
+        stem = m.group(1).lower()
+        found = self.by_resource.get(stem) or next((self.by_resource[s] for s in self._suffixes if stem.endswith(s)), None)
+        if found is not None:
+            return found
+        made = _kebab_plural(m.group(1)[:1].upper() + m.group(1)[1:])
+        return Collection(made, _resource_of_name(made))
+
+    def of_path(self, template: str) -> Collection | None:
+        """The collection whose path is the longest the route's path before its ``{uuid}`` starts with."""
+        before = template.split("{uuid}", 1)[0].rstrip("/")
+        parts = [p for p in before.split("/") if p and p != "v1"]
+        for n in range(len(parts), 0, -1):
+            found = self.by_path.get("/".join(parts[:n]))
+            if found is not None:
+                return found
+        first = path_collection(template)
+        if first is None:
+            return None
+        head = first.split("/", 1)[0]
+        return self.by_path.get(head) or Collection(head, _resource_of_name(head))
+
+    def of_create(self, response: dict, template: str) -> Collection | None:
+        """The collection a create adds to: its answer's inventory type's, else its path's."""
+        for name in response.get(META, {}).get("envelope", {}).get("success", ()):
+            page_type = response.get("properties", {}).get(name, {}).get(PAGE_TYPE, "")
+            if page_type.endswith("Inventory"):
+                found = self.named(page_type[: -len("Inventory")])
+                if found is not None:
+                    return found
+        path = path_collection(template)
+        return self.by_path.get(path) if path else None
