@@ -50,7 +50,7 @@ class Run:
     cpu_seconds: float = 0.0  # user + system time of the command and all its processes
 
 
-def run(cmd: list[str], cwd: str | Path | None = None, sample_every: float | None = None) -> Run:
+def run(cmd: list[str], cwd: str | Path | None = None, sample_every: float | None = None, env: dict | None = None) -> Run:
     """Run ``cmd`` to its end (output kept in temporary files, so nothing blocks on a pipe).
 
     With ``sample_every`` (seconds) the process tree's memory is also sampled from /proc that
@@ -59,7 +59,7 @@ def run(cmd: list[str], cwd: str | Path | None = None, sample_every: float | Non
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
         launcher = [TIME, "-q", "-f", "%M", "-o", rss.name] if TIME else []
         start = time.perf_counter()
-        proc = subprocess.Popen([*launcher, *cmd], cwd=cwd, stdout=out, stderr=err)
+        proc = subprocess.Popen([*launcher, *cmd], cwd=cwd, stdout=out, stderr=err, env=env)
         peak = [0]
         done = threading.Event()
         sampler = threading.Thread(target=_sample, args=(proc.pid, peak, done, sample_every, bool(TIME)), daemon=True)

@@ -4,8 +4,9 @@ doc source to the same schemas, and for the benchmark of a folder of a thousand 
 
 Written for zstack-contract from the facts of the published pages' layout (headings, columns,
 markers, the order of the tables), not from the generator's code. Samples are made up from the
-tables (the generator takes them from Java classes the doc sources do not have): plausible values
-of each type, first valid values, one item per list. The doc's description stands after the title,
+schemas the page derives (the generator takes them from Java classes the doc sources do not have),
+as the simulator makes up an answer it has no sample of: plausible values of each type, first
+valid values, one item per list of a table. The doc's description stands after the title,
 as written (tables and all); a table met again under another is shown again, as the generator does.
 
     python tests/rendering.py SOURCE_DIR OUT_DIR [--language zh|en|both]
@@ -21,8 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zstack_contract.derive.doc_sources import page_of
+from zstack_contract.derive.overlay import load_overlay
 from zstack_contract.derive.page import Field, Page, Table
-from zstack_contract.derive.schema_files import read_sources
+from zstack_contract.derive.schema_files import derive_model, read_sources
+from zstack_contract.simulator.render import dates_of, plain
+from zstack_contract.simulator.samples import make
 from zstack_contract.derive.types import resolve_reference, structure_types
 
 
@@ -57,7 +61,6 @@ EN = Words("API Request", "Headers", "Body", "Note: In the preceding sample, bot
            "SDK Sample", "| Name | Type | Location | Description | Optional Value | Starting Version |",
            "| Name | Type | Description | Starting Version |", " (optional)", "body (contained in the {x} structure)", "See {x}.")
 LANGUAGES = {"zh": ZH, "en": EN}
-DATE = "Nov 14, 2017 10:20:57 PM"
 _SEE_ZH = re.compile(r"详情参考\[?([A-Za-z_][A-Za-z0-9_]*)\]?(?:\(#[^)]*\))?")
 
 
@@ -70,7 +73,7 @@ def render_page(page: Page, language: str, desc: str = "") -> str:
     if page.headers:
         lines += [w.headers] + [f"{name}: {value}" for name, value, _ in page.headers]
     params = list(page.request.fields) if page.request else []
-    body = _request_body(page, params)
+    body, response_sample = _samples(page)
     if body is not None:
         lines += [w.body, json.dumps(body, indent=2, ensure_ascii=False), w.body_note]
     lines += [w.curl, _curl(page, params, body)]
@@ -82,7 +85,7 @@ def render_page(page: Page, language: str, desc: str = "") -> str:
     if page.response is None:
         lines += [w.empty.format(), json.dumps({"error": {"code": "SYS.1001", "description": "timeout"}}, indent=2)]
     else:
-        lines += [w.sample, json.dumps(_response_sample(page), indent=2, ensure_ascii=False) + _table(page.response, w)]  # '}| 名字 |': glued, as exports are
+        lines += [w.sample, json.dumps(response_sample, indent=2, ensure_ascii=False) + _table(page.response, w)]  # '}| 名字 |': glued, as exports are
         for name in _shown_sections(page):
             lines += [f"#{name}", _table(page.sections[name], w)]
     lines += [w.sdk, "Java SDK", f"{page.api}Action action = new {page.api}Action();", f"{page.api}Action.Result res = action.call();"]
@@ -97,7 +100,7 @@ def _shown_sections(page: Page) -> list[str]:
 
     def walk(table: Table, path: frozenset[str]) -> None:
         for f in table.fields:
-            name = resolve_reference(page, f, types).table
+            name = f.see() if f.see() in page.sections else resolve_reference(page, f, types).table  # an enum's table too
             if name in page.sections and name not in path:
                 shown.append(name)
                 walk(page.sections[name], path | {name})
@@ -125,54 +128,19 @@ def _param_row(f: Field, w: Words) -> str:
     return f"| {f.name}{w.optional if f.optional else ''} | {f.type} | {location} | {f.description} | {values} | {f.since or ''} |"
 
 
-def _value(f: Field, page: Page | None = None, path: frozenset[str] = frozenset()):
-    """A plausible value of a field, as a sample shows it; ``path``: the tables it is inside (a
-    field leading back to one is left out, as Gson leaves out a null)."""
-    if f.valid_values:
-        return f.valid_values[0]
-    t = f.type.lower()
-    uuid = "7a1f3c9e2b5d4e8f9a0b1c2d3e4f5a6b"
-    if t in ("string", "char") or (page is None and t not in ("list", "set", "map", "linkedhashmap", "integer", "int", "long", "boolean", "short")):
-        return uuid if f.name == "uuid" or f.name.endswith("Uuid") else "example"
-    if t in ("integer", "int", "long", "short", "byte"):
-        return 1
-    if t in ("boolean", "bool"):
-        return True
-    if t in ("timestamp", "date"):
-        return DATE
-    if t in ("double", "float"):
-        return 1.5
-    if t.endswith("[]"):
-        return [1, 2]
-    if t in ("map", "hashmap", "linkedhashmap"):
-        return {}
-    if page is None:  # a request parameter
-        return [uuid] if f.name.endswith("Uuids") else ["example"]
-    types = structure_types(page)
-    kind = resolve_reference(page, f, types)
-    if kind.table:
-        inside = path | {kind.table}
-        table = page.sections.get(kind.table)
-        item = {g.name: _value(g, page, inside) for g in (table.fields if table else ())
-                if resolve_reference(page, g, types).table not in inside}
-        return [item] if kind.kind == "list" else item
-    if kind.kind == "list":
-        return []
-    if kind.kind == "enum":
-        return "example"
-    return {}
-
-
-def _response_sample(page: Page) -> dict:
-    return {f.name: _value(f, page) for f in page.response.fields if f.name not in ("success", "error")}
-
-
-def _request_body(page: Page, params: list[Field]) -> dict | None:
-    if page.method in ("GET", "DELETE"):
-        return None
-    key = next((f.container for f in params if f.container), None) or (page.action_key if page.method == "PUT" else "params")
-    inner = {f.name: _value(f) for f in params if f.container == key and f.location == "body"}
-    return {key: inner, "systemTags": [], "userTags": []}
+def _samples(page: Page) -> tuple[dict | None, dict]:
+    """(request body, response) samples made up whole from the schemas the page derives (with the
+    bundled overlay): every documented field, a plausible value of its type, its first valid value."""
+    derived = derive_model(page, load_overlay()).schemas
+    request, response = derived[page.api + ".request.json"], derived[page.api + ".response.json"]
+    body = None
+    if request.get("type") == "object":
+        props = request.get("properties", {})
+        body = {k: make(s, request, full=True, name=k) for k, s in props.items() if k not in ("systemTags", "userTags")}
+        body.update({"systemTags": [], "userTags": []})
+    props = response.get("properties", {})
+    answer = {k: make(props[k], response, full=True, name=k) for k in response.get("x-zstack", {}).get("envelope", {}).get("success", ())[:1]}
+    return body, plain(answer, dates_of(8))
 
 
 def _curl(page: Page, params: list[Field], body: dict | None) -> str:

@@ -133,7 +133,7 @@ def test_a_request_parameter_named_as_a_section_of_the_answer_is_a_plain_list(ru
         assert schemas["AddSecurityGroupRule.request.json"]["properties"]["params"]["properties"]["rules"] == \
             {**rules, "x-source": f"{language}/AddSecurityGroupRule.txt:{line_of(page, '| rules |')} rules List"}
         sample = parse_page(page).request_sample.value  # a list with an item: once an internal error (_WrappedReferencingError)
-        assert sample["params"]["rules"] == ["example"]
+        assert sample["params"]["rules"] == ["zstack-contract"]
     assert warnings_naming(run, "AddSecurityGroupRule") == []  # the samples agree with the schemas
 
 

@@ -75,6 +75,8 @@ def read_bundle(path: str | Path) -> Bundle:
     shown = str(path)
     try:
         doc = json.loads(gzip.decompress(Path(path).read_bytes()))
+    except gzip.BadGzipFile as exc:
+        raise InputError(shown, f"not a contract bundle (gzip-compressed JSON): {exc}") from None
     except OSError as exc:
         raise InputError(shown, f"cannot read contract bundle: {getattr(exc, 'strerror', None) or exc}") from None
     except (ValueError, EOFError) as exc:

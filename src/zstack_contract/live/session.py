@@ -19,7 +19,7 @@ from ..checks.registry import LIVE
 from ..errors import ContractError
 from ..facts.secrets import Redactor, RedactingFilter
 from ..inputs.exchange import Exchange
-from .client import Budget, Call, ClientError, ZStackClient, usable_in_header
+from .client import Backoff, Budget, Call, ClientError, ZStackClient, usable_in_header
 
 
 class Holder(Protocol):
@@ -101,6 +101,8 @@ class LiveSession:
     def _open(cls, target, run, session, account, password, vm, job_timeout, allow_destructive, limits, deadline, unredact):
         client = ZStackClient(target.base_url, session=session, redactor=run.redactor, on_exchange=run.recorder,
                               budget=Budget(*limits, deadline=deadline))
+        if target.simulator is not None:  # its jobs take what it was told: the first poll just after that finds them done
+            client.backoff = Backoff(first=target.simulator.job_delay * 1.25 + 0.001)
         if job_timeout:
             client.job_timeout = job_timeout
             client.timeout = (client.timeout[0], min(client.timeout[1], max(job_timeout, REQUEST_FLOOR)))

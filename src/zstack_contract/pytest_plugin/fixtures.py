@@ -78,7 +78,7 @@ def zstack_target(request: pytest.FixtureRequest):
     from ..simulator import Simulator
 
     contracts = run.contracts()  # unusable schemas: the tests that use them say why
-    with Simulator(schemas=contracts, job_delay=0.01) as sim:
+    with Simulator(schemas=contracts, job_delay=0.005) as sim:
         yield Target(sim.base_url, sim)
 
 

@@ -94,14 +94,16 @@ def make(schema: Any, root: dict, depth: int = 0, full: bool = False, name: str 
     if kind == "boolean":
         return False
     if kind == "array":
-        items = schema.get("items", {}) if isinstance(schema, dict) else {}
-        if full and depth < _FULL_DEPTH and isinstance(items, dict) and "$ref" in items:
-            return [make(items, root, depth + 1, full)]
-        return []
+        items = s.get("items", {})
+        if not (full and depth < _FULL_DEPTH and isinstance(items, dict)):
+            return []
+        item = make(items, root, depth + 1, full, name)
+        return [item if item is not None else make({"type": "string"}, root, depth + 1, full, name)]  # a free list: of strings
     if kind == "object" or "properties" in s:
         props = s.get("properties", {})
-        if depth > _MAX_DEPTH or (full and depth >= _FULL_DEPTH):
+        if depth > _MAX_DEPTH:
             return {}
+        full = full and depth < _FULL_DEPTH  # deeper, only what is required (an error's cause of a cause still has its code)
         names = props if full else [n for n in s.get("required", ()) if n in props]
         return {n: make(props[n], root, depth + 1, full, n) for n in names}
     return None
