@@ -27,13 +27,13 @@ the page parser reads them (optional markers, references); no schema carries the
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..errors import PageError, internal_error
+from ..inputs.files import files_in
 from . import vocabulary as words
 from .groovy import ClassRef, GroovyError, Statement, parse_groovy
 from .page import SOURCE, Defect, Endpoint, Field, Page, Table
@@ -69,13 +69,8 @@ def source_files(paths: list[str], on_error: Callable[[PageError], None]) -> Ite
         p = Path(raw)
         if p.is_dir():
             found = 0
-            for folder, dirs, files in os.walk(p):
-                dirs.sort()
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                for name in sorted(files):
-                    if name.endswith(DOC_SUFFIX):
-                        found += 1
-                        yield os.path.join(folder, name)
+            for found, path in enumerate(files_in(raw, lambda name: name.endswith(DOC_SUFFIX)), start=1):
+                yield path
             if not found:
                 on_error(PageError(raw, None, f"folder holds no *{DOC_SUFFIX} doc sources"))
         elif p.is_file():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any, Callable, Iterator
 
 from ..contract.format import SOURCE, SUFFIXES, render
 from ..errors import PageError, internal_error
+from ..inputs.files import files_in
 from .doc_sources import DocFile, SourceTree, page_of, source_files
 from .overlay import Overlay
 from .page import Page
@@ -45,15 +45,10 @@ def page_files(paths: list[str], on_error: Callable[[PageError], None]) -> Itera
     """The page files ``paths`` name: files as given, folders searched recursively for ``*.txt``,
     in a stable order; a path that gives no page is an error."""
     for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
+        if Path(raw).is_dir():
             found = 0
-            for folder, dirs, files in os.walk(p):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.lower().endswith(PAGE_SUFFIXES):
-                        found += 1
-                        yield os.path.join(folder, name)
+            for found, path in enumerate(files_in(raw, lambda name: name.lower().endswith(PAGE_SUFFIXES)), start=1):
+                yield path
             if not found:
                 on_error(PageError(raw, None, "folder holds no *.txt pages"))
         else:

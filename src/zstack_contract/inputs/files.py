@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import Callable, Iterator
 
 _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
           stat.S_IFDIR: "a folder"}
@@ -49,3 +50,13 @@ def special_file(path: str) -> str | None:
     except (OSError, ValueError):
         return None
     return None if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else not_regular(mode)
+
+
+def files_in(folder: str, wanted: Callable[[str], bool]) -> Iterator[str]:
+    """The files under ``folder`` whose names ``wanted`` takes, recursively, in a stable order
+    (names sorted; hidden folders such as ``.git`` left out)."""
+    for parent, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if wanted(name):
+                yield os.path.join(parent, name)

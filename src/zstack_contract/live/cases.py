@@ -10,7 +10,7 @@ possible, each a request built from the schemas and what the answer must be (pro
 | ``missing-authorization`` | likewise | no Authorization header | plain-text ``400 missing header 'Authorization'`` |
 | ``tags-not-list`` | a body with ``systemTags`` | a string for the list | ``500`` (a node's documented departure) |
 | ``query-nothing`` / ``query-limit`` / ``query-count`` | a query API | a condition no resource meets / ``limit=1`` / ``replyWithCount=true`` | ``200`` with no inventory / at most one / a ``total`` |
-| ``read`` | a read of one resource | a resource the query API of what its uuid names finds (contract.resources) | its success answer |
+| ``read`` | a read of one resource, or one that needs no parameter | a resource the query API of what its uuid names finds (contract.resources), or nothing | its success answer |
 
 Whether an API answers at once or with a job the page does not say: either is taken (the client
 polls a job to its end), and every answer goes through the same named checks as recorded ones.
@@ -91,7 +91,8 @@ def cases_for(contract: Contract) -> list[Case]:
             names.append("invalid-value")
         if any(p.name == "systemTags" and p.where == "top" for p in shape.params):
             names.append("tags-not-list")
-        if shape.kind == "get" and any(p.where == "path" and p.names_resource for p in shape.params):
+        if shape.kind == "get" and (any(p.where == "path" and p.names_resource for p in shape.params)
+                                    or not any(p.required for p in shape.params)):
             names.append("read")
     if shape.authorized:
         names += ["invalid-session", "missing-authorization"]
@@ -249,7 +250,11 @@ def _query(case: Case, shape: Shape, live) -> None:
 
 
 def _read(case: Case, shape: Shape, contracts: ContractSet, live) -> None:
-    uuid_param = next(p for p in shape.params if p.where == "path" and p.names_resource)
+    uuid_param = next((p for p in shape.params if p.where == "path" and p.names_resource), None)
+    if uuid_param is None:  # a read of the node itself, that takes nothing it needs
+        req = build(shape)
+        live.hold(live.call(req.method, req.path, params=req.params, api=case.api), final=200)
+        return
     named = contracts.resources.of_param(uuid_param.name, shape.template)
     query = next((c for c in contracts if c.kind == "query" and contracts.resources.of_query.get(c.api) == named), None)
     if query is None:

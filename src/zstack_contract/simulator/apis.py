@@ -9,7 +9,7 @@ A path with no entry is ``404 no api mapping to <path>``; paths match exactly (n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract.compiled import Contract
