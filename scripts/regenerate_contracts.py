@@ -104,6 +104,8 @@ def _defect_kind(message: str) -> str:
         return "a statement the DSL does not have (not read)"
     if "again, of" in message or "again, with other rows" in message:
         return "a table name used for two classes (the first is used)"
+    if "listed twice in table" in message:
+        return "a field listed twice in a table (the first is used)"
     if "refers back" in message:
         return "references that run in a circle (not followed again)"
     return message

@@ -118,3 +118,28 @@ def test_the_schemas_of_a_source_are_those_of_the_shipped_form():
     inventory = SOURCES / "account" / "header" / "identity" / "AccountInventoryDoc_zh_cn.groovy"
     assert response["$defs"]["inventory"]["properties"]["createDate"]["x-source"] == \
         f"tests/doc_sources/account/header/identity/AccountInventoryDoc_zh_cn.groovy:{line_of(inventory, 'createDate') - 1} createDate Timestamp"
+
+
+def test_a_field_listed_twice_keeps_its_first_row_and_is_a_warning_in_a_page_and_in_its_source(tmp_path):
+    """A doc source may list a field twice (3.10.40's APICheckIpAvailabilityReply has two `error`
+    refs); its page then shows the row twice. Both keep the first and say so; both still derive."""
+    tree = tmp_path / "twice"
+    shutil.copytree(SOURCES / "stop", tree)
+    event = tree / "header" / "vm" / "APIStopVmInstanceEventDoc_zh_cn.groovy"
+    text = event.read_text(encoding="utf-8")
+    first_ref = text[text.index("    ref {"):text.index("    }\n", text.index("    ref {")) + 6]
+    event.write_text(text.replace(first_ref, first_ref + first_ref.replace('desc "错误码，若不为null，则表示操作失败", false', 'desc "null"'), 1),
+                     encoding="utf-8")
+    for page in render_tree(str(tree), tmp_path / "pages"):  # the page shows the row twice, as the generator renders it
+        lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+        row = next(n for n, line in enumerate(lines) if line.startswith("| error | ErrorCode |"))
+        page.write_text("".join(lines[: row + 1] + lines[row:]), encoding="utf-8")
+    r = derive("--source", str(tree), str(tmp_path / "pages"), "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    warnings = [line for line in r.stdout.splitlines() if "listed twice" in line]
+    first, second, _inventory = (n for n, line in enumerate(event.read_text(encoding="utf-8").splitlines(), start=1) if "ref {" in line)
+    assert warnings[0] == (f"warning: header/vm/APIStopVmInstanceEventDoc_zh_cn.groovy:{second}: field 'error' listed twice in table "
+                           f"response (first at header/vm/APIStopVmInstanceEventDoc_zh_cn.groovy:{first}): the first is used [doc-defect]")
+    assert len(warnings) == 3 and all("field 'error' listed twice in table response" in w for w in warnings)  # the source, zh, en
+    response = json.loads((tmp_path / "out" / "StopVmInstance.response.json").read_text())
+    assert list(response["properties"]) == ["error", "inventory"]

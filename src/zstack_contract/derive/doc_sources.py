@@ -36,7 +36,7 @@ from ..errors import PageError, internal_error
 from ..inputs.files import files_in
 from . import vocabulary as words
 from .groovy import ClassRef, GroovyError, Statement, parse_groovy
-from .page import SOURCE, Defect, Endpoint, Field, Page, Table
+from .page import SOURCE, Defect, Endpoint, Field, Page, Table, drop_repeated
 from .parser import ENDPOINT, normalise_path
 from .types import defects as reference_defects
 
@@ -359,7 +359,8 @@ class _PageBuilder:
                 optional=read.flag(col.block, "optional") or words.optional_description(description),
                 source=None if owner is self.api else owner.where(col),
             ))
-        return Table("request", REQUEST_COLUMNS, tuple(fields), st.line, None if owner is self.api else owner.where(st)), None
+        table = Table("request", REQUEST_COLUMNS, tuple(fields), st.line, None if owner is self.api else owner.where(st))
+        return self._without_repeats(table), None
 
     def _data_table(self, doc: DocFile, name: str, line: int) -> Table:
         """A result's or an inventory's table: its fields, then its references."""
@@ -378,7 +379,12 @@ class _PageBuilder:
             fields.append(Field(name=fname, type=(read.text(st.block, "type", "") or "").strip(),
                                 description=" ".join(description.split()),
                                 since=(read.text(st.block, "since") or "").strip() or None, line=st.line, source=doc.where(st)))
-        return Table(name, DATA_COLUMNS, tuple(fields), line, doc.where(doc.doc))
+        return self._without_repeats(Table(name, DATA_COLUMNS, tuple(fields), line, doc.where(doc.doc)))
+
+    def _without_repeats(self, table: Table) -> Table:
+        table, repeated = drop_repeated(table, lambda f: f.source or self.api.where(f.line))
+        self.defects += [d for d in repeated if d not in self.defects]
+        return table
 
     def _sections(self, owner: DocFile, path: set[str]) -> None:
         """The tables ``owner``'s references lead to, depth first (see the module)."""

@@ -9,7 +9,7 @@ inventories'): a field or table written in another file than the page's own says
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .vocabulary import see_target
 
@@ -45,6 +45,22 @@ class Table:
     fields: tuple[Field, ...]
     line: int  # the header row (or the '#name' line for sections)
     source: str | None = None  # where the table is written when not on the page's lines: "file:line"
+
+
+def drop_repeated(table: Table, where: "Callable[[Field], str]") -> tuple[Table, list[Defect]]:
+    """The table without the later rows of a field it lists twice (the first is kept), and a defect
+    for each (``where(field)``: the ``file:line`` that names it)."""
+    first: dict[str, Field] = {}
+    defects = []
+    for f in table.fields:
+        if f.name in first:
+            defects.append(Defect(where(f), f"field {f.name!r} listed twice in table {table.name} "
+                                            f"(first at {where(first[f.name])}): the first is used"))
+        else:
+            first[f.name] = f
+    if not defects:
+        return table, []
+    return Table(table.name, table.columns, tuple(first.values()), table.line, table.source), defects
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..errors import PageError
 from . import vocabulary as words
 from .lines import TABLE_HEADER, Line, logical_lines
-from .page import Defect, Endpoint, Page, Sample, Table
+from .page import Defect, Endpoint, Page, Sample, Table, drop_repeated
 from .tables import SECTION, is_table_end, read_table
 from .types import defects
 
@@ -172,7 +172,7 @@ class _Parser:
             i += 1
         if i >= len(self.lines) or not TABLE_HEADER.match(self.lines[i].text.strip()):
             raise self.error(no, f"section #{name} has no table header (| Name | Type | ...)")
-        table, i = read_table(self.lines, i, name, self.path, section_line=no)
+        table, i = self._read_table(i, name, section_line=no)
         first = self.sections.get(name)
         if first is None:
             self.sections[name] = table
@@ -184,9 +184,9 @@ class _Parser:
     def _table(self, i: int, part: str) -> int:
         no = self.lines[i].no
         if part == words.PARAMS and self.request is None:
-            self.request, i = read_table(self.lines, i, "request", self.path)
+            self.request, i = self._read_table(i, "request")
         elif part == words.RESPONSE and self.response is None:
-            self.response, i = read_table(self.lines, i, "response", self.path)
+            self.response, i = self._read_table(i, "response")
         elif part == words.RESPONSE:
             raise self.error(no, "a second response table without a #name line before it")
         else:
@@ -195,6 +195,12 @@ class _Parser:
                 i += 1
             self.defects.append(Defect(self.path_line(no), "a table outside the request-parameter and response parts: not read"))
         return i
+
+    def _read_table(self, i: int, name: str, section_line: int | None = None) -> tuple[Table, int]:
+        table, i = read_table(self.lines, i, name, self.path, section_line=section_line)
+        table, repeated = drop_repeated(table, lambda f: self.path_line(f.line))
+        self.defects += repeated
+        return table, i
 
     def path_line(self, line: int) -> str:
         return f"{self.path}:{line}"

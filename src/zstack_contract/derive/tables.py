@@ -83,14 +83,7 @@ def read_table(lines: list[Line], i: int, name: str, page: str, section_line: in
         open_row = not (last.endswith("|") and last != "|")
         i += 1
 
-    fields = []
-    seen: dict[str, int] = {}
-    for line_no, pieces in rows:
-        f = _field(keys, _cells(pieces), line_no, error)
-        if f.name in seen:
-            raise error(line_no, f"field {f.name!r} listed twice in table {name} (first at line {seen[f.name]})")
-        seen[f.name] = line_no
-        fields.append(f)
+    fields = [_field(keys, _cells(pieces), line_no, error) for line_no, pieces in rows]
     return Table(name=name, columns=columns, fields=tuple(fields), line=section_line or header.no), i
 
 
