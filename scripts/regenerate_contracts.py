@@ -24,7 +24,7 @@ from pathlib import Path
 from zstack_contract.contract.bundle import Bundle, read_bundle
 from zstack_contract.contract.format import SUFFIXES
 from zstack_contract.contract.releases import SUFFIX
-from zstack_contract.derive.doc_sources import DOC_SUFFIX
+from zstack_contract.derive.source_tree import DOC_SUFFIX
 from zstack_contract.derive.overlay import load_overlay
 from zstack_contract.derive.schema_files import Apis, derive_source, derive_sources, read_sources
 from zstack_contract.errors import PageError

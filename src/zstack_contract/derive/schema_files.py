@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterator
 from ..contract.format import SOURCE, SUFFIXES, render
 from ..errors import PageError, internal_error
 from ..inputs.files import files_in
-from .doc_sources import DocFile, SourceTree, page_of, source_files
+from .doc_sources import page_of
+from .source_tree import DocFile, SourceTree, source_files
 from .overlay import Overlay
 from .page import Page
 from .parser import parse_page
