@@ -46,3 +46,30 @@ def test_a_table_that_cannot_be_used_is_one_line_and_exit_2_and_secrets_stay_out
                          ('[tool.zstack-contract]\npassword = "s3cret"\n', "unknown key 'password'")]:
         rc, v = run(tmp_path, table)
         assert rc == 2 and words in v["output"] and "Traceback" not in v["output"], v
+
+
+CHOICE = '''
+from zstack_contract.pytest_plugin.options import contract_choice
+
+def test_show(request):
+    print(f"choice={contract_choice(request.config)!r}")
+'''
+
+
+def choice(tmp_path, pyproject: str, *args: str, env: dict | None = None) -> str:
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    (tmp_path / "test_show.py").write_text(CHOICE)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ZSTACK_")}
+    r = subprocess.run([sys.executable, "-m", "pytest", "test_show.py", "-q", "-s", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", *args],
+                       capture_output=True, text=True, cwd=tmp_path, env={**clean, **(env or {})})
+    return next((line.split("=", 1)[1] for line in r.stdout.splitlines() if line.startswith("choice=")), r.stdout + r.stderr)
+
+
+def test_the_contract_is_chosen_as_a_pair_at_the_first_place_that_names_one(tmp_path):
+    """--zstack-schemas and --zstack-release are one choice: the place that gives either gives the
+    pair, so a release on the command line is not refused for a schemas folder in the environment."""
+    table = '[tool.zstack-contract]\nrelease = "3.10.40"\n'
+    assert choice(tmp_path, table) == "(None, '3.10.40')"
+    assert choice(tmp_path, table, env={"ZSTACK_SCHEMAS": "mine"}) == "('mine', None)"
+    assert choice(tmp_path, table, "--zstack-release", "4.8.22", env={"ZSTACK_SCHEMAS": "mine"}) == "(None, '4.8.22')"
+    assert choice(tmp_path, "") == "(None, None)"  # the newest shipped release
