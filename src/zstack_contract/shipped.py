@@ -1,5 +1,6 @@
 """Where the project's own files are found, in a source checkout or installed from a wheel: the
-derived ``schemas/`` and the suite ``contract_tests/`` (its recordings and known deviations).
+suite ``contract_tests/`` (its recordings and known deviations). The shipped contracts are
+package data (:mod:`zstack_contract.contract.releases`).
 
 A checkout has them beside ``src/``; a wheel installs them as data files under
 ``<prefix>/share/zstack-contract/`` (``[tool.setuptools.data-files]`` of pyproject.toml).
@@ -16,7 +17,7 @@ _INSTALLED = ("share", "zstack-contract")
 
 
 def shipped(name: str) -> Path:
-    """The project's folder ``name`` (``schemas``, ``contract_tests``): the checkout's when this
+    """The project's folder ``name`` (``contract_tests``): the checkout's when this
     module runs from one, else the installed copy (which may be missing: callers say so)."""
     here = _CHECKOUT / name
     if here.exists() and (_CHECKOUT / "pyproject.toml").exists():
