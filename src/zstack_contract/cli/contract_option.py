@@ -8,8 +8,6 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..errors import InputError
-
 DEFAULT = "default: $ZSTACK_SCHEMAS or $ZSTACK_RELEASE, else the newest release shipped, see `zstack-contract contracts`"
 ENVIRONMENT = ("ZSTACK_SCHEMAS", "ZSTACK_RELEASE")
 
@@ -22,13 +20,10 @@ def add_contract_options(p: argparse.ArgumentParser, schemas_help: str = "a fold
 def chosen(args: argparse.Namespace) -> tuple[str | None, str | None]:
     """(schemas folder, release) as the command line, else the environment, gives them; InputError
     when one place gives both."""
-    for (schemas, release), where in (((args.schemas, args.release), "--schemas DIR or --release NAME"),
-                                      (tuple(os.environ.get(v) or None for v in ENVIRONMENT), " or ".join(ENVIRONMENT))):
-        if schemas and release:
-            raise InputError("--release", f"give {where}, not both")
-        if schemas or release:
-            return schemas, release
-    return None, None
+    from ..contract.loading import choose
+
+    return choose([(args.schemas, args.release, "--schemas DIR or --release NAME"),
+                   (*(os.environ.get(v) for v in ENVIRONMENT), " or ".join(ENVIRONMENT))])
 
 
 def load_chosen(args: argparse.Namespace):

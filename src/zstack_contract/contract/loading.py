@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import jsonschema
 import jsonschema_rs
@@ -40,6 +40,20 @@ def load_contracts(directory: str | Path | None = None, release: str | None = No
     if not contracts:
         raise InputError(str(d), "no *.response.json schemas in this folder")
     return ContractSet(contracts)
+
+
+def choose(places: Iterable[tuple[str | None, str | None, str]], option: str = "--release") -> tuple[str | None, str | None]:
+    """(schemas folder, release) as the first of ``places`` that names either gives them, each
+    place (schemas, release, how to name the pair in an error): the command line before the
+    environment, and so on, so that a release given on the command line is not refused for a
+    schemas folder in the environment. Both from one place is an InputError naming ``option``;
+    none: (None, None), the newest release."""
+    for schemas, release, named in places:
+        if schemas and release:
+            raise InputError(option, f"give {named}, not both")
+        if schemas or release:
+            return schemas or None, release or None
+    return None, None
 
 
 def contracts_of(bundle: Bundle) -> ContractSet:

@@ -109,19 +109,14 @@ def contract_choice(config: pytest.Config) -> tuple[str | None, str | None]:
     gives it (the command line, then the environment, the ini file, the project's settings), so
     that ``--zstack-release`` on the command line overrides ``ZSTACK_SCHEMAS`` in the environment.
     Both from one place is an InputError."""
-    from ..errors import InputError
+    from ..contract.loading import choose
 
     names = ("--zstack-schemas", "--zstack-release")
     settings = config.stash.get(SETTINGS, {})
-    layers = (
-        [config.getoption(_dest(n)) for n in names],
-        [os.environ.get(OPTIONS[n][0]) for n in names],
-        [config.getini(_dest(n)) or None for n in names],
-        [settings.get(_key(n)) for n in names],
-    )
-    for schemas, release in layers:
-        if schemas and release:
-            raise InputError("--zstack-release", "give --zstack-schemas DIR or --zstack-release NAME, not both")
-        if schemas or release:
-            return schemas or None, release or None
-    return None, None
+    pair = "--zstack-schemas DIR or --zstack-release NAME"
+    return choose([
+        (*(config.getoption(_dest(n)) for n in names), pair),
+        (*(os.environ.get(OPTIONS[n][0]) for n in names), pair),
+        (*(config.getini(_dest(n)) or None for n in names), pair),
+        (*(settings.get(_key(n)) for n in names), pair),
+    ], option="--zstack-release")
