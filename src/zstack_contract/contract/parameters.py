@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..facts.ids import is_uuid_param
+from ..facts.ids import names_existing_resource
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Parameter:
     @property
     def names_resource(self) -> bool:
         """A uuid naming an existing resource (``resourceUuid`` names the one a create makes)."""
-        return is_uuid_param(self.name) and self.name != "resourceUuid"
+        return names_existing_resource(self.name)
 
 
 @dataclass(frozen=True)

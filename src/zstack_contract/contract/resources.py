@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from ..facts.ids import names_existing_resource
 from .format import META, PAGE_TYPE
 
 _UUID_PARAM = re.compile(r"^(.*?)Uuids?$")
@@ -96,7 +97,7 @@ class Resources:
         if name == "uuid":
             return self.of_path(template) if template else None
         m = _UUID_PARAM.match(name)
-        if not m or not m.group(1) or name == "resourceUuid":
+        if not m or not m.group(1) or not names_existing_resource(name):
             return None
         stem = m.group(1).lower()
         found = self.by_resource.get(stem) or next((self.by_resource[s] for s in self._suffixes if stem.endswith(s)), None)

@@ -15,6 +15,15 @@ def is_uuid_param(name: str) -> bool:
     return name == "uuid" or name.endswith(("Uuid", "Uuids"))
 
 
+NEW_RESOURCE_UUID = "resourceUuid"  # a create's parameter: the uuid to give the resource it makes
+
+
+def names_existing_resource(name: str) -> bool:
+    """A uuid parameter that names a resource which must exist (``resourceUuid`` names the one a
+    create is to make, and nothing that exists)."""
+    return is_uuid_param(name) and name != NEW_RESOURCE_UUID
+
+
 def password_hash(password: str) -> str:
     """What a login body carries instead of the password: its SHA-512, in hex."""
     import hashlib  # here, not at the top: it loads OpenSSL (some MiB), which checking files never needs

@@ -11,7 +11,7 @@ from ..checks.expected import expect
 from ..checks.finding import Finding
 from ..checks.probe_answers import VALID_EXPECTATION, judge_invalid
 from ..checks.registry import PROBE
-from ..facts.ids import is_uuid_param, new_uuid
+from ..facts.ids import names_existing_resource, new_uuid
 from ..facts.secrets import Redactor
 from ..findings.baseline import is_new
 from ..live.client import BudgetSpent, Call, ClientError, JobTimeout, RunTimeSpent
@@ -59,7 +59,7 @@ def resource_route(contract):
 
 
 def _path_resources(route) -> list[str]:
-    return [p for p in route.params if is_uuid_param(p) and p != "resourceUuid"]
+    return [p for p in route.params if names_existing_resource(p)]
 
 
 def acts_on(contract, contracts) -> str | None:

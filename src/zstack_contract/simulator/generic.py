@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..facts.ids import new_uuid
+from ..facts.ids import NEW_RESOURCE_UUID, new_uuid
 from . import render, samples
 from .apis import Api
 from .query import BadField, parse_query, run_query
@@ -164,7 +164,7 @@ def create(call: Call) -> Outcome:
         made = answer.get(name)
         if isinstance(made, dict):
             made.update({k: v for k, v in call.params.items() if k in made and not isinstance(v, (dict, list))})
-            made["uuid"] = call.params.get("resourceUuid") or new_uuid()
+            made["uuid"] = call.params.get(NEW_RESOURCE_UUID) or new_uuid()
             when = now()
             for date in ("createDate", "lastOpDate"):
                 if date in made:
