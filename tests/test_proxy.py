@@ -434,3 +434,18 @@ def test_paths_of_no_known_api_are_listed_up_to_a_bound_and_counted_past_it(tmp_
     report = json.loads((tmp_path / "r" / "zstack-contract.json").read_text())
     assert [s["message"] for s in report["skipped"]] == ["no known API answers GET /v1/zones/{uuid}", "no known API answers GET /v1/hosts/{uuid}"]
     assert "5 of no known API (2 path(s) listed)" in run.summary()
+
+
+def test_the_command_holds_traffic_to_the_release_it_is_given(tmp_path):
+    exe = str(Path(sys.executable).with_name("zstack-contract"))
+    with Simulator(job_delay=0.005) as sim:
+        proc = subprocess.Popen([exe, "proxy", "--target", sim.base_url, "--listen", "127.0.0.1:0", "--release", "3.10.40",
+                                 "--report", str(tmp_path / "rep")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            url = proc.stdout.readline().strip()
+            assert requests.get(f"{url}/v1/vm-instances", timeout=10).status_code == 400  # no session: refused, checked all the same
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert len(json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())["apis"]) == 435  # 3.10.40's

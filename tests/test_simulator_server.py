@@ -339,3 +339,21 @@ def test_the_readme_has_one_line_per_fault():
     doc = (ROOT / "README.md").read_text().split("### Named faults", 1)[1]
     for name in FAULTS:
         assert sum(1 for line in doc.splitlines() if line.startswith(f"- `{name}`")) == 1, name
+
+
+def test_serve_serves_every_api_of_the_release_it_is_given():
+    """QueryDirectory came in 5.x: served with --release 5.3.0, no api mapping with 3.10.40."""
+    for release, status in (("5.3.0", 200), ("3.10.40", 404)):
+        proc, url = _serve("--release", release)
+        try:
+            session = session_of(url)
+            r = requests.get(f"{url}/v1/directories", headers={"Authorization": f"OAuth {session}"}, timeout=10)
+            assert r.status_code == status, (release, r.text[:200])
+            if status == 200:
+                assert len(r.json()["inventories"]) == 2  # made up from the schema, with uuids of their own
+            else:
+                assert r.text == "no api mapping to /v1/directories"
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=10)
+        assert proc.returncode == 0
