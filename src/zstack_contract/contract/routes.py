@@ -28,12 +28,6 @@ class Route:
         shape are one path to a node, whatever each calls its variables."""
         return shape_of(self.template)
 
-    @property
-    def collection(self) -> str | None:
-        """The resource collection the route is about: ``/v1/vm-instances/{uuid}/actions`` ->
-        ``vm-instances`` (None for a path that starts with a variable)."""
-        return collection_of(self.template)
-
     def match(self, method: str, path: str) -> dict[str, str] | None:
         """The path parameters when ``method`` and the API ``path`` are this route's, else None."""
         if method.upper() != self.method:
@@ -48,12 +42,6 @@ def shape_of(template: str) -> str:
 
 
 _VARIABLE = re.compile(r"{[^}]+}")
-
-
-def collection_of(template: str) -> str | None:
-    """``/v1/vm-instances/{uuid}/actions`` -> ``vm-instances``."""
-    parts = [p for p in template.split("/") if p and p != "v1"]
-    return parts[0] if parts and not parts[0].startswith("{") else None
 
 
 T = TypeVar("T")

@@ -67,7 +67,7 @@ class _PageBuilder:
         if result is None:
             raise self.read.error(result_ref[1], f"the result class {result_ref[0].name} has no doc source ({_doc_name(result_ref[0])}) "
                                                  "among the files read")
-        self.defects += [d for d in result.defects if d not in self.defects]
+        self._note(result.defects)
         result_table = self._data_table(result, "response", line=result_ref[1].line)
         answers_empty = all(f.name in ("success", "error") for f in result_table.fields)
         if not answers_empty:
@@ -181,8 +181,12 @@ class _PageBuilder:
 
     def _without_repeats(self, table: Table) -> Table:
         table, repeated = drop_repeated(table, lambda f: f.source or self.api.where(f.line))
-        self.defects += [d for d in repeated if d not in self.defects]
+        self._note(repeated)
         return table
+
+    def _note(self, defects: list[Defect]) -> None:
+        """Defects of a file every API that reads it reports, each once."""
+        self.defects += [d for d in defects if d not in self.defects]
 
     def _sections(self, owner: DocFile, path: set[str]) -> None:
         """The tables ``owner``'s references lead to, depth first (see the module)."""
@@ -208,7 +212,7 @@ class _PageBuilder:
             if known is None:
                 self.sections[name] = self._data_table(target, name, st.line)
                 self.section_class[name] = target
-                self.defects += [d for d in target.defects if d not in self.defects]
+                self._note(target.defects)
                 self._sections(target, path | {target.qualified})
             elif known is not target:
                 self.defects.append(Defect(owner.where(st), f"section #{name} again, of {target.qualified} where the first is of "

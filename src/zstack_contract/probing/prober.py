@@ -85,7 +85,6 @@ class Prober:
         self.live, self.contract, self.run, self.test_id = live, contract, run, test_id
         self.route = resource_route(contract)
         self.method = self.route.method
-        self.collection = acts_on(contract, run.validation.contracts)
         self.missing = new_uuid()  # one resource that does not exist, for the whole test
         # Whether another API serves the route's path too: the node then picks the API by the body's
         # key, and refuses a body without one (RestServer.handleNonUniqueApi); on a path of its own,

@@ -202,16 +202,16 @@ VMS = "vm-instances"  # the collection of the designated resource
 @pytest.fixture
 def zstack_probe(request: pytest.FixtureRequest, zstack_live, zstack_contract: ContractRun):
     """Sends generated bodies for one API (parametrized over every API that can be probed)."""
-    from ..probing.prober import Prober
-
-    contract = zstack_contract.validation.contracts.get(request.param)
-    return Prober(zstack_live, contract, zstack_contract, request.node.nodeid)
+    return _prober(request, zstack_live, zstack_contract)
 
 
 @pytest.fixture
 def zstack_vm_probe(request: pytest.FixtureRequest, zstack_live, zstack_contract: ContractRun):
     """Sends generated bodies for one API that acts on a VM and names no other resource."""
+    return _prober(request, zstack_live, zstack_contract)
+
+
+def _prober(request: pytest.FixtureRequest, live, run: ContractRun):
     from ..probing.prober import Prober
 
-    contract = zstack_contract.validation.contracts.get(request.param)
-    return Prober(zstack_live, contract, zstack_contract, request.node.nodeid)
+    return Prober(live, run.validation.contracts.get(request.param), run, request.node.nodeid)

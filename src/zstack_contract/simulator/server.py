@@ -159,16 +159,24 @@ class Simulator:
         for api in sorted(self.apis.values(), key=lambda a: a.name):
             if api.kind != "query" or not api.collection or self.state.store.get(api.collection):
                 continue
-            made = not (api.response or {}).get("examples")
-            for name in api.success:
-                found = sample_answer(api).get(name) or ()
-                inventories = [found[0], sample_answer(api)[name][0]] if made and found else found
-                for n, inventory in enumerate(inventories):
-                    if made and isinstance(inventory, dict):
-                        inventory["uuid"] = uid(f"{api.collection}/{n}")
-                        cohere({name: [inventory]}, api.places)
-                    if isinstance(inventory, dict) and isinstance(inventory.get("uuid"), str):
-                        self.state.put(api.collection, inventory)
+            if (api.response or {}).get("examples"):
+                inventories = [i for name in api.success for i in sample_answer(api).get(name) or ()]
+            else:
+                inventories = [self._made_inventory(api, n) for n in range(2)]
+            for inventory in inventories:
+                if isinstance(inventory, dict) and isinstance(inventory.get("uuid"), str):
+                    self.state.put(api.collection, inventory)
+
+    @staticmethod
+    def _made_inventory(api: Api, n: int) -> dict | None:
+        """The ``n``th inventory of a query with no sample: its answer made up from the schema, with
+        a uuid of its own (the same on every run), its nested items naming it."""
+        for name, made in sample_answer(api).items():  # the first success field: a list of one
+            if made and isinstance(made[0], dict):
+                made[0]["uuid"] = uid(f"{api.collection}/{n}")
+                cohere({name: made}, api.places)
+                return made[0]
+        return None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
