@@ -421,11 +421,19 @@ def test_stop_of_a_vm_that_does_not_exist_ends_SYS_1003(sim):
 # -- routing --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/zstack/v1/nothing", "/zstack/v1/vm-instances/x/actions/more", "/elsewhere"])
+@pytest.mark.parametrize("path", ["/zstack/v1/nothing", "/zstack/v1/vm-instances/x/actions/more", "/zstack/elsewhere"])
 def test_an_unknown_path_is_404_no_api_mapping(sim, path):
     r = requests.get(f"http://{sim.host}:{sim.port}{path}")
     shown = path.removeprefix("/zstack")
     assert (r.status_code, r.text) == (404, f"no api mapping to {shown}")
+
+
+@pytest.mark.parametrize("path", ["/v1/vm-instances", "/v1/accounts/login", "/elsewhere", "/zstackv1/vm-instances"])
+def test_a_path_outside_the_context_path_is_tomcats_404_not_an_api(sim, path):
+    """A base URL without /zstack reaches no API on a node (Tomcat answers for no web application)."""
+    for method in ("GET", "PUT"):
+        r = requests.request(method, f"http://{sim.host}:{sim.port}{path}", json={"logInByAccount": {}}, timeout=10)
+        assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html") and "HTTP Status 404" in r.text
 
 
 # -- queries --------------------------------------------------------------------------------------

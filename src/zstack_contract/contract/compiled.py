@@ -22,7 +22,7 @@ from .format import META
 from .parameters import Parameters, read_parameters
 from .places import Place, Shapes, compile_places
 from .resources import Resources
-from .routes import Route, RouteIndex, path_params
+from .routes import Route, Routed, Router, path_params
 
 
 @dataclass(eq=False)
@@ -139,7 +139,7 @@ class ContractSet:
     def __init__(self, contracts: list[Contract], release: str | None = None):
         self.by_api = {c.api: c for c in sorted(contracts, key=lambda c: c.api)}
         self.release = release  # the shipped release these are, None for a folder of schemas
-        self.routes = RouteIndex((c, c.routes) for c in self.by_api.values())
+        self.router: Router[Contract] = Router((c, c.action_key, c.routes) for c in self.by_api.values())
 
     def __iter__(self):
         return iter(self.by_api.values())
@@ -155,10 +155,12 @@ class ContractSet:
         """The collections its APIs name (which query lists the resource a parameter names)."""
         return Resources.of(self)
 
+    def route(self, method: str, url: str, body: Any = None) -> Routed[Contract]:
+        """How a node routes a request among these APIs (:mod:`.routes`); ``body`` is the request's
+        JSON value, None when it had none or none is known."""
+        return self.router.route(method, url, body)
+
     def match(self, method: str, url: str, body: Any = None) -> Contract | None:
-        """The API a request was for: by method and URL template, then by action key on shared paths."""
-        candidates = self.routes.find(method, url)
-        if len(candidates) > 1 and isinstance(body, dict):
-            keyed = [c for c in candidates if c.action_key in body]
-            candidates = keyed or candidates
-        return candidates[0] if len(candidates) == 1 else None
+        """The API a request was for: the one the node routes it to, when the request agrees with
+        it (its method; for PUT, its action key in the body). None: no API we know."""
+        return self.route(method, url, body).judged

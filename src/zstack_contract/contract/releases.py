@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -57,3 +58,10 @@ def find_release(name: str | None = None) -> Release:
 def load_release(name: str | None = None) -> Bundle:
     """The bundle of a shipped release (None: the newest)."""
     return read_bundle(find_release(name).file)
+
+
+@cache
+def shipped_api_names() -> frozenset[str]:
+    """The name of every API of every shipped release: what tells a file named after an API of
+    ZStack (``ReimageVmInstance.sample.json``) from one named anything else."""
+    return frozenset(api for r in shipped_releases() for api in read_bundle(r.file).apis)

@@ -26,6 +26,14 @@ from ..checks.registry import RECORDED
 from ..checks.runner import check_view
 from ..checks.view import View
 from ..contract.compiled import Contract, ContractSet
+from ..contract.releases import shipped_api_names
+from ..contract.routes import (
+    METHOD_NOT_ALLOWED,
+    NO_ACTION,
+    NO_API_FOR_METHOD,
+    NO_BODY,
+    Routed,
+)
 from ..errors import InputError
 from ..facts.oneline import FIELD, MESSAGE, one_line, quoted
 from ..facts.secrets import Redactor
@@ -70,17 +78,23 @@ class Validation:
         named = exchange.api or None
         call = exchange.call.request
         if not named and call.url:
-            found = self.contracts.match(call.method, call.url, call.body if call.has_json else None)
-            if found:
-                return found
-            raise NoContract(exchange.source, f"no known API answers {call.method} {api_path(call.url)}")
-        if not named and not self.api and len(self.contracts) == 1:
-            return next(iter(self.contracts))  # a file name could name only this API, or none
+            routed = self.contracts.route(call.method, call.url, call.body if call.has_json else None)
+            if routed.judged:
+                return routed.judged
+            raise NoContract(exchange.source, f"no known API answers {call.method} {api_path(call.url)}{_why_not(routed, call.method)}")
+        if not named and not self.api:
+            other = _api_from_name(exchange.source, None)
+            if other and other not in self.contracts.by_api and other in shipped_api_names():
+                raise NoContract(exchange.source, f"its file name names {other}, an API of ZStack whose schemas are not known")
+            if len(self.contracts) == 1:
+                return next(iter(self.contracts))  # a file name could name only this API, or none
         if not named:
             named = self.api or _api_from_name(exchange.source, self.contracts)
         if not named:
             raise InputError(exchange.source, f"cannot tell which API this body answers; name it with --api ({', '.join(self.contracts.by_api)})")
         contract = self.contracts.get(named)
+        if contract is None and exchange.api and named in shipped_api_names():
+            raise NoContract(exchange.source, f"it names {named}, an API of ZStack whose schemas are not known")
         if contract is None:
             raise InputError(exchange.source, f"unknown API {quoted(named)}; schemas are known for {', '.join(self.contracts.by_api)}")
         return contract
@@ -225,11 +239,27 @@ def shown(f: Finding) -> Finding:
 _API_PREFIX = re.compile(r"^([A-Z][A-Za-z0-9]*)(?=[._-])")
 
 
-def _api_from_name(source: str, contracts: ContractSet) -> str | None:
-    """``ReimageVmInstance.sample.json`` -> ReimageVmInstance, when that API is known."""
+def _api_from_name(source: str, contracts: ContractSet | None) -> str | None:
+    """``ReimageVmInstance.sample.json`` -> ReimageVmInstance, when that API is known (to
+    ``contracts``; None: whatever the name)."""
     stem, dot, _rest = source.rpartition("/")[2].partition(".")
     name = _name_prefix(stem + dot)
-    return name if name and contracts.get(name) else None
+    return name if name and (contracts is None or contracts.get(name)) else None
+
+
+def _why_not(routed: Routed, method: str) -> str:
+    """Why a request the route table took is of no known API, in words for a skipped note."""
+    method = method.upper()
+    if routed.api is not None:  # the node's pick, which the request does not agree with
+        contract = routed.api
+        if routed.route.method != method:
+            return f" ({contract.api} is {routed.route.method} there)"
+        return f": the body holds no action key {quoted(contract.action_key)} ({contract.api})"
+    if routed.refusal in (NO_BODY, NO_ACTION):
+        return ": the body holds the action key of none of the known APIs of that path"
+    if routed.refusal in (NO_API_FOR_METHOD, METHOD_NOT_ALLOWED):
+        return ": the known APIs of that path take another method"
+    return ""
 
 
 @lru_cache(maxsize=256)

@@ -1,24 +1,20 @@
 """The APIs the simulator serves, as a node's REST layer knows them: routes, how each is called,
 and its parameters, read from the derived schemas (no code per API), and the route table.
 
-A node keeps one entry per path template (``/v1/vm-instances/{0}/actions``): an API of its own, or
-several that share it and are told apart by the method and, for PUT, the action key in the body.
-A path with no entry is ``404 no api mapping to <path>``; paths match exactly (no trailing slash).
+Requests are routed as a node routes them, by the rule :mod:`..contract.routes` writes down for
+the checks, the proxy and the simulator alike.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Iterable
 
 from ..contract.compiled import Contract
 from ..contract.parameters import Parameter
 from ..contract.places import Place
 from ..contract.resources import Resources, path_collection
-from ..contract.routes import shape_of
-
-_VAR = re.compile(r"{([^}]+)}")
+from ..contract.routes import Route, Router
 
 
 @dataclass(frozen=True)
@@ -94,38 +90,6 @@ def _param(p: Parameter, templates: tuple[str, ...], resources: Resources) -> Pa
                  named.vo if named else None)
 
 
-@dataclass
-class Routes:
-    """Path templates -> the APIs that share each, with the node's lookup: a static path first,
-    then templates, one segment a variable."""
-
-    by_shape: dict[str, list[Api]] = field(default_factory=dict)
-    _compiled: list[tuple[re.Pattern, str, tuple[str, ...]]] = field(default_factory=list)
-
-    def add(self, api: Api) -> None:
-        for template in api.templates:
-            shape = shape_of(template)
-            if shape not in self.by_shape:
-                self.by_shape[shape] = []
-                pattern = "^" + re.escape(shape).replace(r"\{\}", "([^/]+)") + "$"
-                self._compiled.append((re.compile(pattern), shape, tuple(_VAR.findall(template))))
-            apis = self.by_shape[shape]
-            if all(a.name != api.name for a in apis):
-                apis.append(api)
-        self._compiled.sort(key=lambda c: c[1].count("{}"))  # static paths before templated ones
-
-    def find(self, path: str) -> list[Api]:
-        """The APIs at ``path`` (decoded, from /v1 on); none: no api mapping."""
-        for regex, shape, _names in self._compiled:
-            if regex.match(path):
-                return self.by_shape[shape]
-        return []
-
-    def variables(self, api: Api, path: str) -> dict[str, str]:
-        """The path's variables by the names ``api``'s own template gives them."""
-        for template in api.templates:
-            pattern = "^" + re.escape(shape_of(template)).replace(r"\{\}", "([^/]+)") + "$"
-            m = re.match(pattern, path)
-            if m:
-                return dict(zip(_VAR.findall(template), m.groups()))
-        return {}
+def route_table(apis: Iterable[Api]) -> Router[Api]:
+    """The node's route table of these APIs (the one routing rule: :mod:`..contract.routes`)."""
+    return Router((api, api.action_key, [Route.from_template(api.method, t) for t in api.templates]) for api in apis)

@@ -117,3 +117,12 @@ SERVER_ERROR_PAGE = (
     "condition that prevented it from fulfilling the request.</p><hr class=\"line\" />"
     "<h3>Apache Tomcat</h3></body></html>"
 )
+
+# Tomcat's answer to a path outside every web application (the node's is /zstack): its status page.
+NOT_FOUND_PAGE = (
+    "<!doctype html><html lang=\"en\"><head><title>HTTP Status 404 \u2013 Not Found</title>"
+    "</head><body><h1>HTTP Status 404 \u2013 Not Found</h1><hr class=\"line\" />"
+    "<p><b>Type</b> Status Report</p><p><b>Description</b> The origin server did not find a current "
+    "representation for the target resource or is not willing to disclose that one exists.</p>"
+    "<hr class=\"line\" /><h3>Apache Tomcat</h3></body></html>"
+)

@@ -23,13 +23,19 @@ from ..contract.compiled import ContractSet
 from ..facts.ids import password_hash
 from ..facts.secrets import mask_url
 from . import render
-from .apis import Api, Routes, api_from_contract
+from .apis import Api, api_from_contract, route_table
 from .connections import Connections, backing_off
 from .datafile import load_data
 from .faults import check_faults
 from .generic import sample_answer
-from .http import CONNECTION_TIMEOUT, MAX_BODY, Handler, check_limits, status_line
-from .http import KEEP_ALIVE_REQUESTS  # noqa: F401 - named from here too, where it was first
+from .http import (
+    CONNECTION_TIMEOUT,
+    KEEP_ALIVE_REQUESTS,  # noqa: F401 - named from here too, where it was first
+    MAX_BODY,
+    Handler,
+    check_limits,
+    status_line,
+)
 from .samples import cohere
 from .seed import seed, uid
 from .servlet import Servlet
@@ -115,9 +121,7 @@ class Simulator:
         self._log = log
         self.state = State(seed() if data is None else load_data(data), session_timeout)
         self.apis = self._served(schemas)
-        self.routes = Routes()
-        for api in self.apis.values():
-            self.routes.add(api)
+        self.routes = route_table(self.apis.values())
         self.work = dict(WORK)
         self._faults = check_faults(faults, self.apis)
         self._remember_root_sizes()

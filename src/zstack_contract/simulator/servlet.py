@@ -27,9 +27,18 @@ from typing import Any, Callable, Protocol
 
 from werkzeug.wrappers import Request, Response
 
+from ..contract.routes import (
+    METHOD_NOT_ALLOWED,
+    NO_ACTION,
+    NO_API_FOR_METHOD,
+    NO_BODY,
+    NO_MAPPING,
+    Routed,
+    Router,
+)
 from ..facts.ids import new_uuid
 from . import generic, java, render
-from .apis import Api, Routes
+from .apis import Api
 from .faults import Faults, corrupt
 from .gson import GsonError, from_json
 from .query import BadParameter, parse_query
@@ -53,7 +62,7 @@ class Node(Protocol):
     announce: bool  # send SIMULATOR_HEADER
     max_body: int  # bytes; the HTTP layer reads no more of a body
     jvm: int
-    routes: Routes
+    routes: Router[Api]
     apis: dict[str, Api]
     work: dict[str, Callable[[generic.Call], generic.Outcome]]  # the hand-written APIs' work
 
@@ -101,7 +110,9 @@ class Servlet:
         path = request.path
         raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?", 1)[0]
         ctx = Ctx(request, body, path[len(CONTEXT):] if path.startswith(CONTEXT + "/") else path, raw_path)
-        if environ.get("zstack.body_refused"):  # the HTTP layer did not read it: the connection closes
+        if not path.startswith(CONTEXT + "/"):  # outside the node's web application: Tomcat's own page
+            response = raw(404, render.NOT_FOUND_PAGE, content_type="text/html;charset=utf-8")
+        elif environ.get("zstack.body_refused"):  # the HTTP layer did not read it: the connection closes
             environ["zstack.close"] = True
             response = raw(413, f"the request body is larger than the limit of {self.node.max_body} bytes")
         else:
@@ -121,19 +132,19 @@ class Servlet:
         m = JOB_PATH.match(ctx.api_path)
         if m:
             return self.job(ctx, m.group(1))
-        apis = self.node.routes.find(ctx.api_path)
-        if not apis:
+        if self.node.routes.entry(ctx.api_path) is None:
             raise text(404, f"no api mapping to {ctx.api_path}")
         try:
             doc = from_json(ctx.body.decode("utf-8", errors="replace"))
         except GsonError as exc:
             raise text(500, str(exc)) from None
-        api = apis[0] if len(apis) == 1 else self.choose(ctx, apis, doc)
+        routed = self.node.routes.route(ctx.request.method, ctx.api_path, doc)
+        api = self.routed(ctx, routed)
         doc = doc if doc is not None else {}
         session = self.session_of(ctx) if api.authorized else None
         if self.faulty("server-error", api):
             return raw(500, render.SERVER_ERROR_PAGE, content_type="text/html;charset=utf-8")
-        path_vars = self.node.routes.variables(api, ctx.api_path)
+        path_vars = routed.variables
         if api.kind == "query":
             return self.answer(api, generic.process(generic.Call(api, {}, path_vars, session, self.state, query=self.query_args(ctx))), ctx)
         params = self.params(ctx, api, doc)
@@ -158,23 +169,23 @@ class Servlet:
             del accepted["location"]
         return raw(202, render.to_json(accepted, html_safe=True))
 
-    def choose(self, ctx: Ctx, apis: list[Api], doc: dict | None) -> Api:
-        """The API a shared path serves for this request (``RestServer.handleNonUniqueApi``)."""
-        method = ctx.request.method
-        if method == "PUT":
-            if doc is None:
-                raise text(500, "")  # the node dereferences the missing map: an exception without a message
-            found = next((a for a in apis if a.action_key in doc), None)
-            if found is None:
-                raise text(400, f"the body doesn't contain action mapping to the URL[{ctx.api_path}]")
-            return found
-        wanted = {"POST": ("creational", "POST"), "GET": ("query", "GET"), "DELETE": ("delete", "DELETE")}.get(method)
-        if wanted is None:
+    def routed(self, ctx: Ctx, routed: Routed[Api]) -> Api:
+        """The API the route table handed the request to, or the node's answer to why none
+        (``RestServer.handleNonUniqueApi``)."""
+        if routed.api is not None:
+            return routed.api
+        method, refusal = ctx.request.method, routed.refusal
+        if refusal == NO_BODY:
+            raise text(500, "")  # the node dereferences the missing map: an exception without a message
+        if refusal == NO_ACTION:
+            raise text(400, f"the body doesn't contain action mapping to the URL[{ctx.api_path}]")
+        if refusal == NO_API_FOR_METHOD:
+            wanted = {"POST": "creational", "GET": "query", "DELETE": "delete"}[method]
+            raise text(500, f"No {wanted} API found for the path[{ctx.raw_path}]")
+        if refusal == METHOD_NOT_ALLOWED:
             raise text(405, f"The method[{method}] is not allowed for the path[{ctx.raw_path}]")
-        found = next((a for a in apis if a.method == wanted[1]), None)
-        if found is None:
-            raise text(500, f"No {wanted[0]} API found for the path[{ctx.raw_path}]")
-        return found
+        assert refusal == NO_MAPPING, refusal
+        raise text(404, f"no api mapping to {ctx.api_path}")
 
     def session_of(self, ctx: Ctx) -> str:
         """The session from ``Authorization: OAuth <uuid>``; only the header's shape is checked here."""
