@@ -345,3 +345,25 @@ def test_lengths_and_nonempty_lists_where_the_overlay_gives_them(tmp_path):
         r = requests.post(f"{sim.base_url}/v1/vm-instances", headers=auth(session),
                           json={"params": {"name": "vm", "instanceOfferingUuid": "a" * 32, "imageUuid": "b" * 32, "l3NetworkUuids": []}})
         assert finish(sim, r, session).json()["error"]["details"] == "field[l3NetworkUuids] must be a nonempty list"
+
+
+@pytest.mark.parametrize(("value", "java"), [(1e-05, "1.0E-5"), (1e10, "1.0E10"), (2.5, "2.5"), (7, "7"), (True, "true")])
+def test_a_value_outside_the_valid_values_is_named_as_java_writes_it(schemas, value, java):
+    """The validator's SYS.1007 names the value by its ``toString()``: a Double as Java renders it."""
+    with Simulator(job_delay=0.005, schemas=schemas) as sim:
+        session = login(sim)
+        accepted = requests.put(f"{sim.base_url}/v1/vm-instances/{stopped_vm(sim)}/actions",
+                                json={"stopVmInstance": {"type": value}}, headers=auth(session), timeout=10)
+        error = finish(sim, accepted, session).json()["error"]
+    assert error["code"] == "SYS.1007" and error["details"].endswith(f"but {java} found"), error
+
+
+@pytest.mark.parametrize(("value", "java"), [
+    (5.0, "5.0"), (0.001, "0.001"), (1234567.0, "1234567.0"), (1e7, "1.0E7"), (0.0001, "1.0E-4"), (-0.0, "-0.0"),
+    (123456789.125, "1.23456789125E8"), (1.7976931348623157e308, "1.7976931348623157E308"),
+    (float("nan"), "NaN"), (float("-inf"), "-Infinity"), (None, "null"), (False, "false"), (12, "12"),
+])
+def test_java_string_is_double_to_string_for_numbers(value, java):
+    from zstack_contract.simulator.java import java_string
+
+    assert java_string(value) == java

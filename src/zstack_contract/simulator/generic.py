@@ -18,6 +18,7 @@ from typing import Any, Callable
 from ..facts.ids import NEW_RESOURCE_UUID, new_uuid
 from . import render, samples
 from .apis import Api
+from .java import java_string
 from .query import BadField, parse_query, run_query
 from .state import State, now
 
@@ -77,7 +78,7 @@ def validate(call: Call) -> str | None:
                     f"expected was <= {p.max_length}, actual was {len(value)}")
         if p.values:
             for v in value if isinstance(value, list) else [value]:
-                text = _java_text(v)
+                text = java_string(v)
                 if text not in p.values:
                     return (f"valid value for field[{p.name}] of message[{VALIDATOR_CLASS}] are "
                             f"[{', '.join(p.values)}], but {text} found")
@@ -206,11 +207,3 @@ def inventory_class(api: Api) -> str:
 
 
 WORK: dict[str, Callable[[Call], Outcome]] = {"create": create, "delete": delete, "query": query}
-
-
-def _java_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return repr(value)
-    return str(value)

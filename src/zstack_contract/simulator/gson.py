@@ -14,8 +14,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from .jsonreader import (BEGIN_ARRAY, BEGIN_OBJECT, BUFFERED, DOUBLE_QUOTED, END_ARRAY, END_OBJECT, FALSE, LONG,
-                         NULL, NUMBER, SINGLE_QUOTED, TRUE, UNQUOTED, GsonError, Reader)
+from .java import java_string
+from .jsonreader import (
+    BEGIN_ARRAY,
+    BEGIN_OBJECT,
+    BUFFERED,
+    DOUBLE_QUOTED,
+    END_ARRAY,
+    END_OBJECT,
+    FALSE,
+    LONG,
+    NULL,
+    NUMBER,
+    SINGLE_QUOTED,
+    TRUE,
+    UNQUOTED,
+    GsonError,
+    Reader,
+)
 
 __all__ = ["GsonError", "from_json"]
 
@@ -69,7 +85,7 @@ def _map(r: Reader) -> dict[str, Any] | None:
 
     def put(key: Any, value: Any) -> None:
         if key in out and out[key] is not None:
-            raise GsonError(f"duplicate key: {_java_str(key)}")
+            raise GsonError(f"duplicate key: {java_string(key)}")
         out[key] = value
 
     if p == BEGIN_ARRAY:
@@ -92,16 +108,6 @@ def _map(r: Reader) -> dict[str, Any] | None:
 
 def _hashable(key: Any) -> Any:
     return key if not isinstance(key, (dict, list)) else str(key)
-
-
-def _java_str(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value).replace("inf", "Infinity").replace("nan", "NaN")
-    return str(value)
 
 
 def from_json(text: str) -> dict[str, Any] | None:

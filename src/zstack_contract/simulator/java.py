@@ -1,9 +1,12 @@
 """Java's answers where a node lets them through to the client: number parsing (``Long.parseLong``,
-``Integer.valueOf``) and the message of a ClassCastException, as each JVM words it."""
+``Integer.valueOf``), a value's ``toString()`` (``Double.toString`` for numbers) and the message
+of a ClassCastException, as each JVM words it."""
 
 from __future__ import annotations
 
+import math
 import unicodedata
+from decimal import Decimal
 from typing import Any
 
 INT_RANGE = (-(2**31), 2**31 - 1)
@@ -41,6 +44,34 @@ def parse_int(text: str) -> int:
 def number_format(text: str) -> str:
     """The message of Java's NumberFormatException for a string it cannot parse as a number."""
     return f'For input string: "{text}"'
+
+
+def java_string(value: Any) -> str:
+    """``Object.toString()`` of a value Gson read: ``null``, ``true``, ``5``, ``5.0``, ``1.0E10``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return java_double(value)
+    return str(value)
+
+
+def java_double(value: float) -> str:
+    """``Double.toString``: positional from 10^-3 up to 10^7 (always with a fraction: ``5.0``),
+    else one digit, a fraction and ``E`` with the exponent (``1.0E10``, ``1.5E-5``); the fewest
+    digits that read back as the same double, as Python's ``repr`` gives them."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        return repr(value)  # positional in this range, ``-0.0`` kept
+    sign, digits, exponent = Decimal(repr(value)).as_tuple()
+    shown = "".join(map(str, digits))
+    power = len(shown) - 1 + exponent
+    shown = shown.rstrip("0")
+    return f"{'-' if sign else ''}{shown[0]}.{shown[1:] or '0'}E{power}"
 
 
 # What Gson (LONG_OR_DOUBLE) makes of each JSON value, as Java classes.

@@ -313,7 +313,7 @@ class Servlet:
 
 def type_check(name: str, kind: str | None, value: Any) -> str | None:
     """The REST layer's ``TypeVerifier``: integer and boolean fields must read as such."""
-    source = java_string(value)
+    source = java.java_string(value)
     if kind == "integer":
         try:
             number = float(source.replace("E", "e"))
@@ -324,23 +324,6 @@ def type_check(name: str, kind: str | None, value: Any) -> str | None:
     if kind == "boolean" and source.lower() not in ("true", "false"):
         return f"Invalid value for boolean field [{name}], [{source}] is not a valid boolean string[true, false]."
     return None
-
-
-def java_string(value: Any) -> str:
-    """``Object.toString()`` of a value Gson read: ``true``, ``5``, ``5.0``, ``1.0E10``."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return {True: "Infinity", False: "-Infinity"}.get(value > 0, "NaN") if value == value else "NaN"
-        if value != 0 and not 1e-3 <= abs(value) < 1e7:
-            mantissa, exponent = f"{value:.16e}".split("e")
-            mantissa = mantissa.rstrip("0")
-            return f"{mantissa}{'0' if mantissa.endswith('.') else ''}E{int(exponent)}"
-        return repr(value)
-    if value is None:
-        return "null"
-    return str(value)
 
 
 def _from_query(text: str, kind: str | None) -> Any:
