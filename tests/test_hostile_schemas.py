@@ -13,9 +13,9 @@ from xml.etree import ElementTree
 
 import jsonschema_rs
 import pytest
-from test_validate import RECORDINGS, exe
 
 from conftest import ROOT
+from test_validate import RECORDINGS, exe
 from zstack_contract.contract import load_contracts
 from zstack_contract.contract.patterns import bounded_validator
 from zstack_contract.contract.schema_bounds import MAX_DEPTH, schema_problem

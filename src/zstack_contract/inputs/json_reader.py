@@ -69,7 +69,7 @@ def read_body(raw: bytes | str, shown: str, where: str) -> tuple[Any, str | None
 
 
 def too_big(size: int, shown: str, what: str = "file") -> InputError:
-    return InputError(shown, f"{what} is {size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MiB limit for a recording")
+    return InputError(shown, f"{what} is {size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MiB limit of an input file")
 
 
 class _NotJson(InputError):
