@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -251,3 +252,75 @@ def test_api_option_names_bare_bodies_only_not_capture_entries(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     report = json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())
     assert report["summary"]["skipped"] == len(unrelated()) and report["summary"]["exchanges"] == 1
+
+
+# --- one JSON rule for every body, whatever file holds it ---------------------------------------
+# A body that is JSON but breaks a rule: (bytes, words of the one line). The same bytes as a plain
+# file, inside an exchange record and as a HAR body (request or response, plain or base64) are
+# refused alike, each naming its file, and a HAR body also its entry.
+BROKEN_BODIES = {
+    "duplicate": (b'{"inventory": {"cpuNum": 1.5, "cpuNum": 1}}', "duplicate key 'cpuNum' in one object"),
+    "escaped-duplicate": (b'{"inventory": {"cpuNum": 1.5, "cpu\\u004eum": 1}}', "duplicate key 'cpuNum' in one object"),
+    "nan": (b'{"inventory": {"cpuNum": NaN}}', "NaN is not valid JSON"),
+    "infinity": (b'{"inventory": {"memorySize": -Infinity}}', "-Infinity is not valid JSON"),
+    "deep": (b"[" * 100_000 + b"]" * 100_000, "JSON nested more than 201 levels deep"),
+    "just-too-deep": (b'{"inventory": ' + b"[" * 201 + b"]" * 201 + b"}", "JSON nested more than 201 levels deep"),
+    "digits": (b'{"inventory": {"cpuNum": ' + b"9" * 5000 + b"}}", "has more than 4300 digits; no answer of a node has one"),
+}
+
+
+@pytest.mark.parametrize("name", BROKEN_BODIES)
+def test_a_body_breaking_a_json_rule_is_refused_alike_in_every_kind_of_file(name):
+    from zstack_contract.inputs.recordings import exchanges_in
+
+    body, words = BROKEN_BODIES[name]
+    with pytest.raises(InputError) as plain:
+        exchanges_in(body, "body.json")
+    assert str(plain.value).startswith("body.json: ") and str(plain.value).endswith(words)
+    if name != "deep":  # a record of it is as deep, and said to be so
+        record = json.dumps({"format": "zstack-contract.exchange/1", "steps": [
+            {"request": {"method": "GET", "url": "http://x/zstack/v1/vm-instances"}, "response": {"status": 200, "body": "BODY"}}]})
+        with pytest.raises(InputError) as recorded:
+            exchanges_in(record.replace('"BODY"', body.decode()).encode(), "r.exchange.json")
+        assert str(recorded.value).startswith("r.exchange.json: ") and str(recorded.value).endswith(words)
+    for b64 in (False, True):
+        doc = har(*stopped_entries(b64=b64))
+        content = doc["log"]["entries"][2]["response"]["content"]
+        content["text"] = base64.b64encode(body).decode() if b64 else body.decode()
+        with pytest.raises(InputError) as captured:
+            exchanges_from_har(doc, "c.har")
+        assert str(captured.value).startswith("c.har: entries[2].response.content.text: ") and str(captured.value).endswith(words)
+        doc = har(*stopped_entries(b64=b64))
+        doc["log"]["entries"][0]["request"]["postData"]["text"] = body.decode()
+        with pytest.raises(InputError, match=r"^c\.har: entries\[0\]\.request\.postData\.text: ") as sent:
+            exchanges_from_har(doc, "c.har")
+        assert str(sent.value).endswith(words)
+
+
+def test_a_har_body_that_is_not_json_at_all_stays_text():
+    doc = har(entry("GET", "http://10.0.0.5:8080/zstack/v1/nothing", 404, text="no api mapping to /v1/nothing"),
+              entry("PUT", "http://10.0.0.5:8080/zstack/v1/x", 500, text='{"truncated": [1, 2'),
+              entry("GET", "http://10.0.0.5:8080/zstack/v1/y", 200, text="   "))
+    texts = [(x.call.response.has_json, x.call.response.text) for x in exchanges_from_har(doc, "c.har")]
+    assert texts == [(False, "no api mapping to /v1/nothing"), (False, '{"truncated": [1, 2'), (False, "   ")]
+
+
+def test_validate_names_each_broken_har_body_and_checks_the_other_files(tmp_path):
+    folder = tmp_path / "in"
+    for name in ("duplicate", "deep"):
+        doc = har(*stopped_entries())
+        doc["log"]["entries"][2]["response"]["content"]["text"] = BROKEN_BODIES[name][0].decode()
+        write_har(folder / f"{name}.har", doc)
+    write_har(folder / "good.har", har(*stopped_entries()))
+    r = validate(folder, RECORDINGS, "--report", tmp_path / "rep", "--junit", tmp_path / "junit.xml", "--jobs", "1")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr and "internal error" not in r.stderr
+    assert r.stderr.splitlines() == [
+        f"zstack-contract: error: {(folder / 'deep.har').as_posix()}: entries[2].response.content.text: JSON nested more than 201 levels deep",
+        f"zstack-contract: error: {(folder / 'duplicate.har').as_posix()}: entries[2].response.content.text: duplicate key 'cpuNum' in one object",
+    ]
+    rep = report(tmp_path / "rep")
+    assert rep["summary"]["files"] == 3 + 4 and rep["summary"]["inputErrors"] == 2 and rep["summary"]["exchanges"] == 1 + 4
+    cases = {c.get("name"): c for c in ElementTree.parse(tmp_path / "junit.xml").getroot().iter("testcase")}
+    assert [n for n, c in cases.items() if len(c)] == ["deep.har", "duplicate.har"]  # each an error, the others passed
+    assert cases["deep.har"][0].tag == "error" and "JSON nested more than 201 levels deep" in cases["deep.har"][0].get("message")

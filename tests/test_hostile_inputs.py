@@ -212,6 +212,30 @@ def test_a_check_that_raises_on_a_file_is_one_line_and_the_run_goes_on(tmp_path)
     assert "ReimageVmInstance.violating.json: /inventory/cpuNum" in r.stdout
 
 
+def test_a_reader_that_fails_on_a_file_is_one_line_and_the_run_goes_on(tmp_path, monkeypatch):
+    """Whatever escapes the reader (a fault of ours) costs its file, not the run."""
+    from zstack_contract.findings import parallel
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_bytes(folder, "ReimageVmInstance.boom.json", json.dumps(SAMPLE))
+    write_bytes(folder, "ReimageVmInstance.violating.json", json.dumps(with_at(SAMPLE, ("inventory", "cpuNum"), 1.5)))
+    real = parallel.read_file
+
+    def read_file(name):
+        if "boom" in name:
+            raise RecursionError(f"a value of the file: {SECRET}")
+        return real(name)
+
+    monkeypatch.setattr(parallel, "read_file", read_file)
+    v = Validation(load_contracts("schemas"))
+    check_files(v, iter_files([str(folder)], []))
+    [error] = v.input_errors
+    assert re.fullmatch(re.escape(f"{folder.as_posix()}/ReimageVmInstance.boom.json: could not be read: RecursionError at ")
+                        + r"test_hostile_inputs\.py:\d+ \(a fault of the reader; please report it\)", str(error)), str(error)
+    assert [f.pointer for f in v.findings] == ["/inventory/cpuNum"]  # the other file is checked
+
+
 # --- outputs ------------------------------------------------------------------------------------
 def test_outputs_that_cannot_be_written_are_one_line_and_exit_2(tmp_path):
     afile = tmp_path / "afile"

@@ -136,3 +136,40 @@ def test_a_recording_over_the_size_limit_is_refused_when_written(tmp_path):
     with pytest.raises(OutputError, match=r"over the 20 MiB a recording may hold: not written"):
         Recorder(tmp_path, Redactor())(big)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_replay_leaves_out_a_capture_with_a_broken_body_names_it_and_serves_the_rest(tmp_path, no_socket):
+    """A HAR body breaking a JSON rule (here: 100 000 levels deep, or a duplicate key) makes its
+    capture unusable: one line naming it, in the terminal, the reports and the test that needed
+    it; the other recordings are served, and the reports and JUnit are written."""
+    from test_har import entry, har
+
+    record = tmp_path / "rec"
+    with Simulator(job_delay=0.005) as sim:
+        assert run_suite("--zstack-url", sim.base_url, "--zstack-record", str(record), "--zstack-report", str(tmp_path / "r")).returncode == 0
+    recorded = next(record.glob("test_missing_authorization_is_a_plain_400.*.json"))
+    call = json.loads(recorded.read_text())["steps"][0]
+    recorded.unlink()
+    deep = entry(call["request"]["method"], call["request"]["url"], call["response"]["status"], text=call["response"]["text"],
+                 req=call["request"]["body"])
+    deep["request"]["postData"]["text"] = "[" * 100_000 + "]" * 100_000
+    (record / "deep.har").write_text(json.dumps(har(deep)))
+    duplicate = entry("GET", "http://10.0.0.5:8080/zstack/v1/zones", 200, text='{"inventories": [], "inventories": []}')
+    (record / "duplicate.har").write_text(json.dumps(har(duplicate)))
+    junit = tmp_path / "replay.xml"
+    r = run_suite("--zstack-replay", str(record), f"--junitxml={junit}", "--zstack-report", str(tmp_path / "rep"), "-p", "no_socket_plugin",
+                  "-n", "2", env=no_socket)
+    assert r.returncode == 2, r.stdout[-3000:]
+    assert "Traceback" not in r.stdout + r.stderr and "RecursionError" not in r.stdout
+    deep_line = f"{record / 'deep.har'}: entries[0].request.postData.text: JSON nested more than 201 levels deep"
+    duplicate_line = f"{record / 'duplicate.har'}: entries[0].response.content.text: duplicate key 'inventories' in one object"
+    assert f"zstack-contract: --zstack-replay left out {deep_line}" in r.stdout.splitlines()
+    assert f"zstack-contract: --zstack-replay left out {duplicate_line}" in r.stdout.splitlines()
+    got = verdicts(junit)
+    failed = got.pop("test_missing_authorization_is_a_plain_400")  # one line, cut in its middle to fit (how much: by the path's length)
+    assert failed.startswith("Failed: PUT /v1/vm-instances/") and "NotRecorded: not recorded: PUT /v1/vm-instance" in failed
+    assert "deep.har" in failed and "\n" not in failed
+    assert got and set(got.values()) == {"passed"}
+    doc = json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())
+    assert sorted(f"{e['file']}: {e['message']}" for e in doc["inputErrors"]) == [deep_line, duplicate_line]  # once each, from 2 workers
+    assert doc["summary"]["exitCode"] == 2

@@ -26,8 +26,10 @@ def chosen(args: argparse.Namespace) -> tuple[str | None, str | None]:
                    (*(os.environ.get(v) for v in ENVIRONMENT), " or ".join(ENVIRONMENT))])
 
 
-def load_chosen(args: argparse.Namespace):
-    """The ContractSet the options (or the environment) choose; InputError (one line) when they cannot be used."""
+def load_chosen(args: argparse.Namespace, unusable: list | None = None):
+    """The ContractSet the options (or the environment) choose; InputError (one line) when they
+    cannot be used. Given ``unusable``, a schema file that cannot be used is added there, and
+    the folder's other APIs load (see :func:`~zstack_contract.contract.loading.load_contracts`)."""
     from ..contract.loading import load_contracts
 
-    return load_contracts(*chosen(args))
+    return load_contracts(*chosen(args), unusable=unusable)

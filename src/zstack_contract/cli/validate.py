@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
             if special_file(plugin):
                 raise InputError(plugin, special_file(plugin))
             load_plugin(plugin)
-        contracts = load_chosen(args)
+        unusable_schemas: list[InputError] = []  # named with the unusable inputs; the other APIs are checked
+        contracts = load_chosen(args, unusable_schemas)
         if args.api and contracts.get(args.api) is None:
             raise InputError("--api", f"unknown API {args.api!r}; schemas are known for {', '.join(contracts.by_api)}")
         baseline = Baseline.load(args.baseline) if args.baseline and not (args.update_baseline and not Path(args.baseline).exists()) else None
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     files: list[str] = []  # the files read, for --junit
     names = iter_files(args.paths, missing)
     validate_files(v, _kept(names, files) if args.junit else names, args.jobs or default_jobs())
-    v.input_errors[:0] = missing  # paths that gave no file are named first
+    v.input_errors[:0] = unusable_schemas + missing  # schema files and paths that gave no file are named first
 
     unwritten = False
     if args.update_baseline:

@@ -20,9 +20,11 @@ import jsonschema_rs
 from .explain import Explainer
 from .format import META
 from .parameters import Parameters, read_parameters
+from .patterns import bounded_validator
 from .places import Place, Shapes, compile_places
 from .resources import Resources
 from .routes import Route, Routed, Router, path_params
+from .schema_bounds import local_target
 
 
 @dataclass(eq=False)
@@ -38,11 +40,12 @@ class Contract:
     # -- built from the schemas, once -----------------------------------------------------------
     @cached_property
     def validator(self) -> jsonschema.protocols.Validator:
-        return jsonschema.Draft202012Validator(self.response)
+        """python-jsonschema's, to explain a rejection; its patterns matched as the native one's (:mod:`.patterns`)."""
+        return bounded_validator(self.response)
 
     @cached_property
     def strict_validator(self) -> jsonschema.protocols.Validator:
-        return jsonschema.Draft202012Validator(self.strict)
+        return bounded_validator(self.strict)
 
     @cached_property
     def fast_validator(self) -> jsonschema_rs.Draft202012Validator:
@@ -55,11 +58,11 @@ class Contract:
 
     @cached_property
     def explainer(self) -> Explainer:
-        return Explainer(self.response, self.validator, self.fast_validator)
+        return Explainer(self.validator.schema, self.validator, self.fast_validator)
 
     @cached_property
     def strict_explainer(self) -> Explainer:
-        return Explainer(self.strict, self.strict_validator, self.fast_strict_validator)
+        return Explainer(self.strict_validator.schema, self.strict_validator, self.fast_strict_validator)
 
     @cached_property
     def places(self) -> Place:
@@ -122,10 +125,17 @@ class Contract:
             return False
 
     def resolve(self, schema: dict[str, Any], root: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Follow a local ``$ref`` (``#/$defs/x``) to its schema."""
+        """Follow a local ``$ref`` (``#/$defs/x``), or a chain of them, to its schema: the last
+        one that names a schema object (a loop of them is refused when a schemas folder is
+        loaded, :mod:`.schema_bounds`; here it ends the chain)."""
         root = root or self.response
-        while "$ref" in schema and schema["$ref"].startswith("#/$defs/"):
-            schema = root["$defs"][schema["$ref"][len("#/$defs/"):]]
+        seen: set[int] = set()
+        while "$ref" in schema and id(schema) not in seen:
+            seen.add(id(schema))
+            found = local_target(root, schema["$ref"])
+            if found is None or not isinstance(found[1], dict):
+                break
+            schema = found[1]
         return schema
 
     def path_params(self, method: str, url: str) -> dict[str, str] | None:

@@ -1,10 +1,12 @@
 """Loading a contract into a :class:`~.compiled.ContractSet`: a folder of schema files (a user's
 own, as ``derive`` writes them), or a release the package ships (:mod:`.releases`), the newest
-by default. A file that is not a usable derived schema is one clear line naming it."""
+by default. A file that is not a usable derived schema is one clear line naming it: a file of a
+folder is read by the JSON rule of every input (:mod:`~zstack_contract.inputs.json_reader`), must
+be a valid JSON Schema, and is held to the bounds that keep validating with it finite
+(:mod:`.schema_bounds`), and its tree of documented places to :data:`~.places.MAX_PLACES`."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -12,34 +14,61 @@ import jsonschema
 import jsonschema_rs
 
 from ..errors import InputError
+from ..inputs.json_reader import read_json
+from ..inputs.recordings import read_bytes
 from .bundle import Bundle
 from .compiled import Contract, ContractSet
 from .format import DRAFT, META, SUFFIXES, page_of
+from .places import TooManyPlaces
 from .releases import load_release
 from .routes import Route
+from .schema_bounds import schema_problem
 
 _DRAFTS = (DRAFT, DRAFT + "#")
 
 
-def load_contracts(directory: str | Path | None = None, release: str | None = None) -> ContractSet:
+def load_contracts(directory: str | Path | None = None, release: str | None = None,
+                   unusable: list[InputError] | None = None) -> ContractSet:
     """Every API whose ``<API>.response.json`` is in ``directory``; without one, every API of the
-    shipped ``release`` (None: the newest)."""
+    shipped ``release`` (None: the newest). A schema file that cannot be used raises its
+    InputError; given ``unusable``, its API is left out and the error added there instead, and
+    the folder's other APIs load (none usable: the first error is raised)."""
     if directory is None:
         return contracts_of(load_release(release))
     d = Path(directory)
     if not d.is_dir():
         raise InputError(str(d), "schemas folder does not exist (derive it with `zstack-contract derive PAGE --out DIR`)")
     contracts = []
+    errors: list[InputError] = []
     for resp_file in sorted(d.glob("*" + SUFFIXES["response"])):
-        api = resp_file.name[: -len(SUFFIXES["response"])]
-        strict_file = d / (api + SUFFIXES["strict"])
-        req_file = d / (api + SUFFIXES["request"])
-        response = _load_schema(resp_file)
-        contracts.append(_contract(api, response, _load_schema(strict_file) if strict_file.exists() else response,
-                                   _load_schema(req_file) if req_file.exists() else None))
+        try:
+            contracts.append(_load_api(d, resp_file))
+        except InputError as exc:
+            if unusable is None:
+                raise
+            errors.append(exc)
     if not contracts:
+        if errors:
+            raise errors[0]
         raise InputError(str(d), "no *.response.json schemas in this folder")
+    if unusable is not None:
+        unusable.extend(errors)
     return ContractSet(contracts)
+
+
+def _load_api(d: Path, resp_file: Path) -> Contract:
+    """One API of a schemas folder, from its response file and, when there, its strict and request files."""
+    api = resp_file.name[: -len(SUFFIXES["response"])]
+    strict_file = d / (api + SUFFIXES["strict"])
+    req_file = d / (api + SUFFIXES["request"])
+    response = _load_schema(resp_file)
+    strict = _load_schema(strict_file) if strict_file.exists() else response
+    contract = _contract(api, response, strict, _load_schema(req_file) if req_file.exists() else None)
+    try:
+        contract.places  # noqa: B018  (compiled now: one that cannot be is one line naming the file)
+    except TooManyPlaces as exc:
+        raise InputError(str(resp_file), f"unusable schema: {exc}") from None
+    return contract
 
 
 def choose(places: Iterable[tuple[str | None, str | None, str]], option: str = "--release") -> tuple[str | None, str | None]:
@@ -78,12 +107,14 @@ def _contract(api: str, response: dict, strict: dict, request: dict | None) -> C
 def _load_schema(path: Path) -> dict[str, Any]:
     if path.exists() and not path.is_file():  # a FIFO would be waited on for ever
         raise InputError(str(path), "not a regular file")
+    shown = str(path)
+    schema = read_json(read_bytes(path, shown), shown)
+    problem = schema_problem(schema)  # first: no other walk of it is bounded before
+    if problem:
+        raise InputError(shown, f"unusable schema: {problem}")
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
         if not (isinstance(schema, dict) and schema.get("$schema", DRAFT) in _DRAFTS and jsonschema_rs.meta.is_valid(schema)):
             jsonschema.Draft202012Validator.check_schema(schema)  # slow, but says what is wrong
-    except (OSError, ValueError) as exc:
-        raise InputError(str(path), f"unusable schema: {exc}") from None
     except jsonschema.SchemaError as exc:
-        raise InputError(str(path), f"not a valid JSON Schema: {exc.message}") from None
+        raise InputError(shown, f"not a valid JSON Schema: {exc.message}") from None
     return schema

@@ -4,7 +4,9 @@ at them in one walk, which the checks and the drift and coverage bookkeeping sha
 A contract's response schema is compiled once into a tree of :class:`Place` s: the body,
 ``inventory``, ``inventory.vmNics[]``, ``inventory.vmNics[].usedIps[]`` ..., reached through
 properties that refer to a ``$defs`` table, or to a list of one; a table that refers to itself is
-followed once, as coverage counts it. :func:`walk` lists a body's objects at those places as
+followed once, as coverage counts it. Tables that refer to each other make a tree of every path
+through them, which grows as the factorial of their number: a tree of more than
+:data:`MAX_PLACES` places (a derived schema has fewer than ten) is refused, :class:`TooManyPlaces`. :func:`walk` lists a body's objects at those places as
 :class:`Found` records, and :class:`Shapes` sums up which documented and undocumented fields a
 body showed, memoized by its keys.
 """
@@ -17,6 +19,13 @@ from typing import Any, Callable, NamedTuple
 
 from ..facts.pointers import escape_pointer
 from .format import META, PAGE_TYPE, SOURCE
+
+
+MAX_PLACES = 10_000
+
+
+class TooManyPlaces(ValueError):
+    """A response schema whose tree of places would hold more than :data:`MAX_PLACES`."""
 
 
 @dataclass(eq=False)  # compared and hashed by identity: the shape memo keys on it
@@ -65,12 +74,16 @@ def compile_places(response: dict, success_fields: tuple[str, ...], resolve: Cal
     meta = response.get(META, {})
     # A query's inventories are of the resource it is named after (QueryVmInstance -> vmInstance).
     query_owner = _owner_name(meta.get("api", "")[len("Query"):], False) if meta.get("kind") == "query" else ""
+    built = [0]
 
     def build(schema: dict, path: str, stack: tuple, resource: bool, top: bool, owner: str | None, owner_field: str | None) -> Place:
         """The place at ``path``; ``owner``: the name its lists' items use for it (``vmInstance``)."""
+        built[0] += 1
+        if built[0] > MAX_PLACES:
+            raise TooManyPlaces(f"more than {MAX_PLACES} documented places: $defs that refer to each other in too many ways")
         props = schema.get("properties", {})
         place = Place(path, props, resource=resource, top=top)
-        if owner_field in props:
+        if isinstance(props.get(owner_field), dict):
             place.owner_field, place.owner_rule = owner_field, props[owner_field].get(SOURCE)
         children = []
         for name, prop in props.items():
@@ -97,6 +110,8 @@ def compile_places(response: dict, success_fields: tuple[str, ...], resolve: Cal
 
 def descend(prop: dict) -> tuple[dict | None, str | None, bool]:
     """(schema to walk into, the ``$defs`` reference it follows, whether through a list) for a property."""
+    if not isinstance(prop, dict):  # true or false: documents nothing below
+        return None, None, False
     if "$ref" in prop:
         return prop, prop["$ref"], False
     items = prop.get("items")

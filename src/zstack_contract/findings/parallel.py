@@ -44,12 +44,15 @@ def default_jobs() -> int:
 
 def check_files(v: Validation, names: Iterable[str]) -> None:
     """Check each file in ``v`` (an unusable one is recorded in ``v.input_errors``). A file a
-    check fails on (a fault of a check, not of the file) is recorded as such, and the run goes on."""
+    check fails on (a fault of a check, not of the file) is recorded as such, and so is a file the
+    reader fails on (a fault of the reader); either way the run goes on."""
     for name in names:
         try:
             got: list | InputError = read_file(name)
         except InputError as exc:
             got = exc
+        except Exception as exc:  # noqa: BLE001  (one file, not the run)
+            got = InputError(name, f"could not be read: {type(exc).__name__}{where_raised(exc)} (a fault of the reader; please report it)")
         try:
             v.check_file(got)
         except InputError:

@@ -23,7 +23,8 @@ from ..errors import InputError
 from ..facts.oneline import quoted
 from ..facts.secrets import mask_header, mask_url
 from ..facts.urls import api_path, url_problem
-from .exchange import Exchange, Request, Response, Step, decode_body
+from .exchange import Exchange, Request, Response, Step
+from .json_reader import read_body
 from .shape_errors import describe, place
 
 _JOB_PATH = re.compile(r"^/v1/api-jobs/([^/]+)/?$")
@@ -138,19 +139,22 @@ def _step(entry: dict, i: int, shown: str) -> Step | None:
 
 
 def _body(part: dict | None, where: str, shown: str):
-    """(JSON value or missing, text or None) of a postData or content object; no text is an empty body."""
+    """(JSON value or MISSING, text or None) of a postData or content object, read by the rules
+    of every input's JSON (:mod:`.json_reader`); no text is an empty body."""
     text = (part or {}).get("text")
     if text is None:
-        return decode_body(None)
+        return read_body("", shown, where)
     encoding = (part or {}).get("encoding")
     if encoding:
         if encoding.lower() != "base64":
             raise InputError(shown, f"{where}.encoding: unsupported encoding {quoted(encoding)} (only base64)")
         try:
-            return decode_body(base64.b64decode("".join(text.split()), validate=True))
+            raw: bytes | str = base64.b64decode("".join(text.split()), validate=True)
         except (binascii.Error, ValueError):
             raise InputError(shown, f"{where}.text: not valid base64") from None
-    return decode_body(text)
+    else:
+        raw = text
+    return read_body(raw, shown, f"{where}.text")
 
 
 def _headers(pairs: list[dict]) -> dict[str, str]:

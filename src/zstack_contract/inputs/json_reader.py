@@ -1,5 +1,14 @@
 """Reading a recording's JSON: natively, with exactly the result of the standard library's reader.
 
+One rule for every JSON document of an input, whatever holds it: a plain file (a bare body, an
+exchange record, a HAR capture, a baseline) is read by :func:`read_json`, a body inside a file (a
+HAR entry's request or response text) by :func:`read_body`. Either refuses a duplicate key (even
+one spelled with escapes), NaN and Infinity, a document nested more than :data:`MAX_DEPTH`
+levels, a number of more digits than the interpreter converts, and more than :data:`MAX_BYTES`,
+each with a one-line :class:`~zstack_contract.errors.InputError` naming the file (and the place in
+it); the caller goes on with the other files. A body that is not JSON at all is a body of text (a
+node answers some errors in plain text); a file that is not JSON is unusable.
+
 The reference reader is the standard library's, with a duplicate-key hook and NaN/Infinity
 refused (:func:`read_json`'s slow path). jiter (pydantic's JSON parser), told to refuse duplicate
 keys and NaN/Infinity, gives the same value for every document it accepts: integers of any size
@@ -24,6 +33,7 @@ from typing import Any
 import jiter
 
 from ..errors import InputError
+from .exchange import MISSING
 
 MAX_BYTES = 20 * 1024 * 1024  # a response body of a real node is kilobytes; bigger is not a recording
 MAX_DEPTH = 201  # jiter's own limit, so the native reader needs no check of its own
@@ -39,8 +49,31 @@ def read_json(raw: bytes, shown: str) -> Any:
     return _read_with_stdlib(raw, shown) if doc is SLOW else doc
 
 
-def too_big(size: int, shown: str) -> InputError:
-    return InputError(shown, f"file is {size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MiB limit for a recording")
+def read_body(raw: bytes | str, shown: str, where: str) -> tuple[Any, str | None]:
+    """A body held inside the input file ``shown``, at ``where`` (``entries[3].response.content.text``):
+    (its JSON value, None); (MISSING, its text) when it is not JSON at all; (MISSING, None) when
+    it is empty. A body that is JSON but breaks a rule of :func:`read_json` is an InputError
+    naming ``shown`` and ``where``."""
+    if raw == b"" or raw == "":
+        return MISSING, None
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    if len(data) > MAX_BYTES:
+        raise too_big(len(data), shown, f"{where}: body")
+    doc = loads_exact(data, MAX_DEPTH)
+    if doc is not SLOW:
+        return doc, None
+    try:
+        return _read_with_stdlib(data, shown, where), None
+    except _NotJson:
+        return MISSING, raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+
+
+def too_big(size: int, shown: str, what: str = "file") -> InputError:
+    return InputError(shown, f"{what} is {size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MiB limit of an input file")
+
+
+class _NotJson(InputError):
+    """Raw bytes that are no JSON document at all (as opposed to JSON that breaks a rule)."""
 
 
 class _Duplicate(ValueError):
@@ -60,27 +93,30 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _read_with_stdlib(raw: bytes, shown: str) -> Any:
+def _read_with_stdlib(raw: bytes, shown: str, where: str = "") -> Any:
+    """The reference reader: the document, or an InputError naming ``shown`` (and ``where`` in it);
+    :class:`_NotJson` when ``raw`` is no JSON document at all."""
+    at = f"{where}: " if where else ""
     if not raw.strip():
-        raise InputError(shown, "empty file")
+        raise _NotJson(shown, at + ("empty" if where else "empty file"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(shown, f"not UTF-8 (byte {exc.start})") from None
+        raise _NotJson(shown, f"{at}not UTF-8 (byte {exc.start})") from None
     try:
         doc = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except _Duplicate as exc:
-        raise InputError(shown, str(exc)) from None
+        raise InputError(shown, at + str(exc)) from None
     except json.JSONDecodeError as exc:
-        raise InputError(shown, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise _NotJson(shown, f"{at}invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except ValueError as exc:
         if "integer string conversion" in str(exc):  # the interpreter's limit on digits (CVE-2020-10735)
-            raise InputError(shown, _too_many_digits(text)) from None
-        raise InputError(shown, str(exc)) from None
-    except RecursionError:
-        raise InputError(shown, "JSON nested too deeply to be a response") from None
+            raise InputError(shown, at + _too_many_digits(text)) from None
+        raise InputError(shown, at + str(exc)) from None
+    except RecursionError:  # deeper than the interpreter's recursion limit, so than MAX_DEPTH too
+        raise InputError(shown, f"{at}JSON nested more than {MAX_DEPTH} levels deep") from None
     if depth_over(doc, MAX_DEPTH):
-        raise InputError(shown, f"JSON nested more than {MAX_DEPTH} levels deep")
+        raise InputError(shown, f"{at}JSON nested more than {MAX_DEPTH} levels deep")
     return doc
 
 

@@ -27,8 +27,11 @@ import requests
 import responses
 
 from ..errors import ContractError, InputError
+from ..facts.oneline import one_line
 from ..facts.urls import api_path
-from ..inputs.exchange import Exchange, Response
+from ..facts.words import plural
+from ..inputs.exchange import MISSING, Exchange, Response
+from ..inputs.json_reader import read_body
 from ..inputs.recordings import discover, read_exchanges
 from .recorder import record_name
 
@@ -62,18 +65,30 @@ class Recordings:
     calls: dict[Key, list[Exchange]] = field(default_factory=lambda: defaultdict(list))
     by_test: dict[tuple[str, Key], list[Exchange]] = field(default_factory=lambda: defaultdict(list))
     files: int = 0
+    unusable: list[InputError] = field(default_factory=list)  # the files left out (load's keep_going)
 
     @classmethod
-    def load(cls, paths: Iterable[str | Path]) -> "Recordings":
-        """Every exchange under ``paths`` (exchange records and HAR captures); an unusable file
-        raises its InputError."""
-        sources, errors = discover([str(p) for p in paths])
-        if errors:
-            raise errors[0]
-        found = cls()
+    def load(cls, paths: Iterable[str | Path], keep_going: bool = False) -> "Recordings":
+        """Every exchange under ``paths`` (exchange records and HAR captures). An unusable file
+        raises its InputError; with ``keep_going``, a file in a folder that cannot be used is
+        left out, its error kept in :attr:`unusable`, and the other files are served (a path
+        given that yields nothing still raises)."""
+        names = [str(p) for p in paths]
+        sources, errors = discover(names)
+        given = {one_line(name) for name in names}
+        if errors and not (keep_going and all(e.path not in given for e in errors)):
+            raise next((e for e in errors if e.path in given), errors[0])
+        found = cls(unusable=errors)
         for source in sources:
             test = _NUMBERED.match(source.path.name)
-            for exchange in read_exchanges(source):
+            try:
+                exchanges = read_exchanges(source)
+            except InputError as exc:
+                if not keep_going:
+                    raise
+                found.unusable.append(exc)
+                continue
+            for exchange in exchanges:
                 found.add(exchange, test.group(1) if test else None)
             found.files += 1
         return found
@@ -137,7 +152,10 @@ class Replay:
         calls = next((c for c in [*mine, *(self.recordings.calls.get(key) for key in keys)] if c), None)
         if not calls:
             _, template, action, authorized = keys[1]
-            raise NotRecorded(f"not recorded: {method} {template}{f' ({action})' if action else ''}{'' if authorized else ' without Authorization'}")
+            unusable = self.recordings.unusable
+            left_out = f"; {plural(len(unusable), 'recording file')} left out as unusable: {unusable[0]}{' ...' if len(unusable) > 1 else ''}" if unusable else ""
+            raise NotRecorded(f"not recorded: {method} {template}{f' ({action})' if action else ''}{'' if authorized else ' without Authorization'}"
+                              f"{left_out}")
         n = self._next[id(calls)]
         self._next[id(calls)] = n + 1
         exchange = calls[n % len(calls)]
@@ -151,12 +169,14 @@ class Replay:
 
 
 def _json(raw: Any) -> Any:
-    if raw is None:
+    """The JSON value of a request body the client sent (by the rules of the recordings' bodies), or None."""
+    if not isinstance(raw, (bytes, str)):
         return None
     try:
-        return json.loads(raw)
-    except (ValueError, TypeError):
+        body = read_body(raw, "the request", "body")[0]
+    except InputError:
         return None
+    return None if body is MISSING else body
 
 
 def _wire(answer: Response) -> tuple[int, dict[str, str], bytes]:

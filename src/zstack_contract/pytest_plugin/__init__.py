@@ -68,11 +68,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     terminalreporter.write_sep("-", "zstack-contract")
     for line in summary_lines(run.report, target, run.written, run.redactor):
         terminalreporter.write_line(line)
+    for error in run.replay_left_out:
+        terminalreporter.write_line(run.redactor.text(f"zstack-contract: --zstack-replay left out {error}"), red=True)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Write the reports; an xdist worker hands its aggregates to the controller instead. A run
-    whose target could not be used exits 2 (unusable input), whatever its tests did."""
+    whose target could not be used, or whose replay left recording files out, exits 2 (unusable
+    input), whatever its tests did."""
     run = session.config.stash.get(RUN, None)
     if run is None:
         return
@@ -89,7 +92,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             reporter.write_line(f"zstack-contract: --zstack-report {exc}", red=True)
         session.exitstatus = 2
         return
-    if run.target_error is not None and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+    if (run.target_error is not None or run.replay_left_out) and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         session.exitstatus = 2
 
 

@@ -66,9 +66,10 @@ def zstack_target(request: pytest.FixtureRequest):
         from ..live.replay import Recordings, Replay
 
         try:
-            recordings = Recordings.load([replayed])
+            recordings = Recordings.load([replayed], keep_going=True)  # an unusable file is left out, and named
         except InputError as exc:
             pytest.exit(f"zstack-contract: --zstack-replay {exc}", returncode=2)
+        run.recordings_unusable(recordings.unusable)
         with Replay(recordings, current_test=lambda: run.current_test) as replay:
             yield Target(REPLAY_URL, None, replay=replay)
         return

@@ -39,6 +39,7 @@ class ContractRun:
         self.started = time.monotonic()
         self.target_error: str | None = None  # why the target could not be used, when it could not
         self.target_failed_once = False  # the first live test has failed saying so
+        self.replay_left_out: list[InputError] = []  # recording files the replay could not use
         self.current_test: str | None = None  # the running test's id
         self.report: dict | None = None  # the report written at the end, for the terminal summary
         self.written: list = []  # the report files written
@@ -61,6 +62,14 @@ class ContractRun:
         """Remember why the target cannot be used: it is in the reports, and the run exits 2."""
         self.target_error = message
         self.validation.add_error(InputError(target, message))
+
+    def recordings_unusable(self, errors: list[InputError]) -> None:
+        """Recording files the replay left out: each is an unusable input of the reports (one
+        line naming it), and the run exits 2; the replay serves the other files."""
+        self.replay_left_out = list(errors)
+        if errors and self.contracts() is not None:  # unusable schemas: every test says so already
+            for error in errors:
+                self.validation.add_error(error)
 
     def contracts(self) -> ContractSet | None:
         """The schemas and baseline, loaded once; None (the error kept) when they are unusable."""
@@ -134,10 +143,16 @@ class ContractRun:
         """What this (xdist worker's) run aggregated, for the controller; None if nothing was checked."""
         if not (self.used and self._validation is not None):
             return None
-        return {**self._validation.to_wire(), "targetError": self.target_error}
+        return {**self._validation.to_wire(), "targetError": self.target_error, "replayLeftOut": [[e.path, e.message] for e in self.replay_left_out]}
 
     def merge_wire(self, wire: dict) -> None:
+        """Merge a worker's aggregates. Every worker reads the replay's recordings and meets the
+        same target, so an unusable input the controller has from another worker is kept once."""
         self.target_error = self.target_error or wire.pop("targetError", None)
+        left_out = wire.pop("replayLeftOut", [])
+        self.replay_left_out = self.replay_left_out or [InputError(p, m) for p, m in left_out]
+        known = {(e.path, e.message) for e in self.validation.input_errors}
+        wire["inputErrors"] = [e for e in wire["inputErrors"] if tuple(e) not in known]
         self.validation.merge_wire(wire)
 
     def write_reports(self) -> None:
