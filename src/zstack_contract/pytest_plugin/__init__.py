@@ -74,6 +74,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         terminalreporter.write_line(line)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A contract or baseline named that cannot be used ends the session before any test: one
+    line, exit 2 (the controller's check stands for its xdist workers)."""
+    run = session.config.stash.get(RUN, None)
+    if run is not None and not hasattr(session.config, "workerinput"):
+        run.start()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """A test that failed or erred for another reason than findings is work the run did not do."""

@@ -53,6 +53,18 @@ class ContractRun:
         self.explained: set[str] = set()  # tests that failed saying why in the reports: their findings, an unusable input, the target
         self.not_done: dict[str, str] = {}  # test id -> why it failed, for the other failed tests (the first reason of each)
 
+    def start(self) -> None:
+        """At the session's start: a contract (``--zstack-schemas``, ``--zstack-release``) or a
+        baseline named that cannot be used ends the session, one line and exit 2, rather than
+        failing every test alike; they are loaded now, once. The default contract and baseline
+        ship with the package, and are loaded when a test first needs them."""
+        try:
+            named = contract_choice(self.config) != (None, None) or bool(option(self.config, "--zstack-baseline"))
+        except ContractError as exc:
+            pytest.exit(f"zstack-contract: {exc}", returncode=2)
+        if named and self.contracts() is None:
+            pytest.exit(f"zstack-contract: {self._error}", returncode=2)
+
     def deadline(self) -> float | None:
         """The ``time.monotonic()`` at which the run's time (--zstack-max-time) is up, or None;
         an unusable value ends the session (exit 2) with one line."""
