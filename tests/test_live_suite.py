@@ -147,8 +147,8 @@ def test_nothing_listening_fails_fast_with_one_clear_error(tmp_path):
 
 def test_a_run_whose_request_budget_ran_out_is_incomplete_in_every_report(tmp_path):
     """Tests that failed for another reason than findings (the budget spent) make the run
-    INCOMPLETE, never PASS: the terminal summary, the reports and the exit code (2) say the same,
-    over pytest-xdist workers too; a job whose polls the budget cut is not judged."""
+    INCOMPLETE, never PASS: the terminal summary, the reports, the JUnit XML and the exit code
+    (2) say the same, over pytest-xdist workers too; a job whose polls the budget cut is not judged."""
     for workers in ("0", "2"):
         report, junit = tmp_path / workers, tmp_path / f"junit-{workers}.xml"
         r = run_suite("--zstack-max-requests", "8", "-n", workers, "--zstack-report", str(report), f"--junitxml={junit}",
@@ -162,6 +162,8 @@ def test_a_run_whose_request_budget_ran_out_is_incomplete_in_every_report(tmp_pa
         assert doc["notDone"] and {n["reason"] for n in doc["notDone"]} == {"the request budget of 8 is spent"}
         assert (report / "zstack-contract.md").read_text().startswith("# zstack-contract: INCOMPLETE\n")
         assert '<h1 class="incomplete">zstack-contract: INCOMPLETE</h1>' in (report / "zstack-contract.html").read_text()
+        suite = ElementTree.parse(junit).getroot().find("testsuite/properties")
+        assert {p.get("name"): p.get("value") for p in suite if p.get("name") in ("verdict", "exitCode")} == {"verdict": "incomplete", "exitCode": "2"}
         assert failures(junit) and all(m.startswith("Failed: the request budget of 8 is spent") for m in failures(junit).values())
 
 

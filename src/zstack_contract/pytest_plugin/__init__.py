@@ -31,6 +31,7 @@ from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's names
     zstack_target,
     zstack_vm_probe,
 )
+from .junit import write_verdict, zstack_property  # noqa: F401  (a fixture)
 from .options import add_options, option, read_settings
 from .run import ContractRun
 
@@ -100,6 +101,7 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file: the verdict goes into it
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Write the reports; an xdist worker hands its aggregates to the controller instead. The
     session's exit code is the verdict's (see the module)."""
@@ -124,6 +126,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     code = run.exit_code()
     if code is None:
         return
+    write_verdict(session.config, run.report)
     if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         session.exitstatus = code
 
