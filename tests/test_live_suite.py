@@ -145,6 +145,28 @@ def test_nothing_listening_fails_fast_with_one_clear_error(tmp_path):
     assert "Traceback" not in out and "passed" not in out
 
 
+def test_a_run_whose_request_budget_ran_out_is_incomplete_in_every_report(tmp_path):
+    """Tests that failed for another reason than findings (the budget spent) make the run
+    INCOMPLETE, never PASS: the terminal summary, the reports, the JUnit XML and the exit code
+    (2) say the same, over pytest-xdist workers too; a job whose polls the budget cut is not judged."""
+    for workers in ("0", "2"):
+        report, junit = tmp_path / workers, tmp_path / f"junit-{workers}.xml"
+        r = run_suite("--zstack-max-requests", "8", "-n", workers, "--zstack-report", str(report), f"--junitxml={junit}",
+                      tests="contract_tests")
+        assert r.returncode == 2, r.stdout[-3000:]
+        block = r.stdout.split(" zstack-contract ", 1)[1]
+        assert "zstack-contract: INCOMPLETE against the embedded simulator" in block
+        assert "not done: the request budget of 8 is spent (" in block and "findings: 0 new" in block
+        doc = json.loads((report / "zstack-contract.json").read_text())
+        assert (doc["summary"]["verdict"], doc["summary"]["exitCode"], doc["summary"]["newViolations"]) == ("incomplete", 2, 0)
+        assert doc["notDone"] and {n["reason"] for n in doc["notDone"]} == {"the request budget of 8 is spent"}
+        assert (report / "zstack-contract.md").read_text().startswith("# zstack-contract: INCOMPLETE\n")
+        assert '<h1 class="incomplete">zstack-contract: INCOMPLETE</h1>' in (report / "zstack-contract.html").read_text()
+        suite = ElementTree.parse(junit).getroot().find("testsuite/properties")
+        assert {p.get("name"): p.get("value") for p in suite if p.get("name") in ("verdict", "exitCode")} == {"verdict": "incomplete", "exitCode": "2"}
+        assert failures(junit) and all(m.startswith("Failed: the request budget of 8 is spent") for m in failures(junit).values())
+
+
 def test_a_live_node_needs_credentials_and_opt_in(tmp_path):
     # passes for a real node; a live node's politeness (10 requests a second) is not what is tested here
     with Simulator(announce=False, job_delay=0.01) as sim:

@@ -211,16 +211,19 @@ def test_a_run_that_cannot_use_its_target_says_why_in_junit_and_the_reports(tmp_
 
 def test_the_run_has_a_time_limit_and_still_reports(tmp_path):
     """Against a job that never ends: --zstack-max-time ends the run's talk with the target; the
-    tests left fail saying so, and the reports are written."""
+    tests left fail saying so, and the reports are written. A job the run's time cut short is not
+    judged (the run, not the target, stopped waiting): the run is incomplete, exit 2."""
     junit = tmp_path / "junit.xml"
     with Simulator(faults=("never-done",)) as sim:
         start = time.monotonic()
         r = run_suite("--zstack-url", sim.base_url, "--zstack-max-time", "2", f"--junitxml={junit}", "--zstack-report", str(tmp_path / "r"))
         took = time.monotonic() - start
-    assert r.returncode == 1 and took < 20  # 2 s of run and a few of start-up, on a busy machine
+    assert r.returncode == 2 and took < 20  # 2 s of run and a few of start-up, on a busy machine
     messages = [o[2] for o in junit_outcomes(junit) if o[1] == "failed"]
     assert any("the run's time is up (--zstack-max-time 2 s)" in m for m in messages)
-    assert json.loads((tmp_path / "r" / "zstack-contract.json").read_text())["summary"]["violations"] > 0
+    doc = json.loads((tmp_path / "r" / "zstack-contract.json").read_text())
+    assert doc["summary"]["verdict"] == "incomplete" and "zstack-contract: INCOMPLETE against" in r.stdout
+    assert any("the run's time is up" in n["reason"] for n in doc["notDone"]) and doc["summary"]["notDone"] == len(doc["notDone"])
 
 
 def test_a_simulators_job_gives_up_after_seconds_not_minutes():

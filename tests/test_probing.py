@@ -129,8 +129,10 @@ def test_two_runs_send_the_same_bodies_and_report_the_same_findings(tmp_path):
 def test_budget_and_rate_hold_at_the_server(tmp_path):
     with Simulator() as sim:
         r = run_probes(sim.base_url, "--zstack-max-requests", "30", "--zstack-rate", "40", tmp=tmp_path)
-        assert r.returncode == 0, r.stdout[-2000:]
+        assert r.returncode == 2, r.stdout[-2000:]  # the probes stopped at the budget: the run did not do all its work
         received = sim.requests
+    doc = json.loads((tmp_path / "zstack-contract.json").read_text())
+    assert doc["summary"]["verdict"] == "incomplete" and doc["notDone"] == [{"where": "the live session", "reason": "the request budget of 30 is spent"}]
     assert len(received) <= 30  # log-in, probes and polls, and the log-out, all within the budget
     assert received[-1].method == "DELETE"  # the session was still logged out
     # The client spaces its sends 1/40 s apart; the server sees them arrive with the jitter of a

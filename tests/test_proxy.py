@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT
+from conftest import ROOT, free_port
 from test_live_suite import run_suite
 from test_never_hang import socket_server
 from zstack_contract.contract.loading import load_contracts
@@ -329,6 +329,32 @@ def test_the_command_prints_its_address_checks_records_and_reports_and_shows_no_
     assert "1 exchange(s) checked, 1 new violation(s)" in err
     shown = out + err + "".join(p.read_text() for p in [*(tmp_path / "rec").iterdir(), *(tmp_path / "rep").iterdir()])
     assert session not in shown and password_hash("password") not in shown
+
+
+def test_a_session_whose_target_answered_nothing_exits_2_saying_so(tmp_path):
+    """A target down all session (each client got a 502), or a session no request came to, checked
+    nothing: exit 2 with one line, and the reports say it (unusable input, naming the target)."""
+    exe = str(Path(sys.executable).with_name("zstack-contract"))
+    target = f"http://127.0.0.1:{free_port()}/zstack"
+    for traffic, said in ((2, "answered none of the session's 2 request(s) (the last: ConnectionRefusedError"),
+                          (0, "answered no request: none came through the proxy during the session")):
+        report = tmp_path / str(traffic)
+        proc = subprocess.Popen([exe, "proxy", "--target", target, "--listen", "127.0.0.1:0", "--report", str(report)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            url = proc.stdout.readline().strip()
+            for _ in range(traffic):
+                assert requests.get(f"{url}/v1/vm-instances", timeout=10).status_code == 502
+        finally:
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 2, err
+        told = [line for line in err.splitlines() if line.startswith("zstack-contract: error: ")]
+        assert len(told) == 1 and told[0].startswith(f"zstack-contract: error: {target}: ") and said in told[0], err
+        doc = json.loads((report / "zstack-contract.json").read_text())
+        assert (doc["summary"]["verdict"], doc["summary"]["exitCode"]) == ("unusable input", 2)
+        assert [e["file"] for e in doc["inputErrors"]] == [target] and said in doc["inputErrors"][0]["message"]
+        assert (report / "zstack-contract.md").read_text().startswith("# zstack-contract: UNUSABLE INPUT\n")
 
 
 def _reported(path: Path) -> bool:

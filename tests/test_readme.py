@@ -31,3 +31,19 @@ def test_ci_runs_the_test_command_the_readme_gives():
     test_line = next(line for line in setup.splitlines() if "pytest -n auto" in line)
     command = "&& ".join(test_line.split("&& ")[-2:])  # the install and the test run
     assert command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_exit_code_table_has_every_command_and_each_verdicts_code():
+    from zstack_contract.cli import COMMANDS
+    from zstack_contract.findings.verdict import EXIT_CODES, WORDS
+
+    doc = (ROOT / "docs" / "exit-codes.md").read_text(encoding="utf-8")
+    per_command = doc.split("## Per command", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split(" | ")[0].lstrip("| ") for line in per_command.splitlines() if line.startswith("| `")]
+    named = {cell.strip("`").removeprefix("zstack-contract ").split()[0] for row in rows for cell in row.split(", ")}
+    assert named >= {*COMMANDS, "pytest"}, sorted(named)
+    verdicts = doc.split("## Verdicts", 1)[1].split("\n## ", 1)[0]
+    table = {cells[0].strip("` "): int(cells[2].strip()) for cells in (line.strip("|").split("|") for line in verdicts.splitlines())
+             if len(cells) == 3 and cells[0].strip().startswith("`")}
+    assert table == {WORDS[v]: code for v, code in EXIT_CODES.items()}
+    assert "[docs/exit-codes.md](docs/exit-codes.md)" in README

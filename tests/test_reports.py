@@ -6,6 +6,7 @@ exercised (also over processes)."""
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -18,7 +19,9 @@ from zstack_contract.checks.registry import LIVE, PROBE
 from zstack_contract.contract import load_contracts
 from zstack_contract.facts.secrets import Redactor
 from zstack_contract.findings.baseline import Baseline, Entry
+from zstack_contract.errors import InputError
 from zstack_contract.findings.validation import Validation
+from zstack_contract.findings.verdict import NotDone
 from zstack_contract.inputs.exchange import Exchange, Request, Response, Step, bare_body_exchange
 from zstack_contract.reporting import console, html_report, markdown, write_reports
 from zstack_contract.reporting.blocks import Bullets, Table, fold
@@ -162,6 +165,62 @@ def test_html_and_markdown_of_a_clean_run(contracts, tmp_path):
     written = write_reports(v, tmp_path)
     assert [w.name for w in written] == ["zstack-contract.json", "zstack-contract.md", "zstack-contract.html"]
     assert (tmp_path / "zstack-contract.html").read_text(encoding="utf-8") == "".join(html_report.pieces(build_report(v)))
+
+
+# --- one verdict, every report ------------------------------------------------------------------
+def verdict_shown(report) -> dict[str, str]:
+    """The verdict as each report shows it: the JSON's, the Markdown's and the HTML's headings (and
+    the HTML heading's class), the terminal summary's and the console's."""
+    page = "".join(html_report.pieces(report))
+    heading = page[page.index("<h1"):page.index("</h1>")]
+    return {"json": f"{report['summary']['verdict']} {report['summary']['exitCode']}", "markdown": next(markdown.lines(report)),
+            "html": heading, "terminal": summary_lines(report, None, [])[0], "console": console.summary_line(report, []).rsplit(" -> ", 1)[1]}
+
+
+def test_the_worst_outcome_is_the_verdict_of_every_report(contracts, reimage_page):
+    """New violations, then unusable input, then work not done: each report and the exit code say the same."""
+    drifting = server_shaped(reimage_page.response_sample.value)
+    v = run(contracts, [finding(1)])
+    v.check_file([bare_body_exchange(drifting, "rec/drift.json")])
+    v.add_error(InputError("rec/broken.json", "invalid JSON at line 1 column 2"))
+    v.not_done.append(NotDone("test_live.py::test_x", "the request budget of 30 is spent"))
+    assert verdict_shown(build_report(v)) == {
+        "json": "fail 1", "markdown": "# zstack-contract: FAIL", "html": '<h1 class="fail">zstack-contract: FAIL',
+        "terminal": "zstack-contract: FAIL against the embedded simulator", "console": "FAIL; reports: not written"}
+    v.findings.clear()
+    assert verdict_shown(build_report(v))["html"] == '<h1 class="unusable">zstack-contract: UNUSABLE INPUT' and v.exit_code() == 2
+    v.input_errors.clear()
+    report = build_report(v)
+    assert verdict_shown(report) == {
+        "json": "incomplete 2", "markdown": "# zstack-contract: INCOMPLETE", "html": '<h1 class="incomplete">zstack-contract: INCOMPLETE',
+        "terminal": "zstack-contract: INCOMPLETE against the embedded simulator", "console": "INCOMPLETE; reports: not written"}
+    assert report["notDone"] == [{"where": "test_live.py::test_x", "reason": "the request budget of 30 is spent"}]
+    assert "not done: the request budget of 30 is spent (1); the reports list where" in summary_lines(report, None, [])
+    md = "\n".join(markdown.lines(report))
+    assert "- `test_live.py::test_x`: the request budget of 30 is spent" in md and ", 1 not done, 0 unusable input(s); " in md
+    v.not_done.clear()
+    assert verdict_shown(build_report(v))["markdown"] == "# zstack-contract: PASS" and v.exit_code() == 0
+
+
+def test_the_summary_tables_totals_are_the_sentences_counts(contracts, reimage_page):
+    """The table under the sentence counts what the sentence counts: undocumented field paths are
+    the warnings of its drift rows (strict mode: violations the checks found)."""
+    for strict in (False, True):
+        v = Validation(contracts, strict=strict, baseline=BASELINE)
+        v.keep([finding(1), finding(2, pointer="/inventory/memorySize"), finding(3, check="my-warning", severity=Severity.WARNING)])
+        v.check_file([bare_body_exchange(server_shaped(reimage_page.response_sample.value), "rec/drift.json")])
+        report = build_report(v)
+        s = report["summary"]
+        md = "\n".join(markdown.lines(report))
+        sentence = md.split("\n\n")[1]
+        said = {k: int(n) for n, k in re.findall(r"(\d+) (new violation|known|stale|warning)\(?", sentence)}
+        table = re.search(r"## Findings by check and API \((\d+) new, (\d+) known, (\d+) stale, (\d+) warnings?\)", md).groups()
+        total = re.search(r"\| \*\*all\*\* \|  \| \*\*(\d+)\*\* \| \*\*(\d+)\*\* \| \*\*(\d+)\*\* \| \*\*(\d+)\*\* \|", md).groups()
+        assert [int(n) for n in table] == [int(n) for n in total] == [said["new violation"], said["known"], said["stale"], said["warning"]]
+        assert said["new violation"] == s["newViolations"] and s["undocumentedPaths"] > 0
+        assert said["warning"] == (s["warnings"] if strict else s["warnings"] + s["undocumentedPaths"])
+        page = "".join(html_report.pieces(report))
+        assert f"{said['warning']} warning" in page[page.index("<p>"):page.index("</p>")] and f"<strong>{said['warning']}</strong></td></tr>" in page
 
 
 def test_fold_shows_then_folds_then_counts():

@@ -4,8 +4,11 @@ key, then the project's ``[tool.zstack-contract]``."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+
+from conftest import ROOT
 
 OPTIONS = ("--zstack-report", "--zstack-timeout", "--zstack-max-requests", "--zstack-rate", "--zstack-strict", "--zstack-api",
            "--zstack-max-time", "--zstack-password")
@@ -59,6 +62,8 @@ def test_show(request):
 def choice(tmp_path, pyproject: str, *args: str, env: dict | None = None) -> str:
     (tmp_path / "pyproject.toml").write_text(pyproject)
     (tmp_path / "test_show.py").write_text(CHOICE)
+    if not (tmp_path / "mine").exists():  # a schemas folder named is loaded when the session starts: a usable one
+        shutil.copytree(ROOT / "schemas", tmp_path / "mine")
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ZSTACK_")}
     r = subprocess.run([sys.executable, "-m", "pytest", "test_show.py", "-q", "-s", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", *args],
                        capture_output=True, text=True, cwd=tmp_path, env={**clean, **(env or {})})

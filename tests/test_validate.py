@@ -128,7 +128,7 @@ def test_bad_inputs_one_line_each_and_the_run_goes_on(tmp_path, reimage_page):
     bad = reimage_page.response_sample.value | {"inventory": reimage_page.response_sample.value["inventory"] | {"cpuNum": 1.5}}
     write(folder / "ReimageVmInstance.violating.json", bad)
     r = validate(folder, tmp_path / "nojson", tmp_path / "missing", "--report", tmp_path / "rep")
-    assert r.returncode == 2
+    assert r.returncode == 1  # the worst outcome: a new violation, before the unusable inputs (exit 2 without it)
     assert "Traceback" not in r.stderr + r.stdout
     err = r.stderr.splitlines()
     assert len(err) == len(BAD_INPUTS) + 3

@@ -1,8 +1,8 @@
 """The ``zstack-contract`` command: one sub-command per module of this package, each with
 ``add_arguments`` and ``run``.
 
-Exit codes: 0 clean, 1 contract violations (or stale files), 2 unusable input or usage.
-Every problem is one line on stderr (:func:`fail`), never a traceback: an error no command
+Exit codes: 0 clean, 1 contract violations (or stale files), 2 unusable input, usage or target;
+a run's verdict decides them (:mod:`zstack_contract.findings.verdict`, docs/exit-codes.md). Every problem is one line on stderr (:func:`fail`), never a traceback: an error no command
 expected is one line too (``internal error``), exit 2.
 """
 
@@ -25,7 +25,8 @@ pages, hold recorded answers of a management node to them, and run a simulated n
 against. The live suite is a pytest suite: pytest contract_tests [--zstack-url URL]."""
 EPILOG = """\
 exit codes: 0 clean; 1 contract violations (or stale schemas with derive --check);
-2 unusable input or usage (one line on stderr each; the other inputs are still checked).
+2 unusable input, usage or target (one line on stderr each; the other inputs are still
+checked). New violations come first. Every command's: docs/exit-codes.md.
 A command's options: zstack-contract COMMAND --help."""
 
 # sub-command -> (module, help)

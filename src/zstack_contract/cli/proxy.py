@@ -2,8 +2,9 @@
 
 Prints the proxy's base URL (the target's context path on the proxy's address) alone on stdout as
 soon as it listens, then one line per new finding as exchanges finish; on SIGINT or SIGTERM it
-stops, writes the reports and prints a summary line on stderr. Exit codes as ``validate``'s: 0
-clean, 1 a new violation was seen, 2 unusable input (target, schemas, baseline, address).
+stops, writes the reports and prints a summary line on stderr. Exit codes as ``validate``'s, from
+the session's verdict: 0 clean, 1 a new violation was seen, 2 unusable input (schemas, baseline,
+address, or a target that answered no request all session: one line on stderr says so).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _listen(text: str) -> tuple[str, int]:
 def run(args: argparse.Namespace) -> int:
     from ..errors import ContractError
     from ..facts.secrets import Redactor
-    from ..findings.baseline import Baseline, is_new
+    from ..findings.baseline import Baseline
     from ..findings.validation import Validation
     from ..proxy.forward import Forwarder, ProxyServer
     from ..proxy.run import ProxyRun, every
@@ -58,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
         validation = Validation(load_chosen(args), strict=args.strict,
                                 baseline=Baseline.load(args.baseline) if args.baseline else None, redactor=Redactor())
         clear_reports(args.report)
-        session = ProxyRun(validation, sys.stdout, record=args.record, report=args.report)
-        forwarder = Forwarder(args.target, session.step, rewrite=not args.no_rewrite, timeout=(3.0, args.timeout))
+        session = ProxyRun(validation, sys.stdout, record=args.record, report=args.report, target=args.target)
+        forwarder = Forwarder(args.target, session.step, rewrite=not args.no_rewrite, timeout=(3.0, args.timeout),
+                              on_no_answer=session.no_answer)
     except (ValueError, ContractError) as exc:
         fail(str(exc))
         return 2
@@ -83,11 +85,12 @@ def run(args: argparse.Namespace) -> int:
             server.server_close()
     session.close()
     print(session.summary(), file=sys.stderr, flush=True)
+    silent = session.silent_target()
+    if silent is not None:
+        fail(f"{session.target}: {silent}")
     try:
         session.write_reports()
     except ContractError as exc:
         fail(str(exc))
         return 2
-    if validation.input_errors:
-        return 2
-    return 1 if any(is_new(f, validation.baseline) for f in validation.findings) else 0
+    return validation.exit_code()

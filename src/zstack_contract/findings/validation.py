@@ -1,4 +1,5 @@
-"""A validation run: exchanges in, findings, drift and coverage out.
+"""A validation run: exchanges in, findings, drift and coverage out, and the run's verdict
+(:mod:`.verdict`).
 
 ``validate``, the pytest plugin (recorded files, live tests, probes) and the workers of
 ``validate --jobs`` all feed a :class:`Validation`; it keeps aggregates (findings, counts, drift
@@ -41,6 +42,7 @@ from ..facts.urls import api_path
 from ..inputs.exchange import Exchange
 from .baseline import NO_API, Baseline, Exercised, is_new, judged_by
 from .tally import Tally
+from .verdict import EXIT_CODES, NotDone, decide
 
 
 class NoContract(InputError):
@@ -68,6 +70,9 @@ class Validation:
     # counted in not_kept. None keeps all: a run over files ends. A proxy's session need not.
     keep_at_most: int | None = None
     not_kept: int = 0
+    # Work the run did not do: a pytest run's tests that failed for other reasons than findings
+    # (the plugin's run keeps them over its processes, and sets them here for the reports).
+    not_done: list[NotDone] = field(default_factory=list)
     _kept_of: dict[str, int] = field(default_factory=dict, repr=False)
 
     def contract_for(self, exchange: Exchange) -> Contract:
@@ -210,10 +215,12 @@ class Validation:
     def new_violations(self) -> list[Finding]:
         return [f for f in self.findings if is_new(f, self.baseline)]
 
+    def verdict(self) -> str:
+        """The run's verdict (:func:`.verdict.decide`): what every report shows."""
+        return decide(len(self.new_violations()), len(self.input_errors), len(self.not_done))
+
     def exit_code(self) -> int:
-        if self.input_errors:
-            return 2
-        return 1 if self.new_violations() else 0
+        return EXIT_CODES[self.verdict()]
 
     def drift(self) -> list[dict]:
         rows = []

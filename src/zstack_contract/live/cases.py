@@ -178,23 +178,26 @@ def build(shape: Shape, leave_out: str | None = None, values: dict[str, Any] | N
 
 
 # -- running a case -------------------------------------------------------------------------------
-def run(case: Case, contracts: ContractSet, live) -> str | None:
+def run(case: Case, contracts: ContractSet, live) -> str:
     """Send the case's request on ``live`` (a :class:`~.session.BoundLive`) and hold its answer;
-    the outcome to report, when the case takes more than one."""
+    the outcome to report (:func:`outcome`)."""
     contract = contracts.get(case.api)
     shape = Shape.of(contract)
     name = case.name
     if name == "unknown-resource":
         target = shape.target()
         req = build(shape, values={target.name: [new_uuid()] if target.schema.get("type") == "array" else new_uuid()})
-        return _unknown(case, shape, live, live.call(req.method, req.path, params=req.params, json_body=req.body, api=case.api))
-    if name == "missing-mandatory":
+        call = live.call(req.method, req.path, params=req.params, json_body=req.body, api=case.api)
+        _unknown(shape, live, call)
+    elif name == "missing-mandatory":
         req = build(shape, leave_out=_left_out(shape, name))
-        live.hold(live.call(req.method, req.path, params=req.params, json_body=req.body, api=case.api), final=503, codes=("SYS.1007",))
+        call = live.call(req.method, req.path, params=req.params, json_body=req.body, api=case.api)
+        live.hold(call, final=503, codes=("SYS.1007",))
     elif name == "invalid-value":
         p = next(p for p in shape.params if p.schema.get("enum") and p.where in ("body", "query"))
         req = build(shape, values={p.name: [NOT_VALID] if p.schema.get("type") == "array" else NOT_VALID})
-        live.hold(live.call(req.method, req.path, params=req.params, json_body=req.body, api=case.api), final=503, codes=("SYS.1007",))
+        call = live.call(req.method, req.path, params=req.params, json_body=req.body, api=case.api)
+        live.hold(call, final=503, codes=("SYS.1007",))
     elif name == "invalid-session":
         req = build(shape)
         call = live.call(req.method, req.path, params=req.params, json_body=req.body, auth=new_uuid(), api=case.api)
@@ -206,17 +209,30 @@ def run(case: Case, contracts: ContractSet, live) -> str | None:
     elif name == "tags-not-list":
         req = build(shape)
         req.body["systemTags"] = "ephemeral::zstack-contract"
-        live.hold(live.call(req.method, req.path, json_body=req.body, api=case.api), first=500)
+        call = live.call(req.method, req.path, json_body=req.body, api=case.api)
+        live.hold(call, first=500)
     elif name.startswith("query-"):
-        _query(case, shape, live)
-    elif name == "read":
-        _read(case, shape, contracts, live)
-    return None
+        call = _query(case, shape, live)
+    else:  # read
+        call = _read(case, shape, contracts, live)
+    return outcome(call)
 
 
-def _unknown(case: Case, shape: Shape, live, call) -> str | None:
+def outcome(call) -> str:
+    """What the target answered in the end, in a word: ``succeeded`` (a 2xx), the error's code
+    (``SYS.1003``), else ``status N``. Where a case takes either of two answers (a delete of
+    nothing may succeed or say ``SYS.1003``), it tells which came."""
+    final = call.final
+    if 200 <= final.status < 300:
+        return "succeeded"
+    error = final.body.get("error") if final.has_json and isinstance(final.body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) and code else f"status {final.status}"
+
+
+def _unknown(shape: Shape, live, call) -> None:
     """A delete succeeds on a missing resource, or says SYS.1003 (the node's successIfResourceNotExisting):
-    either is taken, and reported, unless the overlay pins one; every other API says SYS.1003."""
+    either is taken, unless the overlay pins one; every other API says SYS.1003."""
     expected = shape.missing_resource or ("either" if shape.kind == "delete" else "error")
     if expected == "success":
         live.hold(call, final=200)
@@ -224,11 +240,9 @@ def _unknown(case: Case, shape: Shape, live, call) -> str | None:
         live.hold(call, final=503, codes=("SYS.1003",))
     else:
         live.hold(call, final=(200, 503), codes=("SYS.1003",))
-        return "succeeded" if call.final.status == 200 else "SYS.1003"
-    return None
 
 
-def _query(case: Case, shape: Shape, live) -> None:
+def _query(case: Case, shape: Shape, live):
     path = shape.template if "{" not in shape.template else shape.template.split("/{", 1)[0]
     params = {"query-nothing": [("q", f"uuid={new_uuid()}")], "query-limit": [("limit", "1")],
               "query-count": [("replyWithCount", "true")]}[case.name]
@@ -247,14 +261,16 @@ def _query(case: Case, shape: Shape, live) -> None:
     extra = [EXPECTED_ANSWER.finding(file=call.exchange.source, api=case.api, step=len(call.exchange.steps) - 1,
                                      pointer=wrong[0], expected=wrong[1], found=wrong[2])] if wrong else []
     live.hold(call, extra, final=200)
+    return call
 
 
-def _read(case: Case, shape: Shape, contracts: ContractSet, live) -> None:
+def _read(case: Case, shape: Shape, contracts: ContractSet, live):
     uuid_param = next((p for p in shape.params if p.where == "path" and p.names_resource), None)
     if uuid_param is None:  # a read of the node itself, that takes nothing it needs
         req = build(shape)
-        live.hold(live.call(req.method, req.path, params=req.params, api=case.api), final=200)
-        return
+        call = live.call(req.method, req.path, params=req.params, api=case.api)
+        live.hold(call, final=200)
+        return call
     named = contracts.resources.of_param(uuid_param.name, shape.template)
     query = next((c for c in contracts if c.kind == "query" and contracts.resources.of_query.get(c.api) == named), None)
     if query is None:
@@ -265,4 +281,6 @@ def _read(case: Case, shape: Shape, contracts: ContractSet, live) -> None:
     if found.final.status != 200 or not inventories or not isinstance(inventories[0], dict) or "uuid" not in inventories[0]:
         pytest.skip(f"{query.api} found no resource to read")
     req = build(shape, values={uuid_param.name: inventories[0]["uuid"]})
-    live.hold(live.call(req.method, req.path, params=req.params, api=case.api), final=200)
+    call = live.call(req.method, req.path, params=req.params, api=case.api)
+    live.hold(call, final=200)
+    return call

@@ -61,6 +61,7 @@ class Budget:
 
     The last request is held back for logging out, so a run never leaves its session behind.
     Thread-safe: pytest-xdist runs one client per process, but probes may share a client.
+    ``ran_out`` says why a request was refused, once one was: the run did not do all its work.
     """
 
     def __init__(self, max_requests: int | None = None, rate: float | None = None, clock=time.monotonic, sleep=time.sleep,
@@ -69,6 +70,7 @@ class Budget:
         self.rate = rate
         self.deadline = deadline
         self.sent = 0
+        self.ran_out: str | None = None
         self._next = 0.0
         self._clock, self._sleep = clock, sleep
         self._lock = threading.Lock()
@@ -80,15 +82,19 @@ class Budget:
     def take(self, reserve: int = 1) -> None:
         with self._lock:
             if self.max_requests is not None and self.sent >= self.max_requests - reserve:
-                raise BudgetSpent(f"the request budget of {self.max_requests} is spent")
+                raise self._ran_out(BudgetSpent(f"the request budget of {self.max_requests} is spent"))
             if self.remaining() <= 0:
-                raise RunTimeSpent("the run's time is up (--zstack-max-time)")
+                raise self._ran_out(RunTimeSpent("the run's time is up (--zstack-max-time)"))
             now = self._clock()
             if now < self._next:
                 self._sleep(self._next - now)
                 now = self._next
             self._next = now + (1.0 / self.rate if self.rate else 0.0)
             self.sent += 1
+
+    def _ran_out(self, exc: ClientError) -> ClientError:
+        self.ran_out = self.ran_out or str(exc)
+        return exc
 
 
 @dataclass

@@ -19,7 +19,7 @@ from ..checks.registry import LIVE
 from ..errors import ContractError
 from ..facts.secrets import Redactor, RedactingFilter
 from ..inputs.exchange import Exchange
-from .client import Backoff, Budget, Call, ClientError, ZStackClient, usable_in_header
+from .client import Backoff, Budget, BudgetSpent, Call, ClientError, RunTimeSpent, ZStackClient, usable_in_header
 
 
 class Holder(Protocol):
@@ -165,14 +165,18 @@ class BoundLive:
         return self.live.login_call
 
     def call(self, method: str, path: str, **kwargs) -> Call:
-        """One request (polled to its end when asynchronous); a broken connection fails the test in one line."""
+        """One request (polled to its end when asynchronous); a broken connection fails the test in
+        one line, and so does a job whose polls the run's limits cut short (its answer is not
+        judged: the target did nothing wrong)."""
         try:
             call = self.live.client.request(method, path, **kwargs)
         except ContractError as exc:  # the target, or the recording of the exchange (--zstack-record)
             broken = self.live.run.redactor.text(str(exc))
         else:
-            call.exchange.source = self.test_id
-            return call
+            if not isinstance(call.error, (BudgetSpent, RunTimeSpent)):
+                call.exchange.source = self.test_id
+                return call
+            broken = str(call.error)
         pytest.fail(broken, pytrace=False)  # outside the handler: one line, no chained exception
 
     def hold(self, call: Call, extra: list[Finding] = (), **expectations) -> list:

@@ -37,10 +37,11 @@ _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
 class Forwarder:
     """What the handler threads share: the target and ``on_step(step, complete)``, called with
     every forwarded request and its answer (``complete`` False when a body was too long to keep
-    whole or the exchange broke off)."""
+    whole or the exchange broke off); ``on_no_answer(reason)``, if given, with every request the
+    target did not answer (the client got a ``502``)."""
 
     def __init__(self, target: str, on_step: Callable[[Step, bool], None], rewrite: bool = True,
-                 timeout: tuple[float, float] = (3.0, 300.0)):
+                 timeout: tuple[float, float] = (3.0, 300.0), on_no_answer: Callable[[str], None] | None = None):
         problem = url_problem(target)
         parts = urlsplit(target)
         if problem or parts.scheme not in ("http", "https") or not parts.netloc:
@@ -49,6 +50,7 @@ class Forwarder:
         self.tls = _tls_context() if parts.scheme == "https" else None
         self.host, self.port = parts.hostname or "", parts.port
         self.on_step = on_step
+        self.on_no_answer = on_no_answer
         self.rewrite = rewrite
         self.timeout = timeout
         self.public_origin = ""  # http://host:port of the proxy, set once it listens
@@ -176,6 +178,8 @@ class Handler(BaseHTTPRequestHandler):
             upstream = self.upstream.send(self.command, self.path, headers, body)
         except (http.client.HTTPException, OSError, ValueError) as exc:
             self._plain(502, f"zstack-contract proxy: {fwd.origin} did not answer {self.command} {_path(url)}: {type(exc).__name__}")
+            if fwd.on_no_answer is not None:
+                fwd.on_no_answer(f"{type(exc).__name__}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else type(exc).__name__)
             return
         if not self._answer(fwd, upstream, url, headers, body, started):
             self.upstream.close()

@@ -6,6 +6,10 @@ Secrets: the redactor learns every session the traffic carries (``Authorization`
 answer) and every password hash a log-in sends, before anything of the exchange is shown or kept.
 An exchange is dropped once checked; of the exchanges no known API answers, each path (uuids
 standing as ``{uuid}``) is kept once, with a count.
+
+A session in which the target answered no request (it was down all along, or no client came)
+checked nothing: :meth:`ProxyRun.close` makes that an unusable input naming the target, so the
+reports say it and the session's verdict is not PASS (exit 2).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ..findings.validation import Validation
 from ..inputs.exchange import Exchange, Step
 from ..live.recorder import Recorder
 from ..reporting import write_reports
+from ..reporting.terminal import shown_target
 from .stitch import Stitcher
 
 _UUIDS = re.compile(r"/[0-9a-fA-F]{32}(?=/|$|\?)")
@@ -38,8 +43,10 @@ class ProxyRun:
     ``validation`` (a node that breaks a rule breaks it in every answer, for as long as the session
     runs); every new finding is still printed as it happens."""
 
-    def __init__(self, validation: Validation, out: TextIO, record: str | None = None, report: str | None = None):
+    def __init__(self, validation: Validation, out: TextIO, record: str | None = None, report: str | None = None,
+                 target: str = "the target"):
         self.validation = validation
+        self.target = shown_target(target) if "://" in target else target  # as the reports name it: no user info, query or fragment
         if validation.keep_at_most is None:
             validation.keep_at_most = KEEP_OF_EACH
         self.redactor = validation.redactor
@@ -53,16 +60,27 @@ class ProxyRun:
         self._unknown: dict[str, int] = {}  # path of no known API -> how many (LISTED paths at most)
         self._unknown_unlisted = 0  # exchanges of no known API on a path past those
         self.unusable = 0
+        self.answered = 0  # requests the target answered
+        self.unanswered = 0  # requests it did not (the client got a 502)
+        self._no_answer = ""  # why, the last time
         self._lock = threading.Lock()
 
     # -- what the forwarder sees ---------------------------------------------------------------------
     def step(self, step: Step, complete: bool) -> None:
+        with self._lock:
+            self.answered += 1
         self._learn(step)
         if not complete:
             with self._lock:
                 self.incomplete += 1
             return
         self.stitcher.step(step, SOURCE)
+
+    def no_answer(self, reason: str) -> None:
+        """The target did not answer a request (the forwarder's ``on_no_answer``)."""
+        with self._lock:
+            self.unanswered += 1
+            self._no_answer = reason
 
     def _learn(self, step: Step) -> None:
         """The step's secrets, before anything of it is shown or kept."""
@@ -127,8 +145,21 @@ class ProxyRun:
             return write_reports(self.validation, self.report)
 
     def close(self) -> None:
-        """The proxy stops: open jobs are set aside as not followed; the reports are written."""
+        """The proxy stops: open jobs are set aside as not followed; a target that answered no
+        request is an unusable input (:meth:`silent_target`)."""
         self.stitcher.close()
+        problem = self.silent_target()
+        if problem is not None:
+            with self._lock:
+                self.validation.add_error(InputError(self.target, problem))
+
+    def silent_target(self) -> str | None:
+        """Why the session checked nothing of the target, when it answered no request; else None."""
+        if self.answered:
+            return None
+        if self.unanswered:
+            return f"answered none of the session's {self.unanswered} request(s) (the last: {self._no_answer}); nothing was checked"
+        return "answered no request: none came through the proxy during the session; nothing was checked"
 
     def summary(self) -> str:
         v, s = self.validation, self.stitcher
@@ -137,6 +168,7 @@ class ProxyRun:
         parts = [f"{v.exchanges} exchange(s) checked", f"{new} new violation(s)",
                  f"{unknown} of no known API ({len(self._unknown)} path(s){' listed' if self._unknown_unlisted else ''})",
                  *([f"{self.unusable} unusable"] if self.unusable else []),
+                 *([f"{self.unanswered} request(s) the target did not answer"] if self.unanswered else []),
                  f"{s.not_followed_count} job(s) not followed to their end", f"{self.incomplete} not checked (too long or broken off)",
                  *([f"{v.not_kept} finding(s) like earlier ones printed but not kept"] if v.not_kept else [])]
         return "zstack-contract proxy: " + ", ".join(parts)

@@ -2,6 +2,10 @@
 marker, hook and fixture (:mod:`.fixtures`) of zstack-contract, and the session's contract run
 (:mod:`.run`). Each option can also come from an environment variable (shown in ``pytest --help``),
 so CI can keep values out of the command line.
+
+The session's exit code is its contract run's verdict's (:mod:`zstack_contract.findings.verdict`:
+0 pass, 1 new violations, 2 unusable input or work not done), when it had a contract run and
+pytest itself would have said 0 or 1; pytest's other codes (interrupted, usage, no tests) stand.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import time
 
 import pytest
 
-from ..errors import OutputError
+from ..errors import ContractError, OutputError
 from ..probing import profiles
 from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's namespace)
     RUN,
@@ -27,6 +31,7 @@ from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's names
     zstack_target,
     zstack_vm_probe,
 )
+from .junit import write_verdict, zstack_property  # noqa: F401  (a fixture)
 from .options import add_options, option, read_settings
 from .run import ContractRun
 
@@ -72,10 +77,37 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
         terminalreporter.write_line(run.redactor.text(f"zstack-contract: --zstack-replay left out {error}"), red=True)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A contract or baseline named that cannot be used ends the session before any test: one
+    line, exit 2 (the controller's check stands for its xdist workers)."""
+    run = session.config.stash.get(RUN, None)
+    if run is not None and not hasattr(session.config, "workerinput"):
+        run.start()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """A test that failed or erred for another reason than findings is work the run did not do."""
+    outcome = yield
+    report = outcome.get_result()
+    run = item.config.stash.get(RUN, None)
+    if run is not None and report.failed:
+        excinfo = call.excinfo
+        run.failed(item.nodeid, _reason(excinfo.value) if excinfo is not None else str(report.longrepr or ""))
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception as a reason: its message (a pytest outcome's, or one of ours, as it is)."""
+    if isinstance(exc, (pytest.fail.Exception, ContractError)):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file: the verdict goes into it
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Write the reports; an xdist worker hands its aggregates to the controller instead. A run
-    whose target could not be used, or whose replay left recording files out, exits 2 (unusable
-    input), whatever its tests did."""
+    """Write the reports; an xdist worker hands its aggregates to the controller instead. The
+    session's exit code is the verdict's (see the module): a target that could not be used and
+    recording files the replay left out are unusable inputs of it."""
     run = session.config.stash.get(RUN, None)
     if run is None:
         return
@@ -84,6 +116,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         if wire is not None:
             session.config.workeroutput[_WIRE_KEY] = wire
         return
+    if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        run.interrupted()
     try:
         run.write_reports()
     except OutputError as exc:
@@ -92,8 +126,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             reporter.write_line(f"zstack-contract: --zstack-report {exc}", red=True)
         session.exitstatus = 2
         return
-    if (run.target_error is not None or run.replay_left_out) and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        session.exitstatus = 2
+    code = run.exit_code()
+    if code is None:
+        return
+    write_verdict(session.config, run.report)
+    if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        session.exitstatus = code
 
 
 @pytest.hookimpl(optionalhook=True)

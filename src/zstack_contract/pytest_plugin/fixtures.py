@@ -119,6 +119,8 @@ def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contrac
         return
     yield live
     live.close()
+    if live.client.budget.ran_out:  # a request was refused (a probe stops sending silently): not all the work was done
+        zstack_contract.failed("the live session", live.client.budget.ran_out)
 
 
 @pytest.fixture
@@ -130,7 +132,7 @@ def zstack_live(request: pytest.FixtureRequest, zstack_session, zstack_contract:
     if zstack_session is None:
         if not zstack_contract.target_failed_once:
             zstack_contract.target_failed_once = True
-            pytest.fail(f"zstack-contract: {zstack_contract.target_error}", pytrace=False)
+            zstack_contract.fail_explained(f"zstack-contract: {zstack_contract.target_error}")
         pytest.skip("not run: the target cannot be used (the first live test says why)")
     if request.node.get_closest_marker("zstack_destructive") and not zstack_session.allow_destructive:
         pytest.skip("changes state on a live node: pass --zstack-allow-destructive to run it")

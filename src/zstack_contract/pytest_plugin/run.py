@@ -1,5 +1,11 @@
 """The session's contract run: fed by every contract test (recorded, live, probe), written out as
-reports at the end, and merged from pytest-xdist workers into the controller's."""
+reports at the end, and merged from pytest-xdist workers into the controller's.
+
+It also keeps the work the run did not do (:class:`~zstack_contract.findings.verdict.NotDone`):
+every test of the session that failed or erred for another reason than findings (its own new
+violations, an unusable input, the target that could not be used, each of which the reports say
+already), such as the request budget spent or the run's time up. A run with any is not PASS.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +19,11 @@ from ..checks.registry import RECORDED
 from ..contract.compiled import ContractSet
 from ..contract.loading import load_contracts
 from ..errors import ContractError, InputError, OutputError
+from ..facts.oneline import FIELD, one_line
 from ..facts.secrets import Redactor
 from ..findings.baseline import Baseline, is_new
 from ..findings.validation import Validation
+from ..findings.verdict import NotDone
 from ..inputs.exchange import Exchange
 from ..live.recorder import Recorder
 from ..reporting import clear_reports, write_reports
@@ -43,6 +51,20 @@ class ContractRun:
         self.current_test: str | None = None  # the running test's id
         self.report: dict | None = None  # the report written at the end, for the terminal summary
         self.written: list = []  # the report files written
+        self.explained: set[str] = set()  # tests that failed saying why in the reports: their findings, an unusable input, the target
+        self.not_done: dict[str, str] = {}  # test id -> why it failed, for the other failed tests (the first reason of each)
+
+    def start(self) -> None:
+        """At the session's start: a contract (``--zstack-schemas``, ``--zstack-release``) or a
+        baseline named that cannot be used ends the session, one line and exit 2, rather than
+        failing every test alike; they are loaded now, once. The default contract and baseline
+        ship with the package, and are loaded when a test first needs them."""
+        try:
+            named = contract_choice(self.config) != (None, None) or bool(option(self.config, "--zstack-baseline"))
+        except ContractError as exc:
+            pytest.exit(f"zstack-contract: {exc}", returncode=2)
+        if named and self.contracts() is None:
+            pytest.exit(f"zstack-contract: {self._error}", returncode=2)
 
     def deadline(self) -> float | None:
         """The ``time.monotonic()`` at which the run's time (--zstack-max-time) is up, or None;
@@ -57,6 +79,21 @@ class ContractRun:
         if not math.isfinite(seconds) or seconds <= 0:
             pytest.exit(f"zstack-contract: --zstack-max-time takes a number of seconds above 0, got {raw!r}", returncode=2)
         return self.started + seconds
+
+    def failed(self, test: str, reason: str) -> None:
+        """A test failed or erred (setup, call or teardown), or the live session ran out of its
+        budget (``test``: "the live session"): work not done, unless the failure was said
+        already (:meth:`fail_explained`)."""
+        if test not in self.explained and test not in self.not_done:
+            first = reason.strip().splitlines()[0] if reason.strip() else "failed"
+            self.not_done[test] = self.redactor.text(one_line(first, FIELD))
+
+    def fail_explained(self, message: str) -> None:
+        """Fail the running test for a reason the reports give (its findings, an unusable input,
+        the target): not counted as work not done."""
+        if self.current_test is not None:
+            self.explained.add(self.current_test)
+        pytest.fail(message, pytrace=False)
 
     def target_unusable(self, message: str, target: str) -> None:
         """Remember why the target cannot be used: it is in the reports, and the run exits 2."""
@@ -92,7 +129,7 @@ class ContractRun:
         Its first use removes the previous run's reports: a run killed before its end leaves none
         that would pass for its own."""
         if self.contracts() is None:
-            pytest.fail(str(self._error), pytrace=False)
+            self.fail_explained(str(self._error))
         if not self.used:
             self.used = True
             try:
@@ -133,30 +170,48 @@ class ContractRun:
         except InputError as exc:
             if exc not in v.input_errors:
                 v.add_error(exc)
-            pytest.fail(str(exc), pytrace=False)
+            self.fail_explained(str(exc))
         new = [f for f in findings if is_new(f, v.baseline)]
         if new:
-            pytest.fail("\n".join(f.message() for f in new), pytrace=False)
+            self.fail_explained("\n".join(f.message() for f in new))
         return findings
 
     def to_wire(self) -> dict | None:
-        """What this (xdist worker's) run aggregated, for the controller; None if nothing was checked."""
-        if not (self.used and self._validation is not None):
+        """What this (xdist worker's) run aggregated, for the controller; None if nothing was
+        checked and no test failed. The tests a worker saw fail count only in a run that checked
+        something (in any worker): a session of other tests has no contract run."""
+        used = self.used and self._validation is not None
+        if not (used or self.not_done):
             return None
-        return {**self._validation.to_wire(), "targetError": self.target_error, "replayLeftOut": [[e.path, e.message] for e in self.replay_left_out]}
+        return {"validation": self._validation.to_wire() if used else None, "targetError": self.target_error,
+                "notDone": self.not_done, "replayLeftOut": [[e.path, e.message] for e in self.replay_left_out]}
 
     def merge_wire(self, wire: dict) -> None:
         """Merge a worker's aggregates. Every worker reads the replay's recordings and meets the
         same target, so an unusable input the controller has from another worker is kept once."""
-        self.target_error = self.target_error or wire.pop("targetError", None)
-        left_out = wire.pop("replayLeftOut", [])
+        self.target_error = self.target_error or wire.get("targetError")
+        left_out = wire.get("replayLeftOut", [])
         self.replay_left_out = self.replay_left_out or [InputError(p, m) for p, m in left_out]
-        known = {(e.path, e.message) for e in self.validation.input_errors}
-        wire["inputErrors"] = [e for e in wire["inputErrors"] if tuple(e) not in known]
-        self.validation.merge_wire(wire)
+        for test, reason in wire.get("notDone", {}).items():
+            self.not_done.setdefault(test, reason)
+        if wire.get("validation") is not None:
+            part = dict(wire["validation"])
+            known = {(e.path, e.message) for e in self.validation.input_errors}
+            part["inputErrors"] = [e for e in part["inputErrors"] if tuple(e) not in known]
+            self.validation.merge_wire(part)
+
+    def interrupted(self) -> None:
+        """The session ended before its tests did (Ctrl-C, pytest.exit): work not done."""
+        self.not_done.setdefault("the session", "interrupted before all its tests ran")
 
     def write_reports(self) -> None:
         """Write the run's reports (OutputError, one line, when the folder cannot take them)."""
         if self.used and self._validation is not None:
+            self._validation.not_done = [NotDone(test, reason) for test, reason in self.not_done.items()]
             self.report = build_report(self._validation)
             self.written = write_reports(self._validation, self.report_dir, report=self.report)
+
+    def exit_code(self) -> int | None:
+        """The exit code the run's verdict gives, once its reports are built; None before, and in
+        a session without a contract run."""
+        return None if self.report is None else self.report["summary"]["exitCode"]

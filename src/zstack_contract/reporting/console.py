@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..facts.oneline import one_line
+from ..findings.verdict import WORDS
 from .report import entry_fields, finding_at
 from ..facts.words import plural
 from .wording import warnings_said
@@ -49,5 +50,5 @@ def summary_line(report: dict[str, Any], written: list[Path]) -> str:
         f"zstack-contract: {s['files']} file(s), {plural(s['documents'], 'body')}: {s['violations']} violation(s) ({s['newViolations']} new), "
         f"{warnings_said(s, report['strict'])}, {s['skipped']} exchange(s) of no known API, "
         f"{s['inputErrors']} unusable input(s) "
-        f"-> {s['verdict'].upper()}; reports: {', '.join(map(str, written)) or 'not written'}"
+        f"-> {WORDS[s['verdict']]}; reports: {', '.join(map(str, written)) or 'not written'}"
     )

@@ -18,7 +18,7 @@ _NUMBER = ' class="n"'  # a cell of a column of numbers
 
 STYLE = """\
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5rem;color:#1f2328;background:#fff}
-h1{font-size:1.5rem;margin:0 0 .75rem}h1.pass{color:#1a7f37}h1.fail,h1.unusable{color:#cf222e}
+h1{font-size:1.5rem;margin:0 0 .75rem}h1.pass{color:#1a7f37}h1.fail,h1.unusable{color:#cf222e}h1.incomplete{color:#9a6700}
 h2{font-size:1.2rem;margin:1.75rem 0 .5rem;border-bottom:1px solid #d0d7de;padding-bottom:.2rem}
 h3{font-size:1rem;margin:1.1rem 0 .4rem}
 table{border-collapse:collapse;margin:.25rem 0 .75rem}
@@ -79,7 +79,7 @@ def _section(section: Section) -> Iterator[str]:
 
 def pieces(report: dict[str, Any]) -> Iterator[str]:
     head = title(report)
-    verdict = report["summary"]["verdict"].split()[0]  # pass, fail, unusable
+    verdict = report["summary"]["verdict"].split()[0]  # pass, fail, unusable, incomplete
     yield ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
            f"<title>{text(head)}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n<h1 class=\"{verdict}\">{text(head)}</h1>\n")

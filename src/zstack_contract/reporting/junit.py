@@ -11,7 +11,9 @@ were read (paths that gave no file first, as the console names them).
 
 The document has the common shape (``testsuites`` > ``testsuite`` > ``testcase``, with counts
 on both) and nothing that changes between runs of the same inputs: every ``time`` is 0, and
-there is no timestamp or host name. Every text is shown on one line and escaped (:mod:`.markup`).
+there is no timestamp or host name. The test suite's properties are the run's verdict and exit
+code (:func:`suite_properties`: the names the pytest plugin writes into pytest's JUnit XML too).
+Every text is shown on one line and escaped (:mod:`.markup`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .report import entry_fields
 from ..facts.words import plural
 
 SUITE = "zstack-contract validate"
+VERDICT, EXIT_CODE = "verdict", "exitCode"  # the test suite's properties, in every JUnit XML of a run
 HAR_ENTRY = "#entries["  # how an exchange of a HAR capture names its place in the file
 
 
@@ -88,6 +91,13 @@ def cases(report: dict[str, Any], files: Iterable[str], unchecked: Iterable[str]
     return [*first.values(), *by_source.values()]
 
 
+def suite_properties(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """The test suite's properties: the run's verdict (``pass``, ``fail``, ``unusable input``,
+    ``incomplete``) and the exit code it gives."""
+    s = report["summary"]
+    return [(VERDICT, s["verdict"]), (EXIT_CODE, str(s["exitCode"]))]
+
+
 def pieces(report: dict[str, Any], files: Iterable[str], unchecked: Iterable[str]) -> Iterator[str]:
     """The JUnit XML document, piece by piece (see :func:`cases`)."""
     all_cases = cases(report, files, unchecked)
@@ -99,6 +109,10 @@ def pieces(report: dict[str, Any], files: Iterable[str], unchecked: Iterable[str
     yield '<?xml version="1.0" encoding="UTF-8"?>\n'
     yield f'<testsuites name="zstack-contract" {totals}>\n'
     yield f'  <testsuite name="{_x(SUITE)}" {totals}>\n'
+    yield "    <properties>\n"
+    for name, value in suite_properties(report):
+        yield f'      <property name="{_x(name)}" value="{_x(value)}"/>\n'
+    yield "    </properties>\n"
     for c in all_cases:
         yield from _case(c)
     yield "  </testsuite>\n</testsuites>\n"

@@ -14,9 +14,9 @@ from ..checks.finding import Finding, Severity
 from ..facts.oneline import one_line
 from ..findings.baseline import is_new
 from ..findings.validation import Validation
+from ..findings.verdict import EXIT_CODES
 
 FORMAT = "zstack-contract.report/1"
-VERDICTS = {0: "pass", 1: "fail", 2: "unusable input"}
 
 
 class Entries(list):
@@ -62,7 +62,7 @@ def build_report(v: Validation) -> dict[str, Any]:
     violations = v.violations
     new = sum(1 for f in violations if is_new(f, v.baseline))
     stale = v.baseline.stale(v.findings, v.exercised.judge(v.strict)) if v.baseline else []
-    code = v.exit_code()
+    verdict = v.verdict()
     return {
         "format": FORMAT,
         "tool": {"name": "zstack-contract", "version": __version__},
@@ -70,8 +70,8 @@ def build_report(v: Validation) -> dict[str, Any]:
         "baseline": one_line(v.baseline.source) if v.baseline else None,
         "apis": [{"api": c.api, "page": c.page} for c in v.contracts],
         "summary": {
-            "verdict": VERDICTS[code],
-            "exitCode": code,
+            "verdict": verdict,
+            "exitCode": EXIT_CODES[verdict],
             "files": v.files,
             "exchanges": v.exchanges,
             "documents": v.documents,
@@ -84,9 +84,11 @@ def build_report(v: Validation) -> dict[str, Any]:
             "inputErrors": len(v.input_errors),
             "staleBaseline": len(stale),
             "notKept": v.not_kept,
+            "notDone": len(v.not_done),
         },
         "findings": Entries(findings, v.baseline),
         "inputErrors": [{"file": e.path, "message": e.message} for e in sorted(v.input_errors, key=lambda e: e.path)],
+        "notDone": [{"where": one_line(n.where), "reason": one_line(n.reason)} for n in sorted(v.not_done, key=lambda n: (n.where, n.reason))],
         "skipped": [{"file": e.path, "message": e.message} for e in v.skipped_notes],
         "drift": v.drift(),
         "coverage": v.coverage(),

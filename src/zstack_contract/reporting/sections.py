@@ -1,11 +1,15 @@
 """What the Markdown and HTML reports say, in order (:mod:`.blocks` holds how it is put):
 
-1. the verdict, one sentence of counts, the baseline used;
+1. the verdict (the worst outcome of the run, :mod:`zstack_contract.findings.verdict`), one
+   sentence of counts, the baseline used;
 2. a summary table: new, known (baseline), stale (baseline) and warnings by check and API, the
-   rows with new findings first;
-3. unusable inputs; new violations, then known ones (each beside its baseline entry's reason),
-   then warnings, each grouped by the page line of their rule; stale baseline entries; drift;
-   coverage; exchanges of no known API.
+   rows with new findings first, undocumented field paths as warnings of ``drift`` (unless strict
+   mode made them violations of the checks): its totals are the sentence's counts;
+3. unusable inputs; work not done (tests that failed for other reasons than findings, a live
+   session that ran out of its request budget or time); new
+   violations, then known ones (each beside its baseline entry's reason), then warnings, each
+   grouped by the page line of their rule; stale baseline entries; drift; coverage; exchanges of
+   no known API.
 
 Each section's title carries its counts, and a long section is folded (:func:`~.blocks.fold`).
 Findings name where they were seen: a recording file, or a live test's id.
@@ -19,24 +23,27 @@ from typing import Any
 
 from ..checks.finding import Severity
 from .blocks import Bullets, Code, Inline, LazyRows, Paragraph, Section, Strong, Table, fold
+from ..findings.verdict import WORDS
 from .report import entry_fields
 from ..facts.words import plural
 from .wording import warnings_said
 
-VERDICTS = {"pass": "PASS", "fail": "FAIL", "unusable input": "UNUSABLE INPUT"}
+DRIFT = "drift"  # the summary table's row of an API's undocumented field paths
 FINDING_COLUMNS = ("where", "step", "pointer", "expected", "found", "check")
 _DIGITS = re.compile(r"(\d+)")
 _FINDING_FIELDS = ("file", "step", "pointer", "expected", "found", "check", "reason")
 
 
 def title(report: dict[str, Any]) -> str:
-    return f"zstack-contract: {VERDICTS[report['summary']['verdict']]}"
+    return f"zstack-contract: {WORDS[report['summary']['verdict']]}"
 
 
 def intro(report: dict[str, Any]) -> list[Paragraph]:
     s = report["summary"]
+    not_done = f"{s['notDone']} not done, " if s["notDone"] else ""
     counts = (
-        f"{s['newViolations']} new violation(s), {s['knownViolations']} known (baseline), {warnings_said(s, report['strict'])}, "
+        f"{s['newViolations']} new violation(s), {s['knownViolations']} known (baseline), {s['staleBaseline']} stale (baseline), "
+        f"{warnings_said(s, report['strict'])}, {not_done}"
         f"{s['inputErrors']} unusable input(s); {s['files']} file(s), {s['exchanges']} exchange(s), "
         f"{plural(s['documents'], 'response body')} checked, {s['skipped']} exchange(s) of no known API"
         + (", strict mode" if report["strict"] else "") + "."
@@ -58,6 +65,10 @@ def sections(report: dict[str, Any]) -> list[Section]:
     if report["inputErrors"]:
         rows = LazyRows(report["inputErrors"], _file_row)
         out.append(fold(f"Unusable inputs ({len(rows)})", [Bullets(rows)]))
+    if report["notDone"]:
+        rows = LazyRows(report["notDone"], lambda n: (Code(n["where"]), ": ", n["reason"]))
+        out.append(fold(f"Not done: tests that failed for other reasons than findings, work the run stopped short ({len(rows)})",
+                        [Bullets(rows)]))
     for by_rule, known, heading in ((groups.new, False, "Violations by page line ({} new)"),
                                     (groups.known, True, "Violations by page line ({} known, in the baseline)"),
                                     (groups.warnings, False, "Warnings by page line ({})")):
@@ -114,6 +125,9 @@ def _grouped(report: dict[str, Any]) -> _Groups:
             counts[0] += 1
     for e in report["staleBaseline"]:
         g.counts[(e["check"], e["api"])][2] += 1
+    if not report["strict"]:  # drift paths are warnings (strict: violations the checks found, counted above)
+        for d in report["drift"]:
+            g.counts[(DRIFT, d["api"])][3] += 1
     return g
 
 

@@ -1,6 +1,6 @@
 """The pytest plugin's terminal summary: a short block that fits a terminal and a CI log, after
 pytest's own summary: the verdict and the target, what was checked, the findings, drift and
-coverage in a line each, and the reports written.
+coverage in a line each, what was not checked or not done, and the reports written.
 
 The target is shown without what a URL may carry besides the node's place (user info, which
 may hold a password, a query, a fragment); every line is on one line, and scrubbed of the run's
@@ -9,16 +9,18 @@ secrets when a redactor is given.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..facts.oneline import PREVIEW, one_line
 from ..facts.secrets import Redactor
-from .sections import VERDICTS
 from ..facts.words import plural
+from ..findings.verdict import WORDS
 
 SIMULATOR = "the embedded simulator"
+REASONS_SHOWN = 3  # reasons of work not done named on its line; the reports list every test
 
 
 def summary_lines(report: dict[str, Any], target: str | None, written: list[Path], redactor: Redactor | None = None) -> list[str]:
@@ -33,10 +35,12 @@ def summary_lines(report: dict[str, Any], target: str | None, written: list[Path
     findings = f"findings: {s['newViolations']} new, {s['knownViolations']} known (baseline), {plural(s['warnings'], 'warning')}"
     if report["baseline"] is not None:
         findings += f"; {plural(s['staleBaseline'], 'stale baseline entry', 'stale baseline entries')}"
-    lines = [f"zstack-contract: {VERDICTS[s['verdict']]} against {shown_target(target)}", checked, findings,
+    lines = [f"zstack-contract: {WORDS[s['verdict']]} against {shown_target(target)}", checked, findings,
              _drift(report), _coverage(coverage)]
     if s["inputErrors"] or s["skipped"]:
         lines.append(f"not checked: {plural(s['inputErrors'], 'unusable input')}, {plural(s['skipped'], 'exchange')} of no known API")
+    if report["notDone"]:
+        lines.append(_not_done(report["notDone"]))
     lines.append(f"reports: {', '.join(map(str, written)) or 'not written'}")
     lines = [one_line(line) for line in lines]
     return [redactor.text(line) for line in lines] if redactor is not None else lines
@@ -56,6 +60,16 @@ def shown_target(target: str | None) -> str:
         host = f"[{host}]"
     shown = f"{parts.scheme}://{host}{port}{parts.path}" if parts.scheme else parts.path
     return one_line(shown, PREVIEW)
+
+
+def _not_done(not_done: list[dict[str, str]]) -> str:
+    """``not done: the request budget of 30 is spent (51); the reports list where``: the reasons
+    of the work not done (failed tests, the live session), the most frequent first."""
+    counts = Counter(n["reason"] for n in not_done)
+    reasons = sorted(counts, key=lambda r: (-counts[r], r))
+    said = ", ".join(f"{r} ({counts[r]})" for r in reasons[:REASONS_SHOWN])
+    more = f", and {plural(len(reasons) - REASONS_SHOWN, 'other reason')}" if len(reasons) > REASONS_SHOWN else ""
+    return f"not done: {said}{more}; the reports list where"
 
 
 def _drift(report: dict[str, Any]) -> str:
