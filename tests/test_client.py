@@ -167,3 +167,23 @@ def test_every_secret_is_known_to_the_redactor(sim):
     # the captured exchange itself is left as it went over the wire, for the checks
     assert login.exchange.final.response.body["inventory"]["uuid"] == session
     assert "session" not in repr(c).lower() or session not in repr(c)
+
+
+@pytest.mark.parametrize("given, words", [
+    ({"account": "admin", "password": "wrong"}, "log-in as 'admin' at {url} failed: status 503 ID.1000 Authentication error: wrong account name or password"),
+    ({"session": "0" * 32}, "{url} refused the given session: status 503 ID.1001 Session expired"),
+])
+def test_a_refused_login_or_session_says_what_the_node_answered(sim, given, words):
+    """Not only ``status 503``: the node's error code and its words (never the password)."""
+    from zstack_contract.facts.secrets import Redactor
+    from zstack_contract.live.client import ClientError
+    from zstack_contract.live.session import LiveSession, Target
+
+    class Run:
+        redactor, recorder = Redactor(), None
+
+    options = {"session": None, "account": None, "password": None} | given
+    with pytest.raises(ClientError) as exc:
+        LiveSession.open(Target(sim.base_url, None, simulated=True), Run(), vm=None, job_timeout=None, allow_destructive=False, **options)
+    assert str(exc.value).startswith(words.format(url=sim.base_url)), str(exc.value)
+    assert "wrong" not in str(exc.value).replace("wrong account", "")

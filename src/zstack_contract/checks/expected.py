@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from ..facts.oneline import FIELD, one_line
 from ..inputs.exchange import Exchange
 from .finding import Finding
 from .protocol import answer_found
@@ -23,6 +24,16 @@ def error_codes(body: Any) -> list[str]:
             out.append(err["code"])
         err = err.get("cause")
     return out
+
+
+def error_said(body: Any) -> str | None:
+    """What an API error says, on one line: its code, description and details
+    (``ID.1000 Authentication error: wrong account name or password``); None for a body with no error."""
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict) or not isinstance(err.get("code"), str):
+        return None
+    words = [err[k] for k in ("description", "details") if isinstance(err.get(k), str) and err[k]]
+    return one_line(" ".join([err["code"], ": ".join(words)]).strip(), FIELD)
 
 
 def expect(
