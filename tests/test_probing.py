@@ -159,6 +159,8 @@ def test_probing_catches_faults_with_a_shrunk_body(tmp_path, fault, check, kind)
     assert "replay (export ZSTACK_SESSION first):" in r.stdout and 'curl -i -X PUT' in r.stdout
     assert '"Authorization: OAuth ${ZSTACK_SESSION}"' in r.stdout
     assert "@reproduce_failure(" in r.stdout  # Hypothesis's replay line
+    # the probe, its answers, the curl line and the findings: not the source of prober.py
+    assert "prober.py" not in r.stdout and "def send(" not in r.stdout, r.stdout[-5000:]
 
 
 def test_profiles_apply_however_hypothesis_is_imported(tmp_path):
