@@ -449,3 +449,28 @@ def test_the_command_holds_traffic_to_the_release_it_is_given(tmp_path):
             out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert len(json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())["apis"]) == 435  # 3.10.40's
+
+
+def test_a_check_that_raises_is_one_line_and_its_exchange_is_still_counted(tmp_path):
+    """The proxy used to drop such an exchange silently."""
+    from test_registry import RAISING_CHECK, SECRET_SESSION, _one_fault_line
+    from zstack_contract.checks import REGISTRY
+    from zstack_contract.checks.registry import load_plugin
+
+    (tmp_path / "raising.py").write_text(RAISING_CHECK)
+    load_plugin(str(tmp_path / "raising.py"))  # as validate --plugin does
+    try:
+        with Simulator(job_delay=0.005) as sim, proxy(sim.base_url, report=tmp_path / "rep") as (url, run, out):
+            session = sim.create_session()
+            auth = {"Authorization": f"OAuth {session}"}
+            vm = next(u for u, v in sim.vms.items() if v["state"] == "Stopped")
+            location = requests.put(f"{url}/v1/vm-instances/{vm}/actions", json={"reimageVmInstance": {}}, headers=auth, timeout=30).json()["location"]
+            while requests.get(location, headers=auth, timeout=30).status_code == 202:
+                time.sleep(0.01)
+            deadline = time.monotonic() + 30  # a bound on a hang: the exchange is checked as soon as its job's end is passed on
+            while run.validation.exchanges + len(run.validation.findings) == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+    finally:
+        REGISTRY.remove("raising-check")
+    _one_fault_line(out.getvalue().replace(session, SECRET_SESSION), "OAuth ***")
+    assert run.validation.exchanges == 1 and run.summary().startswith("zstack-contract proxy: 1 exchange(s) checked, 1 new violation(s)")
