@@ -18,6 +18,7 @@ from typing import Iterator
 
 from ..errors import ContractError, where_raised
 from ..facts.oneline import one_line
+from ..facts.words import unknown_option
 
 DESCRIPTION = """\
 Executable contracts for the ZStack cloud REST API: derive JSON Schemas from the API reference
@@ -40,11 +41,27 @@ COMMANDS = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse that takes no abbreviation of an option (``--stric`` would change its meaning when
+    an option ``--strict-x`` came), and names the option meant for one it does not know:
+    ``unknown option --ulr; did you mean --url?``, on the usage of the command it was given to."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = getattr(parsed, "_parser", self)  # the sub-command's own parser, whose options were meant
+            command.error(unknown_option(extras, [o for action in command._actions for o in action.option_strings]))
+        return parsed
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The whole command line; given ``argv``, only the sub-command it names is loaded (the others
     take their time to import), or all of them when it names none."""
-    parser = argparse.ArgumentParser(prog="zstack-contract", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="zstack-contract", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     from .. import __version__
 
     parser.add_argument("-V", "--version", action="version", version=f"%(prog)s {__version__}")
@@ -52,6 +69,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     chosen = next((a for a in argv or () if a in COMMANDS), None)  # the top level takes no option values
     for name, (module, help_) in COMMANDS.items():
         p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(_parser=p)
         if chosen in (None, name):
             mod = importlib.import_module(module)
             mod.add_arguments(p)

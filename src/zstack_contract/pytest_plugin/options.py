@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+PREFIX = "--zstack-"
 # option name -> (environment variable, kwargs for addoption)
 OPTIONS: dict[str, tuple[str, dict]] = {
     "--zstack-recordings": ("ZSTACK_RECORDINGS", dict(metavar="DIR", help="recordings to validate (default: contract_tests/recordings)")),
@@ -46,12 +47,21 @@ def add_options(parser: pytest.Parser) -> None:
                       default=None)
 
 
+def mistyped_option(words: list[str]) -> str | None:
+    """``unknown option --zstack-ulr; did you mean --zstack-url?`` for the first of ``words`` (those
+    no option took) that is meant to be one of this plugin's, or None."""
+    from ..facts.words import unknown_option
+
+    ours = [w for w in words if w.startswith(PREFIX)]
+    return unknown_option(ours, list(OPTIONS)) if ours else None
+
+
 def _dest(name: str) -> str:
     return name.lstrip("-").replace("-", "_")
 
 
 def _key(name: str) -> str:
-    return name[len("--zstack-"):]
+    return name[len(PREFIX):]
 
 
 # Secrets come from the command line or the environment, never from a file of the project.
