@@ -20,6 +20,7 @@ def zstack_contract(*args: str) -> subprocess.CompletedProcess:
     (["validate", "contract_tests/recordings", "--baseline=x.json", "--reprot=out"], "unknown option --reprot; did you mean --report?"),
     (["serve", "--prot", "0"], "zstack-contract serve: error: unknown option --prot; did you mean --port?"),
     (["proxy", "--target", "http://mn:8080/zstack", "--lisen", "127.0.0.1:0"], "zstack-contract proxy: error: unknown option --lisen; did you mean --listen?"),
+    (["proxy", "--trget", "http://mn:8080/zstack"], "zstack-contract proxy: error: unknown option --trget; did you mean --target?"),
     (["openapi", "--relase", "5.3.0"], "unknown option --relase; did you mean --release?"),
     (["--verison"], "zstack-contract: error: unknown option --verison; did you mean --version?"),
     (["contracts", "--frobnicate"], "zstack-contract contracts: error: unknown option --frobnicate"),

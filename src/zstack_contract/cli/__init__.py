@@ -1,5 +1,8 @@
 """The ``zstack-contract`` command: one sub-command per module of this package, each with
-``add_arguments`` and ``run``.
+``add_arguments`` and ``run``, and ``SETTINGS`` when it takes defaults from the project's
+``[tool.zstack-contract]`` (:mod:`zstack_contract.settings`, read once, from the working
+directory's pyproject.toml): option dest -> table key, filled in where the command line left the
+option unset (None); the command finds the whole table in ``args.settings``.
 
 Exit codes: 0 clean, 1 contract violations (or stale files), 2 unusable input or usage.
 Every problem is one line on stderr (:func:`fail`), never a traceback: an error no command
@@ -14,9 +17,10 @@ import importlib
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Iterator
 
-from ..errors import ContractError, where_raised
+from ..errors import ContractError, InputError, where_raised
 from ..facts.oneline import one_line
 from ..facts.words import unknown_option
 
@@ -73,8 +77,19 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         if chosen in (None, name):
             mod = importlib.import_module(module)
             mod.add_arguments(p)
-            p.set_defaults(_run=mod.run)
+            p.set_defaults(_run=mod.run, _settings=getattr(mod, "SETTINGS", None))
     return parser
+
+
+def apply_settings(args: argparse.Namespace, keys: dict[str, str]) -> None:
+    """Read the project's settings into ``args.settings`` and fill each option of ``keys`` (dest ->
+    table key) the command line left unset; InputError when the table cannot be used."""
+    from ..settings import read_settings
+
+    args.settings = read_settings(Path.cwd())
+    for dest, key in keys.items():
+        if getattr(args, dest) is None:
+            setattr(args, dest, args.settings.get(key))
 
 
 @contextlib.contextmanager
@@ -112,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print("zstack-contract: error: a command is required", file=sys.stderr)
         return 2
+    if args._settings is not None:
+        try:
+            apply_settings(args, args._settings)
+        except InputError as exc:
+            fail(str(exc))
+            return 2
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:
