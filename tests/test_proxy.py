@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT
+from conftest import HANG, ROOT
 from test_live_suite import run_suite
 from test_never_hang import socket_server
 from zstack_contract.contract.loading import load_contracts
@@ -266,19 +266,27 @@ def test_answers_without_a_length_are_streamed_to_the_client_chunked_and_kept_fo
 
 
 def test_a_slow_target_does_not_slow_other_clients():
+    """The slow answer is held until the fast one has come: a proxy that served one at a time would
+    hang here (bounded by conftest.HANG)."""
+    asked, release = threading.Event(), threading.Event()
+
     def answer(conn, stop):
         request = conn.recv(65536)
-        if b"/slow" in request and stop.wait(3):
-            return  # the test is over
+        if b"/slow" in request:
+            asked.set()
+            release.wait(HANG)
+            if stop.is_set():
+                return  # the test is over
         conn.sendall(b"HTTP/1.1 404 \r\nContent-Length: 2\r\n\r\nno")
 
     with socket_server(answer) as target, proxy(target) as (url, _run, _out):
-        slow = threading.Thread(target=lambda: requests.get(f"{url}/v1/slow", timeout=10), daemon=True)
+        slow = threading.Thread(target=lambda: requests.get(f"{url}/v1/slow", timeout=2 * HANG), daemon=True)
         slow.start()
-        time.sleep(0.1)
-        start = time.monotonic()
-        assert requests.get(f"{url}/v1/fast", timeout=10).status_code == 404
-        assert time.monotonic() - start < 2  # not behind the slow one
+        assert asked.wait(HANG)  # the slow request is at the target
+        assert requests.get(f"{url}/v1/fast", timeout=HANG).status_code == 404
+        assert slow.is_alive()  # answered while the slow one still waits
+        release.set()
+        slow.join(HANG)
 
 
 def test_a_job_nobody_follows_is_set_aside_not_a_break(tmp_path):
@@ -318,7 +326,7 @@ def test_the_command_prints_its_address_checks_records_and_reports_and_shows_no_
             while requests.get(location, headers=auth).status_code == 202:
                 time.sleep(0.01)
             requests.delete(f"{url}/v1/accounts/sessions/{session}", headers=auth)
-            deadline = time.monotonic() + 10  # --report-every: the reports of the session so far, while it runs
+            deadline = time.monotonic() + HANG  # a bound on a hang; --report-every: the reports of the session so far, while it runs
             while time.monotonic() < deadline and not _reported(tmp_path / "rep" / "zstack-contract.json"):
                 time.sleep(0.05)
             assert _reported(tmp_path / "rep" / "zstack-contract.json")
@@ -467,7 +475,7 @@ def test_a_check_that_raises_is_one_line_and_its_exchange_is_still_counted(tmp_p
             location = requests.put(f"{url}/v1/vm-instances/{vm}/actions", json={"reimageVmInstance": {}}, headers=auth, timeout=30).json()["location"]
             while requests.get(location, headers=auth, timeout=30).status_code == 202:
                 time.sleep(0.01)
-            deadline = time.monotonic() + 30  # a bound on a hang: the exchange is checked as soon as its job's end is passed on
+            deadline = time.monotonic() + HANG  # a bound on a hang: the exchange is checked as soon as its job's end is passed on
             while run.validation.exchanges + len(run.validation.findings) == 0 and time.monotonic() < deadline:
                 time.sleep(0.01)
     finally:
