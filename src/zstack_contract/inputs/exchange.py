@@ -97,8 +97,9 @@ def exchange_secrets(exchange: Exchange) -> Iterator[str]:
     for step in exchange.steps:
         for msg in (step.request, step.response):
             for name, value in msg.headers.items():
-                if name.lower() in SECRET_HEADERS and isinstance(value, str):
-                    yield value.split(None, 1)[1] if " " in value.strip() else value
+                if name.lower() in SECRET_HEADERS and isinstance(value, str):  # an Authorization's credentials, past its scheme
+                    scheme_and_credentials = name.lower().endswith("authorization") and " " in value.strip()
+                    yield value.split(None, 1)[1] if scheme_and_credentials else value
             if msg.has_json:
                 yield from _secret_fields(msg.body)
         body = step.request.body if step.request.has_json else None
