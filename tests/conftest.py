@@ -98,6 +98,35 @@ def api_schemas(tmp_path_factory) -> Path:
     return out
 
 
+# No test measures how fast something is (that is what benchmarks/ are for: a machine shared by
+# others is slow at times). What must not hang is bounded by this many seconds, a deadline meant
+# never to be met by a part that works, however loaded the machine.
+HANG = 60.0
+
+
+def finishes(fn, *args, within: float = HANG, **kwargs):
+    """``fn(*args, **kwargs)`` run in a thread: its result, or the exception it raised; the test
+    fails if it has not returned within ``within`` seconds (it hung)."""
+    import threading
+
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = fn(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001  (handed to the test's thread, whatever it is)
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name=f"finishes-{getattr(fn, '__name__', 'call')}", daemon=True)
+    thread.start()
+    thread.join(within)
+    if thread.is_alive():
+        pytest.fail(f"{getattr(fn, '__name__', fn)!s} hung: not done after {within:g} s", pytrace=False)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
+
+
 def free_port() -> int:
     """A loopback port nothing listens on (closed again at once)."""
     with socket.socket() as s:

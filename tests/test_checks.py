@@ -97,7 +97,17 @@ def test_status_body_200_truncated_json(contract, good):
 def test_job_polling_expired_job(contract):
     ex = reimage("0" * 32, (202, {}), (404, "the job has been expired"))
     (f,) = run_checks(ex, contract, ["job-polling"])
-    assert (f.step, f.found) == (2, "status 404 text 'the job has been expired'")
+    assert (f.step, f.found) == (2, "status 404 with text 'the job has been expired'")
+
+
+def test_job_polling_names_what_a_json_answer_held(contract):
+    """A poll answered 404 or 500 with a JSON body: the finding shows that body, not ``text ''``."""
+    ex = reimage("0" * 32, (202, {}), (500, {"error": "java.lang.NullPointerException"}))
+    (f,) = run_checks(ex, contract, ["job-polling"])
+    assert (f.step, f.found) == (2, 'status 500 with {"error": "java.lang.NullPointerException"} (object)')
+    ex = reimage("0" * 32, (202, {}), (404, None))
+    (f,) = run_checks(ex, contract, ["job-polling"])
+    assert f.found == "status 404 with an empty body"
 
 
 def test_job_polling_never_finished(contract):

@@ -15,6 +15,7 @@ from conftest import free_port
 
 from zstack_contract.facts.ids import new_uuid, password_hash
 from zstack_contract.inputs.records import record_of
+from zstack_contract.live import client as client_module
 from zstack_contract.live.client import Backoff, JobTimeout, TargetUnreachable, ZStackClient
 from zstack_contract.simulator import Simulator
 
@@ -53,15 +54,34 @@ def test_wrong_password_keeps_no_session(sim):
     assert c.session is None and c.logout() is None
 
 
-def test_async_call_is_polled_to_its_end_with_backoff(sim, client):
+class Clock:
+    """The client's ``time`` (``monotonic``, ``sleep``): the waits it asks for are kept, and either
+    waited (``real``) or only counted on a clock of its own that no load can slow down."""
+
+    def __init__(self, real: bool = False):
+        self.real, self.now, self.slept = real, 0.0, []
+
+    def monotonic(self) -> float:
+        return time.monotonic() if self.real else self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        if self.real:
+            time.sleep(seconds)
+        else:
+            self.now += seconds
+
+
+def test_async_call_is_polled_to_its_end_with_backoff(sim, client, monkeypatch):
+    clock = Clock(real=True)
+    monkeypatch.setattr(client_module, "time", clock)
     vm = stopped_vm(sim)
-    start = time.monotonic()
     call = client.request("PUT", f"/v1/vm-instances/{vm}/actions", json_body={"reimageVmInstance": {}})
-    seen = time.monotonic() - start
     statuses = [s.response.status for s in call.exchange.steps]
     assert statuses[0] == 202 and statuses[-1] == 200 and set(statuses[1:-1]) <= {202}
     assert call.final.body["inventory"]["uuid"] == vm
-    assert seen < 0.2 + 0.25  # a job done at 200 ms is seen well within a fixed 1 s poll
+    intervals = Backoff().intervals()
+    assert clock.slept == [next(intervals) for _ in clock.slept]  # each poll after the next wait of the backoff: 20 ms first
     assert call.error is None
 
 
@@ -90,29 +110,31 @@ def test_location_host_is_replaced_by_the_base_url():
         assert call.final.status == 200
 
 
-def endless_job(api_timeout_ms: int, job_timeout: float):
-    """A reimage whose job never ends; (the client's call, seconds it took)."""
+def endless_job(api_timeout_ms: int, job_timeout: float, monkeypatch):
+    """A reimage whose job never ends; (the client's call, the seconds it waited on its clock)."""
     base = "http://mn.example:8080/zstack"
     responses.put(f"{base}/v1/vm-instances/{'a' * 32}/actions", status=202, json={"location": f"{base}/v1/api-jobs/j1", "apiTimeout": api_timeout_ms})
     responses.get(f"{base}/v1/api-jobs/j1", status=202, json={})
+    clock = Clock()
+    monkeypatch.setattr(client_module, "time", clock)
     c = ZStackClient(base, session="s" * 32, job_timeout=job_timeout)
-    start = time.monotonic()
     call = c.request("PUT", f"/v1/vm-instances/{'a' * 32}/actions", json_body={"reimageVmInstance": {}})
-    return call, time.monotonic() - start
+    return call, clock.now
 
 
 @responses.activate
-def test_job_gives_up_at_the_configured_limit():
-    call, seconds = endless_job(600000, job_timeout=0.3)
+def test_job_gives_up_at_the_configured_limit(monkeypatch):
+    call, seconds = endless_job(600000, job_timeout=0.3, monkeypatch=monkeypatch)
     assert isinstance(call.error, JobTimeout) and "still running after 0.3 s" in str(call.error)
-    assert 0.3 <= seconds < 0.8
+    assert seconds == pytest.approx(0.3)  # polled until then, and no longer
     assert call.exchange.final.response.status == 202
 
 
 @responses.activate
-def test_job_gives_up_at_its_api_timeout_when_shorter():
-    call, seconds = endless_job(200, job_timeout=60)
-    assert isinstance(call.error, JobTimeout) and seconds < 0.6
+def test_job_gives_up_at_its_api_timeout_when_shorter(monkeypatch):
+    call, seconds = endless_job(200, job_timeout=60, monkeypatch=monkeypatch)
+    assert isinstance(call.error, JobTimeout) and "still running after 0.2 s" in str(call.error)
+    assert seconds == pytest.approx(0.2)
 
 
 def test_expired_job_is_reported_as_such(sim, client):
@@ -167,3 +189,23 @@ def test_every_secret_is_known_to_the_redactor(sim):
     # the captured exchange itself is left as it went over the wire, for the checks
     assert login.exchange.final.response.body["inventory"]["uuid"] == session
     assert "session" not in repr(c).lower() or session not in repr(c)
+
+
+@pytest.mark.parametrize("given, words", [
+    ({"account": "admin", "password": "wrong"}, "log-in as 'admin' at {url} failed: status 503 ID.1000 Authentication error: wrong account name or password"),
+    ({"session": "0" * 32}, "{url} refused the given session: status 503 ID.1001 Session expired"),
+])
+def test_a_refused_login_or_session_says_what_the_node_answered(sim, given, words):
+    """Not only ``status 503``: the node's error code and its words (never the password)."""
+    from zstack_contract.facts.secrets import Redactor
+    from zstack_contract.live.client import ClientError
+    from zstack_contract.live.session import LiveSession, Target
+
+    class Run:
+        redactor, recorder = Redactor(), None
+
+    options = {"session": None, "account": None, "password": None} | given
+    with pytest.raises(ClientError) as exc:
+        LiveSession.open(Target(sim.base_url, None, simulated=True), Run(), vm=None, job_timeout=None, allow_destructive=False, **options)
+    assert str(exc.value).startswith(words.format(url=sim.base_url)), str(exc.value)
+    assert "wrong" not in str(exc.value).replace("wrong account", "")

@@ -193,23 +193,27 @@ from zstack_contract import check
 @check("broken-check", "fails on files named boom: a fault of a check")
 def broken_check(view):
     if "boom" in view.exchange.source:
-        raise ZeroDivisionError("a value of the file: %s")
+        raise ZeroDivisionError("a value of the file:\\n" + view.exchange.call.request.headers["Authorization"])
     yield from ()
-''' % SECRET
+'''
 
 
 def test_a_check_that_raises_on_a_file_is_one_line_and_the_run_goes_on(tmp_path):
+    """One finding of the check, its message on one line with the exchange's secrets masked; the
+    exchange is counted, the others checked."""
     (tmp_path / "broken_check.py").write_text(BROKEN_CHECK)
     folder = tmp_path / "in"
     folder.mkdir()
-    write_bytes(folder, "ReimageVmInstance.boom.json", json.dumps(SAMPLE))
+    write_bytes(folder, "boom.exchange.json", json.dumps(RECORD))
     write_bytes(folder, "ReimageVmInstance.violating.json", json.dumps(with_at(SAMPLE, ("inventory", "cpuNum"), 1.5)))
     r = subprocess.run([exe("zstack-contract"), "validate", str(folder), "--plugin", str(tmp_path / "broken_check.py"), "--jobs", "1",
                         "--report", str(tmp_path / "rep")], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert_well_behaved(r.returncode, r.stdout, r.stderr, tmp_path / "rep")
-    assert r.returncode == 1 and r.stderr == (f"{LINE}{folder.as_posix()}/ReimageVmInstance.boom.json: could not be checked: "
-                                              "ZeroDivisionError at broken_check.py:8 (a fault of a check, not of the file)\n")
+    doc = assert_well_behaved(r.returncode, r.stdout, r.stderr, tmp_path / "rep")
+    assert r.returncode == 1 and r.stderr == ""
+    assert (f"violation: {folder.as_posix()}/boom.exchange.json: /: expected the check to run to its end, found ZeroDivisionError: "
+            "a value of the file:\\nOAuth ***, raised at broken_check.py:8 (a fault of the check, not of the exchange) [broken-check]") in r.stdout
     assert "ReimageVmInstance.violating.json: /inventory/cpuNum" in r.stdout
+    assert doc["summary"]["exchanges"] == 2 and doc["summary"]["inputErrors"] == 0
 
 
 def test_a_reader_that_fails_on_a_file_is_one_line_and_the_run_goes_on(tmp_path, monkeypatch):

@@ -14,7 +14,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 
-from conftest import ROOT, free_port, child_pytest
+from conftest import HANG, ROOT, child_pytest, free_port
 from zstack_contract.checks import REGISTRY
 from zstack_contract.facts.ids import password_hash
 from zstack_contract.simulator import FAULTS, Simulator
@@ -51,9 +51,10 @@ TAGS = ("accept-bad-tags",)  # the APIs with a tags-not-list case
 
 def run_suite(*args: str, env: dict | None = None, tests: str = LIVE, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """The contract suite in a child pytest; ``tests`` is never empty, or the child would collect
-    this very module and recurse."""
+    this very module and recurse. A child that hangs is killed after ten times conftest.HANG."""
     assert tests.startswith("contract_tests")
-    return subprocess.run(child_pytest(tests, *args), capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})})
+    return subprocess.run(child_pytest(tests, *args), capture_output=True, text=True, cwd=cwd, env={**os.environ, **(env or {})},
+                          timeout=10 * HANG)
 
 
 def failures(junit: Path) -> dict[str, str]:

@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import ROOT, free_port
+from conftest import ROOT, finishes, free_port
 from test_live_suite import run_suite
 from zstack_contract.facts.ids import password_hash
 from zstack_contract.facts.secrets import Redactor
@@ -84,21 +84,18 @@ def test_a_request_has_one_deadline_for_its_whole_answer(answer):
     """requests bounds each read; a target that drips a byte at a time never trips that."""
     with socket_server(answer) as url:
         client = ZStackClient(url, timeout=(0.5, 0.6))
-        start = time.monotonic()
         with pytest.raises(TargetUnreachable, match=r"did not answer PUT /v1/accounts/login within 0.6 s"):
-            client.login("admin", "password")
-        assert time.monotonic() - start < 5  # 0.6 s, with room for a busy machine
+            finishes(client.login, "admin", "password")  # the drip would take ten minutes
 
 
 def test_the_run_deadline_ends_polling_and_requests():
-    from zstack_contract.live.client import Budget, RunTimeSpent
+    from zstack_contract.live.client import Budget, JobTimeout, RunTimeSpent
 
     with Simulator(faults=("never-done",), job_delay=0) as sim:
         client = ZStackClient(sim.base_url, budget=Budget(deadline=time.monotonic() + 0.5))
         client.login("admin", "password")
-        start = time.monotonic()
-        call = client.request("PUT", f"/v1/vm-instances/{SESSION}/actions", json_body={"reimageVmInstance": {}})
-        assert call.error is not None and time.monotonic() - start < 5
+        call = finishes(client.request, "PUT", f"/v1/vm-instances/{SESSION}/actions", json_body={"reimageVmInstance": {}})
+        assert isinstance(call.error, (RunTimeSpent, JobTimeout))  # the job never ends: polling ended with the run's time
         with pytest.raises(RunTimeSpent):
             client.request("GET", "/v1/vm-instances")
 
@@ -192,9 +189,8 @@ def test_a_run_that_cannot_use_its_target_says_why_in_junit_and_the_reports(tmp_
     with Simulator(announce=False) as sim, socket_server(silent) as silent_url:
         url = {"unreachable": f"http://127.0.0.1:{free_port()}/zstack", "silent": silent_url}.get(how, sim.base_url)
         env = {"ZSTACK_SESSION": SESSION + "\n"} if how == "session-with-newline" else {"ZSTACK_ACCOUNT": "admin", "ZSTACK_PASSWORD": "wrong"}
-        start = time.monotonic()
+        # a target that accepts and never answers: --zstack-timeout bounds the wait (the message says it did)
         r = run_suite("--zstack-url", url, "--zstack-timeout", "1", f"--junitxml={junit}", "--zstack-report", str(report), env=env)
-        assert time.monotonic() - start < 20  # a target that accepts and never answers: --zstack-timeout bounds the wait
     out = r.stdout + r.stderr
     assert r.returncode == 2 and "Traceback" not in out and SESSION not in out + junit.read_text()
     why = {"unreachable": "cannot reach http://127.0.0.1:", "silent": "did not answer PUT /v1/accounts/login within 1 s",
@@ -214,11 +210,9 @@ def test_the_run_has_a_time_limit_and_still_reports(tmp_path):
     tests left fail saying so, and the reports are written. A job the run's time cut short is not
     judged (the run, not the target, stopped waiting): the run is incomplete, exit 2."""
     junit = tmp_path / "junit.xml"
-    with Simulator(faults=("never-done",)) as sim:
-        start = time.monotonic()
+    with Simulator(faults=("never-done",)) as sim:  # each job would wait out its five minutes
         r = run_suite("--zstack-url", sim.base_url, "--zstack-max-time", "2", f"--junitxml={junit}", "--zstack-report", str(tmp_path / "r"))
-        took = time.monotonic() - start
-    assert r.returncode == 2 and took < 20  # 2 s of run and a few of start-up, on a busy machine
+    assert r.returncode == 2
     messages = [o[2] for o in junit_outcomes(junit) if o[1] == "failed"]
     assert any("the run's time is up (--zstack-max-time 2 s)" in m for m in messages)
     doc = json.loads((tmp_path / "r" / "zstack-contract.json").read_text())
@@ -247,14 +241,12 @@ def test_a_simulators_job_gives_up_after_seconds_not_minutes():
 def test_probing_stops_sending_after_a_hang(tmp_path):
     """Shrinking would otherwise wait out the hang for every body it tries."""
     with Simulator(faults=("never-done",), job_delay=0) as sim:
-        start = time.monotonic()
         r = run_suite("--zstack-url", sim.base_url, "--zstack-timeout", "1", "-k", "does_not_exist", "--zstack-report", str(tmp_path),
                       tests="contract_tests/test_probe.py")
-        took = time.monotonic() - start
         actions = [q for q in sim.requests if q.method == "PUT" and q.path.endswith("/actions")]
     assert r.returncode == 1 and "not sent: the target hung on an earlier probe" in r.stdout
     hung = [n for n, q in enumerate(actions) if q.status == 202]  # a job, which never ends (bodies refused earlier make none)
-    assert hung and hung[0] == len(actions) - 1 and took < 30  # nothing sent after the first hang
+    assert hung and hung[0] == len(actions) - 1  # nothing sent after the first hang
 
 
 def test_a_report_folder_that_is_a_file_is_one_line_and_exit_2(tmp_path):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, free_port
+from conftest import HANG, ROOT, free_port
 from test_live_suite import run_suite
 from test_never_hang import socket_server
 from zstack_contract.contract.loading import load_contracts
@@ -266,19 +266,27 @@ def test_answers_without_a_length_are_streamed_to_the_client_chunked_and_kept_fo
 
 
 def test_a_slow_target_does_not_slow_other_clients():
+    """The slow answer is held until the fast one has come: a proxy that served one at a time would
+    hang here (bounded by conftest.HANG)."""
+    asked, release = threading.Event(), threading.Event()
+
     def answer(conn, stop):
         request = conn.recv(65536)
-        if b"/slow" in request and stop.wait(3):
-            return  # the test is over
+        if b"/slow" in request:
+            asked.set()
+            release.wait(HANG)
+            if stop.is_set():
+                return  # the test is over
         conn.sendall(b"HTTP/1.1 404 \r\nContent-Length: 2\r\n\r\nno")
 
     with socket_server(answer) as target, proxy(target) as (url, _run, _out):
-        slow = threading.Thread(target=lambda: requests.get(f"{url}/v1/slow", timeout=10), daemon=True)
+        slow = threading.Thread(target=lambda: requests.get(f"{url}/v1/slow", timeout=2 * HANG), daemon=True)
         slow.start()
-        time.sleep(0.1)
-        start = time.monotonic()
-        assert requests.get(f"{url}/v1/fast", timeout=10).status_code == 404
-        assert time.monotonic() - start < 2  # not behind the slow one
+        assert asked.wait(HANG)  # the slow request is at the target
+        assert requests.get(f"{url}/v1/fast", timeout=HANG).status_code == 404
+        assert slow.is_alive()  # answered while the slow one still waits
+        release.set()
+        slow.join(HANG)
 
 
 def test_a_job_nobody_follows_is_set_aside_not_a_break(tmp_path):
@@ -318,7 +326,7 @@ def test_the_command_prints_its_address_checks_records_and_reports_and_shows_no_
             while requests.get(location, headers=auth).status_code == 202:
                 time.sleep(0.01)
             requests.delete(f"{url}/v1/accounts/sessions/{session}", headers=auth)
-            deadline = time.monotonic() + 10  # --report-every: the reports of the session so far, while it runs
+            deadline = time.monotonic() + HANG  # a bound on a hang; --report-every: the reports of the session so far, while it runs
             while time.monotonic() < deadline and not _reported(tmp_path / "rep" / "zstack-contract.json"):
                 time.sleep(0.05)
             assert _reported(tmp_path / "rep" / "zstack-contract.json")
@@ -475,3 +483,28 @@ def test_the_command_holds_traffic_to_the_release_it_is_given(tmp_path):
             out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert len(json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())["apis"]) == 435  # 3.10.40's
+
+
+def test_a_check_that_raises_is_one_line_and_its_exchange_is_still_counted(tmp_path):
+    """The proxy used to drop such an exchange silently."""
+    from test_registry import RAISING_CHECK, SECRET_SESSION, _one_fault_line
+    from zstack_contract.checks import REGISTRY
+    from zstack_contract.checks.registry import load_plugin
+
+    (tmp_path / "raising.py").write_text(RAISING_CHECK)
+    load_plugin(str(tmp_path / "raising.py"))  # as validate --plugin does
+    try:
+        with Simulator(job_delay=0.005) as sim, proxy(sim.base_url, report=tmp_path / "rep") as (url, run, out):
+            session = sim.create_session()
+            auth = {"Authorization": f"OAuth {session}"}
+            vm = next(u for u, v in sim.vms.items() if v["state"] == "Stopped")
+            location = requests.put(f"{url}/v1/vm-instances/{vm}/actions", json={"reimageVmInstance": {}}, headers=auth, timeout=30).json()["location"]
+            while requests.get(location, headers=auth, timeout=30).status_code == 202:
+                time.sleep(0.01)
+            deadline = time.monotonic() + HANG  # a bound on a hang: the exchange is checked as soon as its job's end is passed on
+            while run.validation.exchanges + len(run.validation.findings) == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+    finally:
+        REGISTRY.remove("raising-check")
+    _one_fault_line(out.getvalue().replace(session, SECRET_SESSION), "OAuth ***")
+    assert run.validation.exchanges == 1 and run.summary().startswith("zstack-contract proxy: 1 exchange(s) checked, 1 new violation(s)")

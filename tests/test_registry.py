@@ -148,3 +148,63 @@ def test_validate_loads_checks_from_a_plugin_module(tmp_path, reimage_page):
     bad = subprocess.run(cmd[:4] + ["--plugin", "no_such_module"] + cmd[4:], capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert textwrap.dedent(bad.stderr).strip().startswith("zstack-contract: error: --plugin no_such_module: cannot import")
+
+
+# A check with a fault of its own: it raises on every exchange, quoting the exchange's session.
+RAISING_CHECK = '''
+from zstack_contract import check
+
+
+@check("raising-check", "a check with a fault: it raises")
+def raising_check(view):
+    yield from ()
+    raise LookupError("no such thing in " + view.exchange.call.request.headers.get("Authorization", "a body alone"))
+'''
+SECRET_SESSION = "5f2b1c0e9d8a4b7c8e6f1a2b3c4d5e6f"
+
+
+def _one_fault_line(text: str, shown: str) -> None:
+    """The check's fault is one line naming the check, the exception's type and message, secrets masked."""
+    lines = [line for line in text.splitlines() if "[raising-check]" in line]
+    assert any(f"LookupError: no such thing in {shown}, raised at " in line for line in lines), text[-3000:]
+    assert "Traceback" not in text and SECRET_SESSION not in text and 'raise LookupError' not in text
+
+
+def test_a_check_that_raises_is_one_line_and_its_exchange_is_counted_in_validate(tmp_path):
+    (tmp_path / "raising.py").write_text(RAISING_CHECK)
+    record = json.loads((ROOT / "contract_tests" / "recordings" / "ReimageVmInstance.stopped-vm.exchange.json").read_text())
+    record["steps"][0]["request"]["headers"]["Authorization"] = f"OAuth {SECRET_SESSION}"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.exchange.json").write_text(json.dumps(record))
+    (tmp_path / "in" / "ReimageVmInstance.sample.json").write_text((ROOT / "contract_tests" / "recordings" / "ReimageVmInstance.page-sample.json").read_text())
+    for jobs in ("1", "2"):
+        r = subprocess.run([sys.executable, "-m", "zstack_contract.cli", "validate", str(tmp_path / "in"), "--plugin", str(tmp_path / "raising.py"),
+                            "--schemas", str(ROOT / "schemas"), "--report", str(tmp_path / "rep"), "--jobs", jobs],
+                           capture_output=True, text=True, cwd=tmp_path)
+        assert r.returncode == 1 and r.stderr == "", r.stderr
+        _one_fault_line(r.stdout, "OAuth ***")
+        _one_fault_line(r.stdout, "a body alone")
+        report = json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())
+        assert report["summary"]["exchanges"] == 2 and report["summary"]["inputErrors"] == 0, report["summary"]
+        assert SECRET_SESSION not in (tmp_path / "rep" / "zstack-contract.json").read_text()
+
+
+def test_a_check_that_raises_is_one_line_and_its_exchange_is_counted_in_the_live_suite(tmp_path, reimage_page):
+    suite = tmp_path / "suite"
+    (suite / "recordings").mkdir(parents=True)
+    (suite / "conftest.py").write_text(RAISING_CHECK)
+    (suite / "test_mine.py").write_text(SUITE)
+    (suite / "recordings" / "ReimageVmInstance.page-sample.json").write_text(json.dumps(reimage_page.response_sample.value))
+    with Simulator() as sim:
+        session = sim.create_session()
+        cmd = [sys.executable, "-m", "pytest", str(suite), "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+               "--zstack-url", sim.base_url, "--zstack-schemas", str(ROOT / "schemas"), "--zstack-session", session,
+               "--zstack-recordings", str(suite / "recordings"), "--zstack-report", str(tmp_path / "report")]
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "CI": ""})
+    out = r.stdout.replace(session, SECRET_SESSION)  # the run's own session stands for the secret
+    assert r.returncode == 1 and "2 failed" in out, out[-3000:]
+    _one_fault_line(out, "OAuth ***")
+    _one_fault_line(out, "a body alone")
+    report = json.loads((tmp_path / "report" / "zstack-contract.json").read_text())
+    assert report["summary"]["exchanges"] >= 2 and {f["check"] for f in report["findings"]} == {"raising-check"}
+

@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 import requests
 
+from conftest import HANG
 from zstack_contract.simulator import FAULTS, Simulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +77,8 @@ def job_url(sim, accepted: requests.Response) -> str:
     return f"http://{sim.host}:{sim.port}{path}"
 
 
-def finish(sim, accepted: requests.Response, session: str, timeout: float = 2.0) -> requests.Response:
+def finish(sim, accepted: requests.Response, session: str, timeout: float = HANG) -> requests.Response:
+    """The job's last answer: polled until it is not a 202 (or, should the job hang, for ``timeout`` seconds)."""
     assert accepted.status_code == 202, accepted.text
     url = job_url(sim, accepted)
     deadline = time.monotonic() + timeout

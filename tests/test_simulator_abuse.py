@@ -1,6 +1,7 @@
 """The simulator under abuse: never leak, never hang, never crash. Each test plays a case of the issue
-of that name over real loopback sockets (or the CLI in a process of its own); bounds on time are
-generous, the machine running the tests being shared."""
+of that name over real loopback sockets (or the CLI in a process of its own). No test measures how
+fast an answer comes: where the simulator would otherwise wait (for a body, an idle connection),
+it is told to wait an hour, and what must not hang is bounded by conftest.HANG."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from conftest import HANG, finishes
 from zstack_contract.simulator import Simulator
 from zstack_contract.simulator.http import MAX_BODY
 from zstack_contract.simulator.query import like
@@ -81,10 +83,8 @@ def test_finished_jobs_are_kept_up_to_a_bound():
 def test_a_content_length_over_the_limit_is_413_before_the_body_is_read():
     """'each 100 MB body adds 100 MB that is never freed': a Content-Length of 100 MB with a little
     data is refused at once; nothing of it is kept."""
-    with Simulator() as sim:
-        t = time.monotonic()
-        answer = exchange(sim.port, LOGIN + b"Content-Length: 100000000\r\n\r\n" + b"x" * 1000)
-        assert time.monotonic() - t < 5
+    with Simulator(connection_timeout=3600) as sim:  # waiting for the body would take an hour
+        answer = exchange(sim.port, LOGIN + b"Content-Length: 100000000\r\n\r\n" + b"x" * 1000, timeout=HANG)
         head, _, text = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 413 \r\n") and b"Connection: close" in head and b"Server:" not in head
         assert b"Content-Type" not in head
@@ -192,11 +192,11 @@ def test_a_like_pattern_of_many_percent_signs_answers_at_once_and_stalls_no_one(
     doc["vms"][0]["name"] = "a" * 200_000
     with Simulator(data=doc) as sim:
         headers = {"Authorization": f"OAuth {sim.create_session('qa', 's3cret')}"}
-        for q in ("uuid~=" + "%" * 10 + "z", "name~=" + "%" * 10 + "b", "name~=" + "%a" * 5000 + "%b",
-                  "name~=%" + "a" * 20000 + "b%", "name~=%" + "a_" * 2000 + "b%", "name!~=" + "%" * 10 + "z"):
-            t = time.monotonic()
-            r = requests.get(f"{sim.base_url}/v1/vm-instances", params={"q": q}, headers=headers, timeout=30)
-            assert time.monotonic() - t < 2, q[:20]
+        # Patterns a backtracking match would take years over (ten % signs took 17 s): an answer
+        # within the bound on a hang is an answer at once.
+        for q in ("uuid~=" + "%" * 40 + "z", "name~=" + "%" * 40 + "b", "name~=" + "%a" * 5000 + "%b",
+                  "name~=%" + "a" * 20000 + "b%", "name~=%" + "a_" * 2000 + "b%", "name!~=" + "%" * 40 + "z"):
+            r = requests.get(f"{sim.base_url}/v1/vm-instances", params={"q": q}, headers=headers, timeout=HANG)
             assert r.status_code == 200 and len(r.json()["inventories"]) == (2 if q.startswith("name!") else 0)
         r = requests.get(f"{sim.base_url}/v1/vm-instances", params={"q": "name~=%a%a%"}, headers=headers)
         assert [vm["uuid"] for vm in r.json()["inventories"]] == [doc["vms"][0]["uuid"]]
@@ -294,43 +294,44 @@ def test_serve_refuses_timings_that_are_not_finite_in_one_line(args):
 def test_a_slow_sender_is_dropped_at_the_deadline_for_its_whole_request_and_others_are_served():
     lines: list[str] = []
     with Simulator(connection_timeout=1.0, log=lines.append) as sim:
-        idle = socket.create_connection((sim.host, sim.port), timeout=10)
-        slow = socket.create_connection((sim.host, sim.port), timeout=10)
+        idle = socket.create_connection((sim.host, sim.port), timeout=HANG)
+        slow = socket.create_connection((sim.host, sim.port), timeout=HANG)
         slow.sendall(b"GET /zstack/v1/vm-instances HTTP/1.1\r\nX-Slow: ")
-        t, gone = time.monotonic(), None
-        while gone is None and time.monotonic() - t < 10:
+        deadline, gone = time.monotonic() + HANG, False  # a bound on a hang: it goes at its deadline
+        while not gone and time.monotonic() < deadline:
             try:
                 slow.sendall(b"a")  # a byte every 0.2 s: no single read ever waits long
             except OSError:
-                gone = time.monotonic() - t
+                gone = True
                 break
             slow.settimeout(0.2)
             try:
-                if slow.recv(1) == b"":
-                    gone = time.monotonic() - t
+                gone = slow.recv(1) == b""
             except TimeoutError:
                 pass
-            r = requests.get(f"{sim.base_url}/v1/nowhere", timeout=5)
-            assert r.status_code == 404
+            r = requests.get(f"{sim.base_url}/v1/nowhere", timeout=HANG)
+            assert r.status_code == 404  # others are served meanwhile
         slow.close()
-        assert gone is not None and 0.8 < gone < 5, gone
+        assert gone
         assert idle.recv(1) == b""  # closed after a second of silence, quietly
         idle.close()
+    # dropped for its whole request's deadline, not for a read's
     assert [line for line in lines if not line.startswith("GET ")] == ["(request not received whole within 1 s) dropped"]
 
 
 def test_a_body_sent_too_slowly_is_dropped_too():
-    with Simulator(connection_timeout=1.0) as sim:
-        with socket.create_connection((sim.host, sim.port), timeout=10) as s:
+    lines: list[str] = []
+    with Simulator(connection_timeout=1.0, log=lines.append) as sim:
+        with socket.create_connection((sim.host, sim.port), timeout=HANG) as s:
             s.sendall(LOGIN + b"Content-Length: 100\r\n\r\n")
-            t = time.monotonic()
-            for _ in range(50):
+            for _ in range(99):  # a byte every 0.1 s: the body would be whole after 10 s
                 try:
                     s.sendall(b" ")
                 except OSError:
                     break
                 time.sleep(0.1)
-            assert read_to_end(s) == b"" and time.monotonic() - t < 5
+            assert read_to_end(s) == b""
+    assert lines == ["(request not received whole within 1 s) dropped"]
 
 
 def _open_files(wanted: int) -> int:
@@ -345,25 +346,21 @@ def _open_files(wanted: int) -> int:
 def test_a_thousand_slow_connections_leave_a_normal_client_answered_and_stop_prompt():
     n = _open_files(1000)
     before = set(threading.enumerate())
-    sim = Simulator().start()
+    sim = Simulator(connection_timeout=3600).start()  # none of them times out while the test runs
     slow = []
     try:
         for _ in range(n):
             s = socket.create_connection((sim.host, sim.port), timeout=10)
             s.sendall(b"GET /zstack/v1/vm-instances HTTP/1.1\r\nX-Slow: a")
             slow.append(s)
-        waited = time.monotonic()
-        while len(sim.connections) < n and time.monotonic() - waited < 10:
+        deadline = time.monotonic() + HANG  # a bound on a hang: the server takes them all
+        while len(sim.connections) < n and time.monotonic() < deadline:
             time.sleep(0.01)
         assert len(sim.connections) >= n
         with requests.Session() as http:
-            for _ in range(10):
-                t = time.monotonic()
-                assert http.get(f"{sim.base_url}/v1/nowhere", timeout=10).status_code == 404
-                assert time.monotonic() - t < 2  # some milliseconds (benchmarks/RESULTS.md), on a busy machine too
-        t = time.monotonic()
-        sim.stop()
-        assert time.monotonic() - t < 5
+            for _ in range(10):  # answered (in some milliseconds: benchmarks/RESULTS.md), not queued behind them
+                assert http.get(f"{sim.base_url}/v1/nowhere", timeout=HANG).status_code == 404
+        finishes(sim.stop)  # shuts them all, not waiting for each to time out
     finally:
         sim.stop()
         for s in slow:
@@ -389,12 +386,12 @@ def test_with_no_descriptor_left_the_accepting_loop_waits_rather_than_spins():
             holder.stdin.flush()
             assert holder.stdout.readline() == "held\n"
             time.sleep(0.2)
-            cpu, wall = time.process_time(), time.monotonic()
+            cpu = time.process_time()
             time.sleep(0.6)
-            share = (time.process_time() - cpu) / (time.monotonic() - wall)
+            used = time.process_time() - cpu  # CPU seconds of this process (the simulator's) in those 0.6 s
         finally:
             resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
             holder.kill()
             holder.communicate()
-        assert share < 0.3, share
+        assert used < 0.18, used  # a spinning loop takes a core: about 0.6 s of CPU, less only on a machine too busy to give it
         assert requests.get(f"{sim.base_url}/v1/nowhere", timeout=10).status_code == 404  # serving again

@@ -5,21 +5,14 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..inputs.exchange import Exchange, Response
-from .finding import Finding, show
+from ..facts.oneline import FIELD, one_line
+from ..inputs.exchange import Exchange
+from .finding import Finding
+from .protocol import answer_found
 from .registry import LIVE, PROBE, reported
 
 EXPECTED_ANSWER = reported("expected-answer", "the answer is the one the test expects (status, error code, text, fields)",
                            applies_to=(LIVE, PROBE))
-
-
-def _found(resp: Response) -> str:
-    if resp.has_json:
-        return f"status {resp.status} with {show(resp.body)}"
-    if resp.is_empty:
-        return f"status {resp.status} with an empty body"
-    text = " ".join((resp.text or "").split())
-    return f"status {resp.status} with text {text[:60]!r}"
 
 
 def error_codes(body: Any) -> list[str]:
@@ -31,6 +24,16 @@ def error_codes(body: Any) -> list[str]:
             out.append(err["code"])
         err = err.get("cause")
     return out
+
+
+def error_said(body: Any) -> str | None:
+    """What an API error says, on one line: its code, description and details
+    (``ID.1000 Authentication error: wrong account name or password``); None for a body with no error."""
+    err = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(err, dict) or not isinstance(err.get("code"), str):
+        return None
+    words = [err[k] for k in ("description", "details") if isinstance(err.get(k), str) and err[k]]
+    return one_line(" ".join([err["code"], ": ".join(words)]).strip(), FIELD)
 
 
 def expect(
@@ -72,18 +75,18 @@ def _expect(exchange, api, first, final, codes, text, present) -> Iterator[Findi
 
     call = exchange.call.response
     if first is not None and call.status not in _statuses(first):
-        yield finding(0, "", f"status {_words(first)}", _found(call))
+        yield finding(0, "", f"status {_words(first)}", answer_found(call))
         return
     resp = exchange.final.response
     if final is not None and resp.status not in _statuses(final):
-        yield finding(last, "", f"status {_words(final)} at the end", _found(resp))
+        yield finding(last, "", f"status {_words(final)} at the end", answer_found(resp))
         return
     if codes and (final is None or resp.status == 503):
         chain = error_codes(resp.body if resp.has_json else None)
         if not set(chain) & set(codes):
-            yield finding(last, "/error/code", f"error code {' or '.join(codes)} (in the cause chain)", " -> ".join(chain) or _found(resp))
+            yield finding(last, "/error/code", f"error code {' or '.join(codes)} (in the cause chain)", " -> ".join(chain) or answer_found(resp))
     if text is not None and (resp.has_json or text not in (resp.text or "")):
-        yield finding(last, "", f"plain text {text!r}", _found(resp))
+        yield finding(last, "", f"plain text {text!r}", answer_found(resp))
     for pointer in present:
         if not (resp.has_json and _resolve(resp.body, pointer)):
             yield finding(last, pointer, "present", "absent")

@@ -48,6 +48,12 @@ def text_found(resp: Response) -> str:
     return f"text {text[:60]!r}" + ("..." if len(text) > 60 else "")
 
 
+def answer_found(resp: Response) -> str:
+    """What an answer held, whatever its body: ``status 404 with text '...'``, ``status 500 with
+    {...} (object)``, ``status 404 with an empty body``."""
+    return f"status {resp.status} with {show(resp.body) if resp.has_json else text_found(resp)}"
+
+
 @check("job-polling", "an asynchronous call ends: its polls answer 202 until a final 200 or 503", needs_http=True)
 def job_polling(view: View) -> Iterator[Finding]:
     exchange = view.exchange
@@ -55,8 +61,7 @@ def job_polling(view: View) -> Iterator[Finding]:
         return
     for i, step in enumerate(exchange.steps[1:], start=1):
         if step.response.status not in (200, 202, 503):
-            yield view.finding(i, pointer="", expected="202, 200 or 503 from the job",
-                               found=f"status {step.response.status} {text_found(step.response)}")
+            yield view.finding(i, pointer="", expected="202, 200 or 503 from the job", found=answer_found(step.response))
             return
     if exchange.final.response.status == 202:
         yield view.finding(len(exchange.steps) - 1, pointer="", expected="the job to finish (200 or 503)",

@@ -7,14 +7,17 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..contract.compiled import Contract
-from ..inputs.exchange import Exchange
+from ..errors import where_raised
+from ..facts.oneline import FIELD, one_line
+from ..facts.secrets import Redactor
+from ..inputs.exchange import Exchange, exchange_secrets
 from . import schema  # noqa: F401, I001  (each family registers its checks as it is imported)
 from . import protocol  # noqa: F401
 from . import resources  # noqa: F401
 from . import expected, probe_answers  # noqa: F401
 from . import page_samples  # noqa: F401
 from .finding import Finding
-from .registry import RECORDED, REGISTRY
+from .registry import RECORDED, REGISTRY, Check
 from .view import View
 
 
@@ -25,6 +28,10 @@ def run_checks(exchange: Exchange, contract: Contract, only: Iterable[str] | Non
 
 
 def check_view(view: View, only: Iterable[str] | None = None) -> list[Finding]:
+    """The findings of every check that applies to the view (or only those named). A check that
+    raises is a finding of that check (:func:`fault`), after those it made before: the exchange is
+    still checked by the others and counted, wherever it came from (a file, a live test, a probe,
+    the proxy)."""
     plan = REGISTRY.plan(view.origin, view.bare, view.strict)
     if only is not None:
         names = set(only)
@@ -32,6 +39,19 @@ def check_view(view: View, only: Iterable[str] | None = None) -> list[Finding]:
     out: list[Finding] = []
     for c in plan:
         view.check = c
-        out.extend(c.run(view))
+        try:
+            for finding in c.run(view):  # one by one: what it made before it raised is kept
+                out.append(finding)  # noqa: PERF402
+        except Exception as exc:  # noqa: BLE001  (a fault of the check, a user's maybe: one finding, not the run)
+            out.append(fault(c, view, exc))
     view.check = None
     return out
+
+
+def fault(c: Check, view: View, exc: Exception) -> Finding:
+    """A check that raised, as one finding of it: the exception's type, message (the exchange's
+    secrets masked: a message may quote what the check looked at) and place, never a traceback."""
+    redactor = Redactor(set(exchange_secrets(view.exchange)))
+    said = one_line(redactor.text(f"{type(exc).__name__}: {exc}"), FIELD)
+    return c.finding(file=view.exchange.source, api=view.contract.api, pointer="", expected="the check to run to its end",
+                     found=f"{said}, raised{where_raised(exc)} (a fault of the check, not of the exchange)")

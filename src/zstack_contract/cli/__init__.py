@@ -1,5 +1,8 @@
 """The ``zstack-contract`` command: one sub-command per module of this package, each with
-``add_arguments`` and ``run``.
+``add_arguments`` and ``run``, and ``SETTINGS`` when it takes defaults from the project's
+``[tool.zstack-contract]`` (:mod:`zstack_contract.settings`, read once, from the working
+directory's pyproject.toml): option dest -> table key, filled in where the command line left the
+option unset (None); the command finds the whole table in ``args.settings``.
 
 Exit codes: 0 clean, 1 contract violations (or stale files), 2 unusable input, usage or target;
 a run's verdict decides them (:mod:`zstack_contract.findings.verdict`, docs/exit-codes.md). Every problem is one line on stderr (:func:`fail`), never a traceback: an error no command
@@ -14,10 +17,12 @@ import importlib
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Iterator
 
-from ..errors import ContractError, where_raised
+from ..errors import ContractError, InputError, where_raised
 from ..facts.oneline import one_line
+from ..facts.words import unknown_option
 
 DESCRIPTION = """\
 Executable contracts for the ZStack cloud REST API: derive JSON Schemas from the API reference
@@ -41,11 +46,27 @@ COMMANDS = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse that takes no abbreviation of an option (``--stric`` would change its meaning when
+    an option ``--strict-x`` came), and names the option meant for one it does not know:
+    ``unknown option --ulr; did you mean --url?``, on the usage of the command it was given to."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, args=None, namespace=None):
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            command = getattr(parsed, "_parser", self)  # the sub-command's own parser, whose options were meant
+            command.error(unknown_option(extras, [o for action in command._actions for o in action.option_strings]))
+        return parsed
+
+
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The whole command line; given ``argv``, only the sub-command it names is loaded (the others
     take their time to import), or all of them when it names none."""
-    parser = argparse.ArgumentParser(prog="zstack-contract", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(prog="zstack-contract", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     from .. import __version__
 
     parser.add_argument("-V", "--version", action="version", version=f"%(prog)s {__version__}")
@@ -53,11 +74,23 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     chosen = next((a for a in argv or () if a in COMMANDS), None)  # the top level takes no option values
     for name, (module, help_) in COMMANDS.items():
         p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(_parser=p)
         if chosen in (None, name):
             mod = importlib.import_module(module)
             mod.add_arguments(p)
-            p.set_defaults(_run=mod.run)
+            p.set_defaults(_run=mod.run, _settings=getattr(mod, "SETTINGS", None))
     return parser
+
+
+def apply_settings(args: argparse.Namespace, keys: dict[str, str]) -> None:
+    """Read the project's settings into ``args.settings`` and fill each option of ``keys`` (dest ->
+    table key) the command line left unset; InputError when the table cannot be used."""
+    from ..settings import read_settings
+
+    args.settings = read_settings(Path.cwd())
+    for dest, key in keys.items():
+        if getattr(args, dest) is None:
+            setattr(args, dest, args.settings.get(key))
 
 
 @contextlib.contextmanager
@@ -95,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         print("zstack-contract: error: a command is required", file=sys.stderr)
         return 2
+    if args._settings is not None:
+        try:
+            apply_settings(args, args._settings)
+        except InputError as exc:
+            fail(str(exc))
+            return 2
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:

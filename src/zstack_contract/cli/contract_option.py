@@ -1,15 +1,20 @@
 """The contract a command holds traffic to: ``--schemas DIR`` (a folder of schema files) or
 ``--release NAME`` (a contract the package ships), one or the other; else the environment's
-``ZSTACK_SCHEMAS`` or ``ZSTACK_RELEASE`` (as the pytest suite reads them); else the newest release
-shipped (``zstack-contract contracts`` lists them)."""
+``ZSTACK_SCHEMAS`` or ``ZSTACK_RELEASE`` (as the pytest suite reads them); else ``schemas`` or
+``release`` of the project's ``[tool.zstack-contract]``; else the newest release shipped
+(``zstack-contract contracts`` lists them). A command that uses these options takes the
+settings (``SETTINGS`` of its module, :mod:`zstack_contract.cli`)."""
 
 from __future__ import annotations
 
 import argparse
 import os
 
-DEFAULT = "default: $ZSTACK_SCHEMAS or $ZSTACK_RELEASE, else the newest release shipped, see `zstack-contract contracts`"
-ENVIRONMENT = ("ZSTACK_SCHEMAS", "ZSTACK_RELEASE")
+from ..settings import env_var
+
+DEFAULT = ("default: $ZSTACK_SCHEMAS or $ZSTACK_RELEASE, else [tool.zstack-contract] of pyproject.toml, "
+           "else the newest release shipped, see `zstack-contract contracts`")
+ENVIRONMENT = (env_var("schemas"), env_var("release"))
 
 
 def add_contract_options(p: argparse.ArgumentParser, schemas_help: str = "a folder of derived schema files") -> None:
@@ -18,12 +23,14 @@ def add_contract_options(p: argparse.ArgumentParser, schemas_help: str = "a fold
 
 
 def chosen(args: argparse.Namespace) -> tuple[str | None, str | None]:
-    """(schemas folder, release) as the command line, else the environment, gives them; InputError
-    when one place gives both."""
+    """(schemas folder, release) as the command line, else the environment, else the project's
+    settings (``args.settings``) give them; InputError when one place gives both."""
     from ..contract.loading import choose
 
+    settings = args.settings
     return choose([(args.schemas, args.release, "--schemas DIR or --release NAME"),
-                   (*(os.environ.get(v) for v in ENVIRONMENT), " or ".join(ENVIRONMENT))])
+                   (*(os.environ.get(v) for v in ENVIRONMENT), " or ".join(ENVIRONMENT)),
+                   (settings.schemas, settings.release, f"schemas or release in [tool.zstack-contract] of {settings.source}")])
 
 
 def load_chosen(args: argparse.Namespace, unusable: list | None = None):

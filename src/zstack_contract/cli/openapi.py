@@ -8,6 +8,9 @@ An OpenAPI 3.1 document whose ``$ref`` s point into schema files, built from:
 - a shipped release (``--release NAME``, default the newest): its ``$ref`` s point at
   ``--ref-base URL`` where its files are published, or into ``--schemas DIR`` holding them as
   ``zstack-contract contracts export`` writes them (checked, as with pages).
+
+With neither PAGEs nor ``--schemas`` nor ``--release``, the contract is the environment's or the
+project's ``[tool.zstack-contract]`` one, as every command's (:mod:`.contract_option`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from ..facts.oneline import one_line
 from . import fail
 from .contract_option import DEFAULT, chosen
 from .derive import overlay_problem, readable_pages
+
+SETTINGS: dict[str, str] = {}  # the contract only (contract_option)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -5,6 +5,10 @@ soon as it listens, then one line per new finding as exchanges finish; on SIGINT
 stops, writes the reports and prints a summary line on stderr. Exit codes as ``validate``'s, from
 the session's verdict: 0 clean, 1 a new violation was seen, 2 unusable input (schemas, baseline,
 address, or a target that answered no request all session: one line on stderr says so).
+
+``--target``, ``--strict``, ``--baseline``, ``--record`` and ``--report`` default to ``url``,
+``strict``, ``baseline``, ``record`` and ``report`` of the project's ``[tool.zstack-contract]``
+(:data:`SETTINGS`): the node the suite talks to is the one the proxy stands before.
 """
 
 from __future__ import annotations
@@ -18,15 +22,19 @@ from urllib.parse import urlsplit
 from . import fail, stop_on_signal
 from .contract_option import add_contract_options, load_chosen
 
+SETTINGS = {"target": "url", "strict": "strict", "baseline": "baseline", "record": "record", "report": "report"}  # option -> key of [tool.zstack-contract]
+REPORTS = "reports"
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--target", required=True, metavar="URL", help="the node's base URL with its context path, e.g. http://mn:8080/zstack")
+    p.add_argument("--target", metavar="URL",
+                   help="the node's base URL with its context path, e.g. http://mn:8080/zstack (default: url in [tool.zstack-contract])")
     p.add_argument("--listen", default="127.0.0.1:8081", metavar="HOST:PORT", help="address to listen on (default 127.0.0.1:8081; port 0 picks a free one)")
     add_contract_options(p)
-    p.add_argument("--strict", action="store_true", help="undocumented fields (and calls of no known API) are violations")
+    p.add_argument("--strict", action="store_true", default=None, help="undocumented fields (and calls of no known API) are violations")
     p.add_argument("--baseline", metavar="FILE", help="known deviations: reported, but not new")
     p.add_argument("--record", metavar="DIR", help="write every exchange as a redacted exchange record (validate and replay read them)")
-    p.add_argument("--report", metavar="DIR", default="reports", help="folder for the reports, written at the end (default: reports/ of the working directory)")
+    p.add_argument("--report", metavar="DIR", help=f"folder for the reports, written at the end (default: {REPORTS}/ of the working directory)")
     p.add_argument("--report-every", type=float, metavar="SECONDS", help="also write the reports this often")
     p.add_argument("--no-rewrite", action="store_true", help="leave the job location of a 202 as the node wrote it (clients then poll the node itself)")
     p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="give up on an answer of the target after this long (default 300): a 502")
@@ -49,6 +57,9 @@ def run(args: argparse.Namespace) -> int:
     from ..proxy.run import ProxyRun, every
     from ..reporting import clear_reports
 
+    if not args.target:
+        args._parser.error("the following arguments are required: --target (or url in [tool.zstack-contract])")
+    args.report = args.report or REPORTS
     for name in ("report_every", "timeout"):
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
@@ -56,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     try:
         address = _listen(args.listen)
-        validation = Validation(load_chosen(args), strict=args.strict,
+        validation = Validation(load_chosen(args), strict=bool(args.strict),
                                 baseline=Baseline.load(args.baseline) if args.baseline else None, redactor=Redactor())
         clear_reports(args.report)
         session = ProxyRun(validation, sys.stdout, record=args.record, report=args.report, target=args.target)

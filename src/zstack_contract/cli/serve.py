@@ -2,7 +2,8 @@
 
 Prints the base URL (``http://HOST:PORT/zstack``) on stdout, alone on its line, as soon as the
 simulator listens, so a script can read it; exits 0 when stopped by a signal. A value it cannot use
-is one line on stderr and exit 2.
+is one line on stderr and exit 2. The contract (``--schemas``, ``--release``) defaults to the
+project's ``[tool.zstack-contract]`` as every command's does (:mod:`.contract_option`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Callable
 
 from . import fail, stop_on_signal
 from .contract_option import add_contract_options, load_chosen
+
+SETTINGS: dict[str, str] = {}  # the contract only (contract_option)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

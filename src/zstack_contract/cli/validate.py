@@ -1,5 +1,8 @@
 """``zstack-contract validate [--api NAME] [--schemas DIR] [--strict] [--baseline FILE] [--report DIR] [--junit FILE] [--jobs N] PATH...``
 
+PATH, ``--strict``, ``--baseline`` and ``--report`` default to ``recordings``, ``strict``,
+``baseline`` and ``report`` of the project's ``[tool.zstack-contract]`` (:data:`SETTINGS`).
+
 The run starts by removing the previous reports from the report folder, and the previous
 ``--junit`` file (a run that does not end leaves none that would pass for its own), and ends by
 writing its own (:mod:`zstack_contract.reporting`; the JUnit XML atomically). A report folder
@@ -33,15 +36,20 @@ from . import fail
 from .contract_option import add_contract_options, load_chosen
 
 
+SETTINGS = {"strict": "strict", "baseline": "baseline", "report": "report"}  # option -> key of [tool.zstack-contract]
+REPORTS = "reports"
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH", help="recorded bodies or exchange records (*.json); folders are searched recursively")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="recorded bodies or exchange records (*.json); folders are searched recursively (default: recordings in [tool.zstack-contract])")
     p.add_argument("--api", metavar="NAME", help="the API of bare response bodies (default: from the file name, or the only API known)")
     add_contract_options(p)
-    p.add_argument("--strict", action="store_true", help="undocumented fields are violations, not warnings")
+    p.add_argument("--strict", action="store_true", default=None, help="undocumented fields are violations, not warnings")
     p.add_argument("--baseline", metavar="FILE", help="known deviations: reported, but they do not fail the run")
     p.add_argument("--update-baseline", action="store_true", help="write --baseline FILE from this run's violations, keeping existing reasons")
-    p.add_argument("--report", metavar="DIR", default="reports",
-                   help="folder for zstack-contract.json, .md and .html (default: reports/ in the current directory)")
+    p.add_argument("--report", metavar="DIR",
+                   help=f"folder for zstack-contract.json, .md and .html (default: {REPORTS}/ in the current directory)")
     p.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE: one test case per input file")
     p.add_argument("-j", "--jobs", metavar="N", type=_jobs, default=None,
                    help="check files in N processes; the findings and reports are the same for any N (default: the number of cores)")
@@ -61,6 +69,10 @@ def _jobs(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    args.paths = args.paths or ([args.settings.recordings] if args.settings.recordings else [])
+    if not args.paths:
+        args._parser.error("the following arguments are required: PATH (or recordings in [tool.zstack-contract])")
+    args.report = args.report or REPORTS
     if args.update_baseline and not args.baseline:
         fail("--update-baseline needs --baseline FILE")
         return 2
@@ -89,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         fail(str(exc))
         return 2
 
-    v = Validation(contracts, api=args.api, strict=args.strict, baseline=baseline)
+    v = Validation(contracts, api=args.api, strict=bool(args.strict), baseline=baseline)
     gc.freeze()  # what lives for the whole run (schemas, validators, modules) is kept out of the collector's walks
     missing: list[InputError] = []
     files: list[str] = []  # the files read, for --junit

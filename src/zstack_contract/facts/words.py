@@ -1,7 +1,12 @@
 """English for counts and kinds, shared by every room that words a message: a noun after a number
-(``1 body``, ``2 bodies``) and an article before a word (``an action``, ``a tags-not-list``)."""
+(``1 body``, ``2 bodies``), an article before a word (``an action``, ``a tags-not-list``), and
+the option meant by one mistyped (``--ulr``: ``did you mean --url?``)."""
 
 from __future__ import annotations
+
+import difflib
+
+from .oneline import PREVIEW, one_line
 
 _IRREGULAR = {"body": "bodies", "entry": "entries", "query": "queries", "API": "APIs", "was": "were", "is": "are"}
 
@@ -41,3 +46,15 @@ def article(word: str) -> str:
 
 def with_article(word: str) -> str:
     return f"{article(word)} {word}"
+
+
+def unknown_option(words: list[str], options: list[str]) -> str:
+    """What is wrong with the words of a command line no option took: the first unknown option,
+    with the closest of ``options`` when one is close (difflib's ratio, as click suggests), else
+    the words themselves."""
+    for word in words:
+        if word.startswith("-") and len(word) > 1:
+            name = word.split("=", 1)[0]
+            meant = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+            return f"unknown option {one_line(name, PREVIEW)}" + (f"; did you mean {meant[0]}?" if meant else "")
+    return f"unrecognized arguments: {one_line(' '.join(words), PREVIEW)}"

@@ -26,7 +26,7 @@ from collections import deque
 from itertools import chain, islice
 from typing import Iterable, Iterator
 
-from ..errors import InputError, where_raised
+from ..errors import InputError
 from ..inputs.recordings import read_file
 from .validation import Validation
 
@@ -43,9 +43,9 @@ def default_jobs() -> int:
 
 
 def check_files(v: Validation, names: Iterable[str]) -> None:
-    """Check each file in ``v`` (an unusable one is recorded in ``v.input_errors``). A file a
-    check fails on (a fault of a check, not of the file) is recorded as such, and so is a file the
-    reader fails on (a fault of the reader); either way the run goes on."""
+    """Check each file in ``v`` (an unusable one is recorded in ``v.input_errors``; a check that
+    raises on one is a finding of that check: :func:`~zstack_contract.checks.runner.check_view`).
+    A file the reader fails on (a fault of the reader) is recorded as such; the run goes on."""
     for name in names:
         try:
             got: list | InputError = read_file(name)
@@ -57,13 +57,6 @@ def check_files(v: Validation, names: Iterable[str]) -> None:
             v.check_file(got)
         except InputError:
             pass  # recorded; the run goes on
-        except Exception as exc:  # noqa: BLE001  (one file, not the run)
-            v.add_error(_fault(name, exc))
-
-
-def _fault(name: str, exc: Exception) -> InputError:
-    """A check that raised: named by the exception's type and place, not its text."""
-    return InputError(name, f"could not be checked: {type(exc).__name__}{where_raised(exc)} (a fault of a check, not of the file)")
 
 
 def validate_files(v: Validation, names: Iterable[str], jobs: int, chunk: int = CHUNK) -> set[int]:

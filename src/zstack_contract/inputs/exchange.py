@@ -10,9 +10,9 @@ import copy
 import enum
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
-from ..facts.secrets import Redactor
+from ..facts.secrets import SECRET_FIELDS, SECRET_HEADERS, Redactor
 
 
 class _Missing(enum.Enum):
@@ -22,6 +22,7 @@ class _Missing(enum.Enum):
 
 
 MISSING = _Missing.MISSING
+LOGIN_KEY = "logInByAccount"  # the action key of a log-in, whose answer names the new session
 
 
 @dataclass(slots=True)
@@ -87,6 +88,40 @@ class Exchange:
             step.request.url = redactor.text(step.request.url)
         ex.source = redactor.text(ex.source)
         return ex
+
+
+def exchange_secrets(exchange: Exchange) -> Iterator[str]:
+    """The secrets an exchange carries: the credentials of its secret headers (``Authorization:
+    OAuth <session>``), the values of secret fields in its bodies (a log-in's password hash), and
+    the session a log-in's answer names (``inventory.uuid``)."""
+    for step in exchange.steps:
+        for msg in (step.request, step.response):
+            for name, value in msg.headers.items():
+                if name.lower() in SECRET_HEADERS and isinstance(value, str):  # an Authorization's credentials, past its scheme
+                    scheme_and_credentials = name.lower().endswith("authorization") and " " in value.strip()
+                    yield value.split(None, 1)[1] if scheme_and_credentials else value
+            if msg.has_json:
+                yield from _secret_fields(msg.body)
+        body = step.request.body if step.request.has_json else None
+        answer = step.response.body if step.response.has_json else None
+        if isinstance(body, dict) and isinstance(body.get(LOGIN_KEY), dict) and isinstance(answer, dict):
+            inventory = answer.get("inventory")
+            if isinstance(inventory, dict) and isinstance(inventory.get("uuid"), str):
+                yield inventory["uuid"]
+
+
+def _secret_fields(value: Any) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for k, v in item.items():
+                if k in SECRET_FIELDS and isinstance(v, str):
+                    yield v
+                elif isinstance(v, (dict, list)):
+                    stack.append(v)
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def decode_body(raw: bytes | str | None) -> tuple[Any, str | None]:

@@ -13,12 +13,13 @@ from typing import Any, Callable, Protocol
 
 import pytest
 
-from ..checks.expected import expect
+from ..checks.expected import error_said, expect
 from ..checks.finding import Finding
+from ..checks.protocol import answer_found
 from ..checks.registry import LIVE
 from ..errors import ContractError
 from ..facts.secrets import Redactor, RedactingFilter
-from ..inputs.exchange import Exchange
+from ..inputs.exchange import Exchange, Response
 from .client import Backoff, Budget, BudgetSpent, Call, ClientError, RunTimeSpent, ZStackClient, usable_in_header
 
 
@@ -125,12 +126,12 @@ class LiveSession:
                 raise ClientError("--zstack-account needs --zstack-password (or ZSTACK_PASSWORD)")
             login_call = client.login(account, password)
             if not client.session:
-                raise ClientError(f"log-in as {account!r} at {target.base_url} failed: status {login_call.final.status}")
+                raise ClientError(f"log-in as {account!r} at {target.base_url} failed: {refusal(login_call.final)}")
             target.simulated = target.simulated or simulated(login_call)
         else:
             probe = client.request("GET", "/v1/vm-instances", params={"limit": "1"}, note="check the session")
             if probe.final.status != 200:
-                raise ClientError(f"{target.base_url} refused the given session: status {probe.final.status}")
+                raise ClientError(f"{target.base_url} refused the given session: {refusal(probe.final)}")
             target.simulated = simulated(probe)
         if target.live_node:  # polite defaults for what the options left open
             client.budget.max_requests = client.budget.max_requests or LIVE_NODE_LIMITS[0]
@@ -204,6 +205,13 @@ class BoundLive:
         if not self.live.vm:
             pytest.skip("reimages a VM: pass --zstack-vm UUID (and --zstack-allow-destructive)")
         return self.live.vm
+
+
+def refusal(resp: Response) -> str:
+    """Why the target refused: the status and the node's error (``status 503 ID.1000 Authentication
+    error: wrong account name or password``), else what the answer held."""
+    said = error_said(resp.body if resp.has_json else None)
+    return f"status {resp.status} {said}" if said else answer_found(resp)
 
 
 def redact_http_logs(redactor: Redactor) -> Callable[[], None]:

@@ -99,6 +99,9 @@ class Prober:
         # probes are not sent, so that shrinking does not wait out a hang for every body it tries.
         self.hung: str | None = None
 
+    def __repr__(self) -> str:  # how Hypothesis names the fixture in a failing case
+        return f"<probes of {self.contract.api}>"
+
     def path(self, resource: str | None = None) -> str:
         p = self.route.template
         for name in self.route.params:
@@ -106,6 +109,9 @@ class Prober:
         return p
 
     def send(self, probe: Probe, resource: str | None = None, expectation: dict | None = None) -> None:
+        """Send one probe and judge its answers; a break is an AssertionError whose text is the
+        whole report (pytest shows it without this method's source)."""
+        __tracebackhide__ = True
         if self.hung is not None:
             raise AssertionError(f"probe {probe.kind} not sent: the target hung on an earlier probe of this test:\n{self.hung}")
         client = self.live.live.client

@@ -32,7 +32,7 @@ from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's names
     zstack_vm_probe,
 )
 from .junit import write_verdict, zstack_property  # noqa: F401  (a fixture)
-from .options import add_options, option, read_settings
+from .options import add_options, mistyped_option, option, read_settings
 from .run import ContractRun
 
 MARKERS = {
@@ -44,6 +44,18 @@ _WIRE_KEY = "zstack_contract"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]):
+    """Once the conftests added their options: a mistyped option of this plugin is a usage error
+    naming the option meant (pytest itself only says "unrecognized arguments")."""
+    result = yield
+    _unknown, extras = parser.parse_known_and_unknown_args(args)
+    mistyped = mistyped_option(extras)
+    if mistyped:
+        raise pytest.UsageError(mistyped)
+    return result
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,4 +1,6 @@
-"""The plugin's options: each on the command line, or from its environment variable."""
+"""The plugin's options: each on the command line, from its environment variable, a pytest ini key,
+or the project's ``[tool.zstack-contract]`` (:mod:`zstack_contract.settings`, which names every key
+and variable)."""
 
 from __future__ import annotations
 
@@ -7,35 +9,45 @@ from pathlib import Path
 
 import pytest
 
-# option name -> (environment variable, kwargs for addoption)
-OPTIONS: dict[str, tuple[str, dict]] = {
-    "--zstack-recordings": ("ZSTACK_RECORDINGS", dict(metavar="DIR", help="recordings to validate (default: contract_tests/recordings)")),
-    "--zstack-schemas": ("ZSTACK_SCHEMAS", dict(metavar="DIR", help="a folder of derived schema files (default: the newest contract shipped)")),
-    "--zstack-release": ("ZSTACK_RELEASE", dict(metavar="NAME", help="the contract shipped for a ZStack release, e.g. 5.3.0 (default: the newest; zstack-contract contracts lists them)")),
-    "--zstack-strict": ("ZSTACK_STRICT", dict(action="store_true", help="undocumented fields are violations")),
-    "--zstack-baseline": ("ZSTACK_BASELINE", dict(metavar="FILE", help="known deviations that do not fail the run")),
-    "--zstack-report": ("ZSTACK_REPORT", dict(metavar="DIR", help="folder for zstack-contract.json and .md (default: reports)")),
-    "--zstack-url": ("ZSTACK_URL", dict(metavar="URL", help="management node base URL with its context path, e.g. http://mn:8080/zstack (default: start the embedded simulator on a free loopback port)")),
-    "--zstack-replay": ("ZSTACK_REPLAY", dict(metavar="DIR", help="run the live tests against the exchanges recorded under DIR (--zstack-record's, or HAR captures), served through responses: no server, no socket")),
-    "--zstack-session": ("ZSTACK_SESSION", dict(metavar="UUID", help="an existing session to use instead of logging in")),
-    "--zstack-account": ("ZSTACK_ACCOUNT", dict(metavar="NAME", help="account to log in with (logged out at the end)")),
-    "--zstack-password": ("ZSTACK_PASSWORD", dict(metavar="PASSWORD", help="the account's password (sent as its SHA-512 hash)")),
-    "--zstack-vm": ("ZSTACK_VM", dict(metavar="UUID", help="the VM the destructive tests may reimage")),
-    "--zstack-allow-destructive": ("ZSTACK_ALLOW_DESTRUCTIVE", dict(action="store_true", help="let tests change state on a live node (reimage)")),
-    "--zstack-timeout": ("ZSTACK_TIMEOUT", dict(metavar="SECONDS", help="give up on a job, and on any one request (but not before 1 s), after this long (default: 300 for a job, 30 for a request, 5 for a job of a simulator; a job's apiTimeout if shorter)")),
-    "--zstack-record": ("ZSTACK_RECORD", dict(metavar="DIR", help="write every live exchange as a redacted exchange record")),
-    "--zstack-max-requests": ("ZSTACK_MAX_REQUESTS", dict(metavar="N", help="send at most N requests to the target (default: 1000 to a live node, no cap to a simulator)")),
-    "--zstack-rate": ("ZSTACK_RATE", dict(metavar="R", help="send at most R requests per second (default: 10 to a live node, no cap to a simulator)")),
-    "--zstack-max-time": ("ZSTACK_MAX_TIME", dict(metavar="SECONDS", help="end the run's talk with the target after this long: later live tests fail saying so, the reports are written")),
-    "--zstack-api": ("ZSTACK_API", dict(metavar="GLOB", action="append", help="generated tests only for the APIs matching GLOB (repeatable; the variable takes a comma-separated list)")),
-    "--zstack-case": ("ZSTACK_CASE", dict(metavar="NAME", action="append", help="generated tests only of case NAME (repeatable; the variable takes a comma-separated list)")),
+from ..settings import SECRET_KEYS, Settings, env_var
+
+PREFIX = "--zstack-"
+# option name -> kwargs for addoption; its variable is settings.env_var of its key (``ZSTACK_URL``)
+OPTIONS: dict[str, dict] = {
+    "--zstack-recordings": dict(metavar="DIR", help="recordings to validate (default: contract_tests/recordings)"),
+    "--zstack-schemas": dict(metavar="DIR", help="a folder of derived schema files (default: the newest contract shipped)"),
+    "--zstack-release": dict(metavar="NAME", help="the contract shipped for a ZStack release, e.g. 5.3.0 (default: the newest; zstack-contract contracts lists them)"),
+    "--zstack-strict": dict(action="store_true", help="undocumented fields are violations"),
+    "--zstack-baseline": dict(metavar="FILE", help="known deviations that do not fail the run"),
+    "--zstack-report": dict(metavar="DIR", help="folder for zstack-contract.json and .md (default: reports)"),
+    "--zstack-url": dict(metavar="URL", help="management node base URL with its context path, e.g. http://mn:8080/zstack (default: start the embedded simulator on a free loopback port)"),
+    "--zstack-replay": dict(metavar="DIR", help="run the live tests against the exchanges recorded under DIR (--zstack-record's, or HAR captures), served through responses: no server, no socket"),
+    "--zstack-session": dict(metavar="UUID", help="an existing session to use instead of logging in"),
+    "--zstack-account": dict(metavar="NAME", help="account to log in with (logged out at the end)"),
+    "--zstack-password": dict(metavar="PASSWORD", help="the account's password (sent as its SHA-512 hash)"),
+    "--zstack-vm": dict(metavar="UUID", help="the VM the destructive tests may reimage"),
+    "--zstack-allow-destructive": dict(action="store_true", help="let tests change state on a live node (reimage)"),
+    "--zstack-timeout": dict(metavar="SECONDS", help="give up on a job, and on any one request (but not before 1 s), after this long (default: 300 for a job, 30 for a request, 5 for a job of a simulator; a job's apiTimeout if shorter)"),
+    "--zstack-record": dict(metavar="DIR", help="write every live exchange as a redacted exchange record"),
+    "--zstack-max-requests": dict(metavar="N", help="send at most N requests to the target (default: 1000 to a live node, no cap to a simulator)"),
+    "--zstack-rate": dict(metavar="R", help="send at most R requests per second (default: 10 to a live node, no cap to a simulator)"),
+    "--zstack-max-time": dict(metavar="SECONDS", help="end the run's talk with the target after this long: later live tests fail saying so, the reports are written"),
+    "--zstack-api": dict(metavar="GLOB", action="append", help="generated tests only for the APIs matching GLOB (repeatable; the variable takes a comma-separated list)"),
+    "--zstack-case": dict(metavar="NAME", action="append", help="generated tests only of case NAME (repeatable; the variable takes a comma-separated list)"),
 }
+
+
+# Where the settings are read from: not a setting itself.
+PROJECT = ("--zstack-project", dict(metavar="DIR", help="the project whose pyproject.toml (in DIR or a folder above it) holds "
+                                    "[tool.zstack-contract] (default: pytest's rootdir; zstack-contract test: the working directory)"))
 
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("zstack-contract", "zstack-contract: contract tests of a ZStack REST API")
-    for name, (env, kwargs) in OPTIONS.items():
+    group.addoption(PROJECT[0], dest=_dest(PROJECT[0]), default=None, **PROJECT[1])
+    for name, kwargs in OPTIONS.items():
         kwargs = dict(kwargs)
+        env = env_var(_key(name))
         where = f"env {env}" if name in SECRET_OPTIONS else f"env {env}; ini {_dest(name)}; pyproject [tool.zstack-contract] {_key(name)}"
         kwargs["help"] = f"{kwargs['help']} [{where}]"
         group.addoption(name, dest=_dest(name), default=None, **kwargs)
@@ -46,35 +58,36 @@ def add_options(parser: pytest.Parser) -> None:
                       default=None)
 
 
+def mistyped_option(words: list[str]) -> str | None:
+    """``unknown option --zstack-ulr; did you mean --zstack-url?`` for the first of ``words`` (those
+    no option took) that is meant to be one of this plugin's, or None."""
+    from ..facts.words import unknown_option
+
+    ours = [w for w in words if w.startswith(PREFIX)]
+    return unknown_option(ours, [*OPTIONS, PROJECT[0]]) if ours else None
+
+
 def _dest(name: str) -> str:
     return name.lstrip("-").replace("-", "_")
 
 
 def _key(name: str) -> str:
-    return name[len("--zstack-"):]
+    return name[len(PREFIX):]
 
 
 # Secrets come from the command line or the environment, never from a file of the project.
-SECRET_OPTIONS = ("--zstack-session", "--zstack-password")
-
-
-def known_settings() -> dict[str, type]:
-    """The keys of ``[tool.zstack-contract]`` and the type of each value."""
-    return {_key(name): bool if kw.get("action") == "store_true" else list if kw.get("action") == "append" else str
-            for name, (_env, kw) in OPTIONS.items() if name not in SECRET_OPTIONS}
-
-
-SETTINGS = pytest.StashKey[dict]()
+SECRET_OPTIONS = tuple(PREFIX + key for key in SECRET_KEYS)
+SETTINGS = pytest.StashKey[Settings]()
 
 
 def read_settings(config: pytest.Config) -> None:
     """Read ``[tool.zstack-contract]`` of the project's pyproject.toml once (one line and exit 2
-    when it cannot be used)."""
+    when it cannot be used): the project is --zstack-project's, else pytest's rootdir."""
     from ..errors import InputError
-    from ..settings import find_pyproject, load_settings
+    from ..settings import read_settings as read
 
     try:
-        config.stash[SETTINGS] = load_settings(find_pyproject(Path(config.rootpath)), known_settings())
+        config.stash[SETTINGS] = read(Path(config.getoption(_dest(PROJECT[0])) or config.rootpath))
     except InputError as exc:
         pytest.exit(f"zstack-contract: {exc}", returncode=2)
 
@@ -86,9 +99,8 @@ def option(config: pytest.Config, name: str):
     value = config.getoption(_dest(name))
     if value not in (None, False):
         return value
-    env, kwargs = OPTIONS[name]
-    action = kwargs.get("action")
-    raw = os.environ.get(env)
+    action = OPTIONS[name].get("action")
+    raw = os.environ.get(env_var(_key(name)))
     if raw is not None:
         if action == "store_true":
             return raw.strip().lower() in ("1", "true", "yes", "on")
@@ -100,7 +112,7 @@ def option(config: pytest.Config, name: str):
     ini = config.getini(_dest(name))
     if ini not in (None, [], "", False):
         return ini
-    found = config.stash.get(SETTINGS, {}).get(_key(name))
+    found = config.stash.get(SETTINGS, Settings()).get(_key(name))
     return found if found is not None else value
 
 
@@ -112,11 +124,11 @@ def contract_choice(config: pytest.Config) -> tuple[str | None, str | None]:
     from ..contract.loading import choose
 
     names = ("--zstack-schemas", "--zstack-release")
-    settings = config.stash.get(SETTINGS, {})
+    settings = config.stash.get(SETTINGS, Settings())
     pair = "--zstack-schemas DIR or --zstack-release NAME"
     return choose([
         (*(config.getoption(_dest(n)) for n in names), pair),
-        (*(os.environ.get(OPTIONS[n][0]) for n in names), pair),
+        (*(os.environ.get(env_var(_key(n))) for n in names), pair),
         (*(config.getini(_dest(n)) or None for n in names), pair),
-        (*(settings.get(_key(n)) for n in names), pair),
+        (settings.schemas, settings.release, f"schemas or release in [tool.zstack-contract] of {settings.source}"),
     ], option="--zstack-release")
