@@ -26,7 +26,7 @@ from collections import deque
 from itertools import chain, islice
 from typing import Iterable, Iterator
 
-from ..errors import InputError
+from ..errors import InputError, where_raised
 from ..inputs.recordings import read_file
 from .validation import Validation
 
