@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..facts.secrets import Redactor
+from ..facts.secrets import Redactor, login_of
 
 
 class _Missing(enum.Enum):
@@ -75,16 +75,18 @@ class Exchange:
         return self.steps[-1]
 
     def redacted(self, redactor: Redactor) -> "Exchange":
-        """A copy with every secret masked; this one is left as it was."""
+        """A copy with every secret masked where it stands, each keeping its shape (see
+        :mod:`~zstack_contract.facts.secrets`); this one is left as it was."""
         ex = copy.deepcopy(self)
+        login = login_of(ex.call.request.body) is not None
         for step in ex.steps:
             for msg in (step.request, step.response):
                 msg.headers = redactor.headers(msg.headers)
                 if msg.has_json:
-                    msg.body = redactor.value(msg.body)
+                    msg.body = redactor.value(msg.body, login_answer=login and msg is step.response)
                 if msg.text is not None:
-                    msg.text = redactor.text(msg.text)
-            step.request.url = redactor.text(step.request.url)
+                    msg.text = redactor.string(msg.text)
+            step.request.url = redactor.url(step.request.url)
         ex.source = redactor.text(ex.source)
         return ex
 
