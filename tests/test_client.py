@@ -14,6 +14,7 @@ import responses
 from conftest import free_port
 
 from zstack_contract.facts.ids import new_uuid, password_hash
+from zstack_contract.facts.secrets import FAKE_SHA512, FAKE_UUID
 from zstack_contract.inputs.records import record_of
 from zstack_contract.live import client as client_module
 from zstack_contract.live.client import Backoff, JobTimeout, TargetUnreachable, ZStackClient
@@ -183,9 +184,11 @@ def test_every_secret_is_known_to_the_redactor(sim):
     for ex in (login.exchange, logout.exchange):
         text = str(record_of(ex.redacted(red)))
         assert session not in text and password_hash("password") not in text
-    assert logout.exchange.redacted(red).call.request.url.endswith("/v1/accounts/sessions/***")
-    assert logout.exchange.redacted(red).call.request.headers["Authorization"] == "OAuth ***"
-    assert login.exchange.redacted(red).call.request.body["logInByAccount"]["password"] == "***"
+    # each masked where it stands, keeping its shape: the session a fixed fake uuid, the hash a fake hash
+    assert logout.exchange.redacted(red).call.request.url.endswith(f"/v1/accounts/sessions/{FAKE_UUID}")
+    assert logout.exchange.redacted(red).call.request.headers["Authorization"] == f"OAuth {FAKE_UUID}"
+    assert login.exchange.redacted(red).call.request.body["logInByAccount"]["password"] == FAKE_SHA512
+    assert login.exchange.redacted(red).final.response.body["inventory"]["uuid"] == FAKE_UUID
     # the captured exchange itself is left as it went over the wire, for the checks
     assert login.exchange.final.response.body["inventory"]["uuid"] == session
     assert "session" not in repr(c).lower() or session not in repr(c)

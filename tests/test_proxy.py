@@ -24,8 +24,9 @@ from test_live_suite import run_suite
 from test_never_hang import socket_server
 from zstack_contract.contract.loading import load_contracts
 from zstack_contract.facts.ids import new_uuid, password_hash
-from zstack_contract.facts.secrets import Redactor
+from zstack_contract.facts.secrets import FAKE_UUID, Redactor
 from zstack_contract.findings.validation import Validation
+from zstack_contract.live.replay import replay
 from zstack_contract.proxy.forward import Forwarder, ProxyServer
 from zstack_contract.proxy.run import ProxyRun
 from zstack_contract.simulator import Simulator
@@ -363,6 +364,36 @@ def test_a_session_whose_target_answered_nothing_exits_2_saying_so(tmp_path):
         assert (doc["summary"]["verdict"], doc["summary"]["exitCode"]) == ("unusable input", 2)
         assert [e["file"] for e in doc["inputErrors"]] == [target] and said in doc["inputErrors"][0]["message"]
         assert (report / "zstack-contract.md").read_text().startswith("# zstack-contract: UNUSABLE INPUT\n")
+
+
+def test_the_proxys_recordings_of_the_newest_release_validate_and_replay_clean(tmp_path):
+    """A log-in, a read and a delete whose paths hold the password's text (``console-passwords``),
+    a log-out: recorded through the proxy with each secret masked where it stands, in its shape."""
+    record = tmp_path / "rec"
+    with Simulator(schemas=load_contracts(), job_delay=0.005) as sim, proxy(sim.base_url, record=record, schemas=None) as (url, _, _):
+        login = requests.put(f"{url}/v1/accounts/login", json={"logInByAccount": {"accountName": "admin", "password": password_hash("password")}})
+        session = login.json()["inventory"]["uuid"]
+        auth = {"Authorization": f"OAuth {session}"}
+        vm = next(iter(sim.vms))
+        assert requests.get(f"{url}/v1/vm-instances/{vm}/console-passwords", headers=auth).status_code == 200
+        answer = requests.delete(f"{url}/v1/vm-instances/{vm}/console-password", headers=auth)
+        while answer.status_code == 202:
+            answer = requests.get(answer.json().get("location") or answer.url, headers=auth)
+        assert answer.status_code == 200
+        requests.delete(f"{url}/v1/accounts/sessions/{session}", headers=auth)
+        deadline = time.monotonic() + 10
+        while len(list(record.glob("*.json"))) < 4 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    recorded = "".join(p.read_text() for p in sorted(record.glob("*.json")))
+    assert session not in recorded and password_hash("password") not in recorded
+    assert "/console-passwords" in recorded and f"/accounts/sessions/{FAKE_UUID}" in recorded and f"OAuth {FAKE_UUID}" in recorded
+    v = subprocess.run([str(Path(sys.executable).with_name("zstack-contract")), "validate", str(record), "--release", "5.3.0",
+                        "--report", str(tmp_path / "v")], capture_output=True, text=True, cwd=ROOT)
+    assert v.returncode == 0, v.stdout[-2000:] + v.stderr[-2000:]
+    assert json.loads((tmp_path / "v" / "zstack-contract.json").read_text())["summary"]["exchanges"] == 4
+    with replay(record, release="5.3.0") as served:  # strict: every recording holds to the contract
+        assert requests.get(f"http://mn:8080/zstack/v1/vm-instances/{vm}/console-passwords", headers=auth).status_code == 200
+    assert len(served.served) == 1
 
 
 def _reported(path: Path) -> bool:

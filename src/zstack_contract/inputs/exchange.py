@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from ..facts.secrets import SECRET_FIELDS, SECRET_HEADERS, Redactor
+from ..facts.secrets import SECRET_HEADERS, Redactor, is_secret_field, login_of, session_of_login
 
 
 class _Missing(enum.Enum):
@@ -22,7 +22,6 @@ class _Missing(enum.Enum):
 
 
 MISSING = _Missing.MISSING
-LOGIN_KEY = "logInByAccount"  # the action key of a log-in, whose answer names the new session
 
 
 @dataclass(slots=True)
@@ -76,16 +75,18 @@ class Exchange:
         return self.steps[-1]
 
     def redacted(self, redactor: Redactor) -> "Exchange":
-        """A copy with every secret masked; this one is left as it was."""
+        """A copy with every secret masked where it stands, each keeping its shape (see
+        :mod:`~zstack_contract.facts.secrets`); this one is left as it was."""
         ex = copy.deepcopy(self)
+        login = login_of(ex.call.request.body) is not None
         for step in ex.steps:
             for msg in (step.request, step.response):
                 msg.headers = redactor.headers(msg.headers)
                 if msg.has_json:
-                    msg.body = redactor.value(msg.body)
+                    msg.body = redactor.value(msg.body, login_answer=login and msg is step.response)
                 if msg.text is not None:
-                    msg.text = redactor.text(msg.text)
-            step.request.url = redactor.text(step.request.url)
+                    msg.text = redactor.string(msg.text)
+            step.request.url = redactor.url(step.request.url)
         ex.source = redactor.text(ex.source)
         return ex
 
@@ -102,12 +103,10 @@ def exchange_secrets(exchange: Exchange) -> Iterator[str]:
                     yield value.split(None, 1)[1] if scheme_and_credentials else value
             if msg.has_json:
                 yield from _secret_fields(msg.body)
-        body = step.request.body if step.request.has_json else None
-        answer = step.response.body if step.response.has_json else None
-        if isinstance(body, dict) and isinstance(body.get(LOGIN_KEY), dict) and isinstance(answer, dict):
-            inventory = answer.get("inventory")
-            if isinstance(inventory, dict) and isinstance(inventory.get("uuid"), str):
-                yield inventory["uuid"]
+        if step.request.has_json and login_of(step.request.body) is not None and step.response.has_json:
+            session = session_of_login(step.response.body)
+            if session:
+                yield session
 
 
 def _secret_fields(value: Any) -> Iterator[str]:
@@ -116,7 +115,7 @@ def _secret_fields(value: Any) -> Iterator[str]:
         item = stack.pop()
         if isinstance(item, dict):
             for k, v in item.items():
-                if k in SECRET_FIELDS and isinstance(v, str):
+                if is_secret_field(k) and isinstance(v, str):
                     yield v
                 elif isinstance(v, (dict, list)):
                     stack.append(v)

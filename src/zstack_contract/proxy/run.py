@@ -3,7 +3,8 @@ of ``validate``, one printed line per new finding), drift and coverage kept over
 exchanges recorded (redacted) when asked, the reports written when asked and at the end.
 
 Secrets: the redactor learns every session the traffic carries (``Authorization``, a log-in's
-answer) and every password hash a log-in sends, before anything of the exchange is shown or kept.
+answer) and every password hash a log-in sends, before anything of the exchange is shown or kept;
+recordings mask them where they stand, keeping their shape (``facts.secrets``).
 An exchange is dropped once checked; of the exchanges no known API answers, each path (uuids
 standing as ``{uuid}``) is kept once, with a count.
 
@@ -22,7 +23,7 @@ from typing import Callable, TextIO
 
 from ..checks.registry import RECORDED
 from ..errors import ContractError, InputError
-from ..facts.secrets import mask_url
+from ..facts.secrets import login_of, mask_url, session_of_login
 from ..facts.urls import api_path
 from ..findings.baseline import is_new
 from ..findings.validation import Validation
@@ -87,14 +88,11 @@ class ProxyRun:
         for name, value in step.request.headers.items():
             if name.lower() == "authorization" and isinstance(value, str):
                 self.redactor.add(value.split(None, 1)[1] if " " in value.strip() else value)
-        body = step.request.body if step.request.has_json else None
-        login = body.get("logInByAccount") if isinstance(body, dict) else None
-        if isinstance(login, dict) and isinstance(login.get("password"), str):
-            self.redactor.add(login["password"])
-        answer = step.response.body if step.response.has_json else None
-        inventory = answer.get("inventory") if isinstance(answer, dict) and isinstance(login, dict) else None
-        if isinstance(inventory, dict) and isinstance(inventory.get("uuid"), str):
-            self.redactor.add(inventory["uuid"])
+        login = login_of(step.request.body if step.request.has_json else None)
+        if login is not None:
+            if isinstance(login.get("password"), str):
+                self.redactor.add(login["password"])
+            self.redactor.add(session_of_login(step.response.body if step.response.has_json else None))
         step.request.url = mask_url(step.request.url)
 
     def _finished(self, exchange: Exchange) -> None:
