@@ -32,6 +32,7 @@ from conftest import ROOT
 from test_har import har, stopped_entries
 from test_validate import RECORDINGS, exe
 from zstack_contract.cli import main
+from zstack_contract.facts.secrets import FAKE_UUID
 from zstack_contract.facts.oneline import one_line
 from zstack_contract.contract import load_contracts
 from zstack_contract.findings.parallel import check_files
@@ -211,7 +212,7 @@ def test_a_check_that_raises_on_a_file_is_one_line_and_the_run_goes_on(tmp_path)
     doc = assert_well_behaved(r.returncode, r.stdout, r.stderr, tmp_path / "rep")
     assert r.returncode == 1 and r.stderr == ""
     assert (f"violation: {folder.as_posix()}/boom.exchange.json: /: expected the check to run to its end, found ZeroDivisionError: "
-            "a value of the file:\\nOAuth ***, raised at broken_check.py:8 (a fault of the check, not of the exchange) [broken-check]") in r.stdout
+            f"a value of the file:\\nOAuth {FAKE_UUID}, raised at broken_check.py:8 (a fault of the check, not of the exchange) [broken-check]") in r.stdout
     assert "ReimageVmInstance.violating.json: /inventory/cpuNum" in r.stdout
     assert doc["summary"]["exchanges"] == 2 and doc["summary"]["inputErrors"] == 0
 

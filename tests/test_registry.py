@@ -16,6 +16,7 @@ from conftest import ROOT
 from zstack_contract.checks import REGISTRY, Severity, check, run_checks
 from zstack_contract.checks.registry import INPUTS, LIVE, PROBE, RECORDED
 from zstack_contract.contract import load_contracts
+from zstack_contract.facts.secrets import FAKE_UUID
 from zstack_contract.inputs.exchange import bare_body_exchange
 from zstack_contract.simulator import Simulator
 from zstack_contract.simulator.render import plain
@@ -182,7 +183,7 @@ def test_a_check_that_raises_is_one_line_and_its_exchange_is_counted_in_validate
                             "--schemas", str(ROOT / "schemas"), "--report", str(tmp_path / "rep"), "--jobs", jobs],
                            capture_output=True, text=True, cwd=tmp_path)
         assert r.returncode == 1 and r.stderr == "", r.stderr
-        _one_fault_line(r.stdout, "OAuth ***")
+        _one_fault_line(r.stdout, f"OAuth {FAKE_UUID}")
         _one_fault_line(r.stdout, "a body alone")
         report = json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())
         assert report["summary"]["exchanges"] == 2 and report["summary"]["inputErrors"] == 0, report["summary"]
@@ -203,7 +204,7 @@ def test_a_check_that_raises_is_one_line_and_its_exchange_is_counted_in_the_live
         r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "CI": ""})
     out = r.stdout.replace(session, SECRET_SESSION)  # the run's own session stands for the secret
     assert r.returncode == 1 and "2 failed" in out, out[-3000:]
-    _one_fault_line(out, "OAuth ***")
+    _one_fault_line(out, f"OAuth {FAKE_UUID}")
     _one_fault_line(out, "a body alone")
     report = json.loads((tmp_path / "report" / "zstack-contract.json").read_text())
     assert report["summary"]["exchanges"] >= 2 and {f["check"] for f in report["findings"]} == {"raising-check"}
