@@ -539,3 +539,22 @@ def test_a_check_that_raises_is_one_line_and_its_exchange_is_still_counted(tmp_p
         REGISTRY.remove("raising-check")
     _one_fault_line(out.getvalue().replace(session, SECRET_SESSION), f"OAuth {FAKE_UUID}")
     assert run.validation.exchanges == 1 and run.summary().startswith("zstack-contract proxy: 1 exchange(s) checked, 1 new violation(s)")
+
+
+@pytest.mark.parametrize("answer", [b'{"inventory": {"cpuNum": 1.5, "cpuNum": 1}}', b'{"inventory": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"])
+def test_an_answer_breaking_the_json_rule_is_no_json_document_to_the_checks(answer):
+    """A node's answer is read by the rule of every input: a duplicate key is not the last key's
+    value (which would pass), 100 000 levels are not a RecursionError; the exchange is still checked."""
+    def odd_node(conn, stop):
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 \r\nContent-Length: %d\r\n\r\n%s" % (len(answer), answer))
+
+    with socket_server(odd_node) as target, proxy(target) as (url, run, out):
+        r = requests.put(f"{url}/v1/vm-instances/{new_uuid()}/actions", json={"reimageVmInstance": {}}, headers={"Authorization": "OAuth x"})
+        assert r.content == answer
+        for _ in range(200):
+            if run.validation.exchanges:
+                break
+            time.sleep(0.01)
+    assert run.validation.exchanges == 1 and run.validation.new_violations(), out.getvalue()
+    assert "expected a JSON body with inventory, found text '{\"inventory\": " in out.getvalue() and "[status-body]" in out.getvalue()

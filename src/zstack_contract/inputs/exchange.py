@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import copy
 import enum
-import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from ..facts.secrets import SECRET_HEADERS, Redactor, is_secret_field, login_of, session_of_login
+from ..facts.secrets import (
+    SECRET_HEADERS,
+    Redactor,
+    is_secret_field,
+    login_of,
+    session_of_login,
+)
 
 
 class _Missing(enum.Enum):
@@ -121,17 +126,6 @@ def _secret_fields(value: Any) -> Iterator[str]:
                     stack.append(v)
         elif isinstance(item, list):
             stack.extend(item)
-
-
-def decode_body(raw: bytes | str | None) -> tuple[Any, str | None]:
-    """(JSON value, None) when ``raw`` is JSON, else (MISSING, text or None for an empty body)."""
-    if raw is None or raw == b"" or raw == "":
-        return MISSING, None
-    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-    try:
-        return json.loads(text), None
-    except ValueError:
-        return MISSING, text
 
 
 def bare_body_exchange(body: dict, shown: str) -> Exchange:

@@ -68,6 +68,19 @@ def read_body(raw: bytes | str, shown: str, where: str) -> tuple[Any, str | None
         return MISSING, raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
 
 
+def decode_body(raw: bytes | str | None) -> tuple[Any, str | None]:
+    """A body that went over the wire (the live client's, the proxy's), by the same rule:
+    (its JSON value, None); (MISSING, its text) when it is not JSON or breaks a rule (a duplicate
+    key, NaN, 100 000 levels: the checks then see a body that is no JSON document, never the last
+    of two keys); (MISSING, None) when it is empty."""
+    if raw is None:
+        return MISSING, None
+    try:
+        return read_body(raw, "", "body")
+    except InputError:
+        return MISSING, raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
+
+
 def too_big(size: int, shown: str, what: str = "file") -> InputError:
     return InputError(shown, f"{what} is {size / 1e6:.1f} MB, over the {MAX_BYTES // (1024 * 1024)} MiB limit of an input file")
 

@@ -27,7 +27,8 @@ from ..facts.ids import password_hash
 from ..facts.oneline import FIELD, one_line
 from ..facts.secrets import Redactor, control_character
 from ..facts.urls import api_path, url_problem
-from ..inputs.exchange import Exchange, Request, Response, Step, decode_body
+from ..inputs.exchange import Exchange, Request, Response, Step
+from ..inputs.json_reader import decode_body
 from .transport import PastDeadline, http_session, settled, within
 
 

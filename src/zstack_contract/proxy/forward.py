@@ -23,7 +23,8 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from ..facts.urls import api_path, url_problem
-from ..inputs.exchange import Request, Response, Step, decode_body
+from ..inputs.exchange import Request, Response, Step
+from ..inputs.json_reader import decode_body
 from ..live.transport import ca_bundle
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
