@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zstack_contract.contract.loading import load_contracts
+from zstack_contract.facts.urls import job_of, job_path
 from zstack_contract.contract.routes import (
     METHOD_NOT_ALLOWED,
     NO_ACTION,
@@ -156,3 +157,15 @@ def test_every_route_of_the_shipped_contract_routes_to_its_own_api():
             body = {contract.action_key: {}} if route.method == "PUT" else None
             assert contracts.match(route.method, path, body) is contract, (contract.api, route.template)
     assert contracts.match("GET", f"/v1/vm-instances/{U}", None).api == "QueryVmInstance"
+
+
+@pytest.mark.parametrize(("url", "job"), [
+    (f"http://mn:8080/zstack/v1/api-jobs/{U}", U), (f"/v1/api-jobs/{U}", U), (f"/zstack/v1/api-jobs/{U}?x=1", U),
+    (f"/v1/api-jobs/{U}/", None), (f"/v1/api-jobs/{U}/more", None), ("/v1/api-jobs/", None), (f"/v1/vm-instances/{U}", None),
+    ("http://[::1/zstack/v1/api-jobs/x", None),  # a location that cannot be parsed names no job
+])
+def test_the_job_path_is_one_fact(url, job):
+    """The job path every part reads (simulator, HAR, replay, proxy): exactly one segment after
+    /v1/api-jobs/, as the node's pattern; and the path written from a job is read back to it."""
+    assert job_of(url) == job
+    assert job_of("http://mn:8080/zstack" + job_path(U)) == U

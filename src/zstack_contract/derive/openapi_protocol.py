@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
-JOB_PATH = "/v1/api-jobs/{jobUuid}"
+from ..facts.urls import JOB_TEMPLATE
+
+JOB_PATH = JOB_TEMPLATE
 JOB_OPERATION = "pollApiJob"
 SECURITY = "OAuth"
 

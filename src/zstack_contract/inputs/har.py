@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from datetime import datetime
 from typing import Any
 
@@ -22,12 +21,10 @@ import jsonschema
 from ..errors import InputError
 from ..facts.oneline import quoted
 from ..facts.secrets import mask_header, mask_url
-from ..facts.urls import api_path, url_problem
+from ..facts.urls import job_of, url_problem
 from .exchange import Exchange, Request, Response, Step
 from .json_reader import read_body
 from .shape_errors import describe, place
-
-_JOB_PATH = re.compile(r"^/v1/api-jobs/([^/]+)/?$")
 
 _NAME_VALUES = {"type": "array", "items": {"type": "object", "required": ["name", "value"],
                                            "properties": {"name": {"type": "string"}, "value": {"type": "string"}}}}
@@ -88,7 +85,7 @@ def exchanges_from_har(doc: Any, shown: str) -> list[Exchange]:
         step = _step(entries[i], i, shown)
         if step is None:
             continue
-        job = _job_of(step.request.url) if step.request.method.upper() == "GET" else None
+        job = job_of(step.request.url) if step.request.method.upper() == "GET" else None
         if job is not None and job in by_job:
             by_job[job].steps.append(step)
             continue
@@ -168,14 +165,9 @@ def _headers(pairs: list[dict]) -> dict[str, str]:
     return out
 
 
-def _job_of(url: str) -> str | None:
-    m = _JOB_PATH.match(api_path(url)) if url_problem(url) is None else None  # a location may be any text
-    return m.group(1) if m else None
-
-
 def _job_created(step: Step) -> str | None:
     """The job a ``202`` answer names in its ``location`` (only its path counts: behind NAT the host differs)."""
     body = step.response.body if step.response.has_json else None
     if step.response.status != 202 or not isinstance(body, dict) or not isinstance(body.get("location"), str):
         return None
-    return _job_of(body["location"])
+    return job_of(body["location"])

@@ -28,7 +28,7 @@ import responses
 
 from ..errors import ContractError, InputError
 from ..facts.oneline import one_line
-from ..facts.urls import api_path
+from ..facts.urls import api_path, job_of
 from ..facts.words import plural
 from ..inputs.exchange import MISSING, Exchange, Response
 from ..inputs.json_reader import read_body
@@ -36,7 +36,6 @@ from ..inputs.recordings import discover, read_exchanges
 from .recorder import record_name
 
 _UUID_SEGMENT = re.compile(r"/(?:[0-9a-fA-F]{32}|\*\*\*)(?=/|$)")
-_JOB = re.compile(r"^/v1/api-jobs/([^/?]+)$")
 _NUMBERED = re.compile(r"^(.*)\.\d{3}\.json$")
 # Headers of a recorded answer that describe its bytes as they were sent, not as replayed.
 _WIRE_HEADERS = frozenset({"content-length", "transfer-encoding", "content-encoding", "connection"})
@@ -136,9 +135,9 @@ class Replay:
 
     def _answer(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
         method, url = request.method or "GET", request.url or ""
-        job = _JOB.match(api_path(url))
-        if method == "GET" and job and job.group(1) in self._jobs:
-            polls = self._jobs[job.group(1)]
+        job = job_of(url)
+        if method == "GET" and job in self._jobs:
+            polls = self._jobs[job]
             answer = polls.popleft() if len(polls) > 1 else polls[0]
         else:
             answer = self._call(method, url, request)
@@ -162,9 +161,9 @@ class Replay:
         first = exchange.call.response
         location = first.body.get("location") if first.has_json and isinstance(first.body, dict) else None
         if first.status == 202 and isinstance(location, str):
-            job = _JOB.match(api_path(location))
+            job = job_of(location)
             if job:
-                self._jobs[job.group(1)] = deque(step.response for step in exchange.steps[1:]) or deque([first])
+                self._jobs[job] = deque(step.response for step in exchange.steps[1:]) or deque([first])
         return first
 
 

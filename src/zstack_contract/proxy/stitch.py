@@ -9,19 +9,17 @@ aside first), so a long session takes bounded memory.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
-from ..facts.urls import api_path, url_problem
+from ..facts.urls import api_path, job_of, job_path
 from ..inputs.exchange import Exchange, Step
 
 FOLLOW_FOR = 3600.0  # seconds a job is followed when its answer names no apiTimeout
 OPEN_JOBS = 2_000
-_JOB_PATH = re.compile(r"^/v1/api-jobs/([^/?#]+)$")
 
 
 @dataclass(frozen=True)
@@ -54,14 +52,14 @@ class Stitcher:
         """One request and its answer, as the proxy forwarded them."""
         finished: Exchange | None = None
         path = api_path(step.request.url)
-        job = _JOB_PATH.match(path) if step.request.method == "GET" else None
+        job = job_of(path) if step.request.method == "GET" else None
         with self._lock:
             self._expire()
-            followed = self._open.get(job.group(1)) if job else None
+            followed = self._open.get(job) if job else None
             if followed is not None:
                 followed.exchange.steps.append(step)
                 if step.response.status != 202:
-                    del self._open[job.group(1)]
+                    del self._open[job]
                     finished = followed.exchange
             else:
                 exchange = Exchange(steps=[step], source=source)
@@ -97,7 +95,7 @@ class Stitcher:
         call = followed.exchange.call.request
         self.not_followed_count += 1
         if len(self.not_followed) < 100:  # the first ones by name; the rest are counted
-            self.not_followed.append(NotFollowed(f"{call.method} {api_path(call.url)}", f"/v1/api-jobs/{job}"))
+            self.not_followed.append(NotFollowed(f"{call.method} {api_path(call.url)}", job_path(job)))
 
 
 def _job_of(step: Step) -> tuple[str, float] | None:
@@ -106,9 +104,9 @@ def _job_of(step: Step) -> tuple[str, float] | None:
     if answer.status != 202 or not answer.has_json or not isinstance(answer.body, dict):
         return None
     location = answer.body.get("location")
-    match = _JOB_PATH.match(api_path(location)) if isinstance(location, str) and not url_problem(location) else None
-    if match is None:
+    job = job_of(location) if isinstance(location, str) else None
+    if job is None:
         return None
     timeout = answer.body.get("apiTimeout")
     seconds = timeout / 1000.0 if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0 else FOLLOW_FOR
-    return match.group(1), seconds
+    return job, seconds

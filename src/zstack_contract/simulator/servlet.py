@@ -37,6 +37,7 @@ from ..contract.routes import (
     Router,
 )
 from ..facts.ids import new_uuid
+from ..facts.urls import job_of, job_path
 from . import generic, java, render
 from .apis import Api
 from .faults import Faults, corrupt
@@ -45,7 +46,6 @@ from .query import BadParameter, parse_query
 from .state import DEFAULT_API_TIMEOUT_MS, Job, State
 
 CONTEXT = "/zstack"
-JOB_PATH = re.compile(r"^/v1/api-jobs/([^/]+)$")
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 # The one header a real node never sends: it lets the live suite know it talks to a simulator,
 # where changing state is harmless, so the destructive tests run without --zstack-allow-destructive.
@@ -129,9 +129,9 @@ class Servlet:
 
     # -- the REST layer ----------------------------------------------------------------------------
     def handle(self, ctx: Ctx) -> Response:
-        m = JOB_PATH.match(ctx.api_path)
-        if m:
-            return self.job(ctx, m.group(1))
+        job = job_of(ctx.api_path)
+        if job is not None:
+            return self.job(ctx, job)
         if self.node.routes.entry(ctx.api_path) is None:
             raise text(404, f"no api mapping to {ctx.api_path}")
         try:
@@ -164,7 +164,7 @@ class Servlet:
         ready_at = None if self.faulty("never-done", api) else time.monotonic() + self.node.job_delay
         if not self.state.add_job(Job(job_uuid, api.name, status, result, ready_at, timeout_ms)):
             raise text(400, f"Duplicate job uuid[{job_uuid}]")  # lost a race with the same X-Job-UUID
-        accepted: dict[str, Any] = {"location": f"{self.node.advertised_url}/v1/api-jobs/{job_uuid}", "apiTimeout": timeout_ms}
+        accepted: dict[str, Any] = {"location": self.node.advertised_url + job_path(job_uuid), "apiTimeout": timeout_ms}
         if self.faulty("no-location", api):
             del accepted["location"]
         return raw(202, render.to_json(accepted, html_safe=True))
