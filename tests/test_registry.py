@@ -209,3 +209,16 @@ def test_a_check_that_raises_is_one_line_and_its_exchange_is_counted_in_the_live
     report = json.loads((tmp_path / "report" / "zstack-contract.json").read_text())
     assert report["summary"]["exchanges"] >= 2 and {f["check"] for f in report["findings"]} == {"raising-check"}
 
+
+
+def test_a_warning_check_that_raises_does_not_let_the_run_pass(tmp_path):
+    """Its fault is a violation whatever the check's severity: the check did not judge the exchange."""
+    (tmp_path / "raising.py").write_text(RAISING_CHECK.replace('"a check with a fault: it raises")',
+                                                               '"a check with a fault: it raises", severity="warning")'))
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "ReimageVmInstance.sample.json").write_text(
+        (ROOT / "contract_tests" / "recordings" / "ReimageVmInstance.page-sample.json").read_text())
+    r = subprocess.run([sys.executable, "-m", "zstack_contract.cli", "validate", str(tmp_path / "in"), "--plugin", str(tmp_path / "raising.py"),
+                        "--schemas", str(ROOT / "schemas"), "--report", str(tmp_path / "rep")], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 1 and "violation: " in r.stdout and "[raising-check]" in r.stdout, r.stdout[-2000:]
+    assert json.loads((tmp_path / "rep" / "zstack-contract.json").read_text())["summary"]["verdict"] == "fail"

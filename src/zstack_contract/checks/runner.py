@@ -4,6 +4,7 @@ resources, and the checks whose findings callers make (of live tests, probes and
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Iterable
 
 from ..contract.compiled import Contract
@@ -16,7 +17,7 @@ from . import protocol  # noqa: F401
 from . import resources  # noqa: F401
 from . import expected, probe_answers  # noqa: F401
 from . import page_samples  # noqa: F401
-from .finding import Finding
+from .finding import Finding, Severity
 from .registry import RECORDED, REGISTRY, Check
 from .view import View
 
@@ -53,5 +54,8 @@ def fault(c: Check, view: View, exc: Exception) -> Finding:
     secrets masked: a message may quote what the check looked at) and place, never a traceback."""
     redactor = Redactor(set(exchange_secrets(view.exchange)))
     said = one_line(redactor.text(f"{type(exc).__name__}: {exc}"), FIELD)
-    return c.finding(file=view.exchange.source, api=view.contract.api, pointer="", expected="the check to run to its end",
-                     found=f"{said}, raised{where_raised(exc)} (a fault of the check, not of the exchange)")
+    finding = c.finding(file=view.exchange.source, api=view.contract.api, pointer="", expected="the check to run to its end",
+                        found=f"{said}, raised{where_raised(exc)} (a fault of the check, not of the exchange)")
+    # A violation whatever the check's severity: a check that could not judge the exchange must
+    # not let the run pass (a baseline entry can accept it, as any finding).
+    return dataclasses.replace(finding, severity=Severity.VIOLATION)
