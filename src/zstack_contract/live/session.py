@@ -11,16 +11,24 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
-import pytest
-
 from ..checks.expected import error_said, expect
 from ..checks.finding import Finding
 from ..checks.protocol import answer_found
 from ..checks.registry import LIVE
 from ..errors import ContractError
-from ..facts.secrets import Redactor, RedactingFilter
+from ..facts.secrets import RedactingFilter, Redactor
 from ..inputs.exchange import Exchange, Response
-from .client import Backoff, Budget, BudgetSpent, Call, ClientError, RunTimeSpent, ZStackClient, usable_in_header
+from .client import (
+    Backoff,
+    Budget,
+    BudgetSpent,
+    Call,
+    ClientError,
+    RunTimeSpent,
+    ZStackClient,
+    usable_in_header,
+)
+from .outcomes import Failed, Skipped
 
 
 class Holder(Protocol):
@@ -178,7 +186,7 @@ class BoundLive:
                 call.exchange.source = self.test_id
                 return call
             broken = str(call.error)
-        pytest.fail(broken, pytrace=False)  # outside the handler: one line, no chained exception
+        raise Failed(broken)  # outside the handler: one line, no chained exception
 
     def hold(self, call: Call, extra: list[Finding] = (), **expectations) -> list:
         """The named checks, the test's expectations (see :func:`~zstack_contract.checks.expected.expect`)
@@ -193,9 +201,9 @@ class BoundLive:
         body = call.final.body if call.final.has_json else None
         found = body.get("inventories") if isinstance(body, dict) else None
         if call.final.status != 200 or not isinstance(found, list):
-            pytest.fail(f"query for a {state} VM answered status {call.final.status}", pytrace=False)
+            raise Failed(f"query for a {state} VM answered status {call.final.status}")
         if not found or not isinstance(found[0], dict) or not found[0].get("uuid"):
-            pytest.skip(f"no {state} VM on the target")
+            raise Skipped(f"no {state} VM on the target")
         return found[0]["uuid"]
 
     def designated_vm(self) -> str:
@@ -203,7 +211,7 @@ class BoundLive:
         if not self.target.live_node:
             return self.live.vm or self.find_vm("Stopped")
         if not self.live.vm:
-            pytest.skip("reimages a VM: pass --zstack-vm UUID (and --zstack-allow-destructive)")
+            raise Skipped("reimages a VM: pass --zstack-vm UUID (and --zstack-allow-destructive)")
         return self.live.vm
 
 

@@ -10,12 +10,14 @@ pytest itself would have said 0 or 1; pytest's other codes (interrupted, usage, 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
 import pytest
 
 from ..errors import ContractError, OutputError
+from ..live.outcomes import Failed, Skipped
 from ..probing import profiles
 from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's namespace)
     RUN,
@@ -44,6 +46,30 @@ _WIRE_KEY = "zstack_contract"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """A live test that ended early (:mod:`zstack_contract.live.outcomes`) ends as pytest's outcome."""
+    with _as_pytest_outcomes():
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request: pytest.FixtureRequest):
+    """The same for a fixture that talks to the target (finding the VM a test needs)."""
+    with _as_pytest_outcomes():
+        return (yield)
+
+
+@contextlib.contextmanager
+def _as_pytest_outcomes():
+    try:
+        yield
+    except Skipped as exc:
+        pytest.skip(exc.reason)
+    except Failed as exc:
+        pytest.fail(exc.reason, pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)
