@@ -11,7 +11,6 @@ import json
 import re
 import subprocess
 
-import pytest
 
 from conftest import ROOT, child_pytest
 from zstack_contract.checks.registry import LIVE
