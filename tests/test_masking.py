@@ -11,7 +11,6 @@ import json
 import re
 import subprocess
 
-
 from conftest import ROOT, child_pytest
 from zstack_contract.checks.registry import LIVE
 from zstack_contract.cli import main
