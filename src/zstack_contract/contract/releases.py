@@ -17,6 +17,23 @@ from ..errors import InputError
 from .bundle import Bundle, read_bundle
 
 SUFFIX = ".json.gz"
+_VERSION = re.compile(r"\d+(?:\.\d+)*")
+
+
+def version_key(version: str) -> tuple:
+    """Orders versions as ZStack numbers them: 3.9 before 3.10.40 before 4.8.22 before 5.3.0; trailing
+    zeros do not count (5.3 and 5.3.0 are one version). A part that is not a number sorts after the
+    numbers, by its text."""
+    parts = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", version)]
+    while len(parts) > 1 and parts[-1] == (0, 0, ""):
+        parts.pop()
+    return tuple(parts)
+
+
+def is_version(text: str) -> bool:
+    """Whether ``text`` is a version of ZStack's numbering (``5.3.0``, ``0.6``), which
+    :func:`version_key` orders; a starting version such as ``zsv 4.1.6`` is of another product."""
+    return _VERSION.fullmatch(text.strip()) is not None
 
 
 def releases_dir() -> Path:
@@ -31,8 +48,8 @@ class Release:
 
     @property
     def key(self) -> tuple:
-        """Orders releases as versions do: 3.10.40 before 4.8.22 before 5.3.0."""
-        return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", self.name))
+        """Orders releases as versions do (:func:`version_key`): 3.10.40 before 4.8.22 before 5.3.0."""
+        return version_key(self.name)
 
 
 def shipped_releases() -> list[Release]:
