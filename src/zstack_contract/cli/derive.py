@@ -1,4 +1,4 @@
-"""``zstack-contract derive [PAGE_OR_FOLDER...] [--source PATH...] --out DIR [--check] [--overlay FILE] [--quiet]``.
+"""``zstack-contract derive [PAGE_OR_FOLDER...] [--source PATH...] --out DIR [--check] [--overlay FILE] [--release-of VERSION] [--quiet]``.
 
 Pages (plain-text exports of the reference) and doc sources (the ``*Doc_zh_cn.groovy`` files the
 pages are rendered from, in a ZStack source tree or any folder) derive the same schema files.
@@ -7,7 +7,9 @@ and its doc source, or its page in the other language, against each other) and w
 ``--check``, compared with what DIR holds) before the next: a folder of a thousand pages takes no
 more memory than one. Doc sources are derived before pages, so an API given both ways is written
 from its source. What an input says that cannot be right but is worked around (a reference to a
-table it lacks) is a warning. An unusable input, and any error of ours on one, is one line on
+table it lacks) is a warning; so is, given the release the inputs are of (``--release-of``), a
+field whose starting version is newer than that release (:mod:`~zstack_contract.derive.since`).
+Warnings do not change the exit code. An unusable input, and any error of ours on one, is one line on
 stderr, and the others are still derived; a summary table ends the run.
 """
 
@@ -21,8 +23,10 @@ from typing import Callable, Iterator
 from ..atomic import reason, write_atomic
 from ..checks.page_samples import check_page
 from ..contract.format import SUFFIXES
+from ..contract.releases import is_version
 from ..derive.overlay import Overlay, load_overlay
 from ..derive.schema_files import Apis, DerivedPage, derive_page, derive_source, derive_sources, page_files, read_sources, shown_path, stale_files
+from ..derive.since import CHECK as SINCE_AFTER_RELEASE, after_release
 from ..errors import ContractError, OutputError, PageError, internal_error
 from ..facts.oneline import one_line
 from ..inputs.files import special_file
@@ -36,6 +40,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="folder for <Api>.request.json, <Api>.response.json, <Api>.response.strict.json")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 naming each stale or missing file")
     p.add_argument("--overlay", metavar="FILE", help="overlay of facts the pages lack (default: the bundled, reviewed overlay.toml)")
+    p.add_argument("--release-of", type=_release, metavar="VERSION",
+                   help=f"the ZStack release the inputs are of (5.3.0): a field whose since is newer is a {SINCE_AFTER_RELEASE} warning")
     p.add_argument("-q", "--quiet", action="store_true", help="print only unusable inputs, stale files and the summary")
 
 
@@ -50,6 +56,7 @@ class _Run:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # "pages" / "sources" -> counts
     stale: list[tuple[str, str]] = field(default_factory=list)
     unwritten: bool = False
+    after_release: set[str] = field(default_factory=set)  # file:line of each field newer than --release-of
 
     def count(self, kind: str, what: str, n: int = 1) -> None:
         self.counts.setdefault(kind, {"inputs": 0, "apis": 0, "with findings": 0, "unusable": 0, "known defects": 0})[what] += n
@@ -69,7 +76,12 @@ class _Run:
         if kind == "pages":
             found = check_page(page, derived.schemas[page.api + SUFFIXES["request"]], derived.schemas[page.api + SUFFIXES["strict"]],
                                self.overlay.defect)
-        warnings = [f"{d.where}: {d.message} [doc-defect]" for d in page.defects]
+        defects = list(page.defects)
+        if self.args.release_of:
+            late = after_release(page, self.args.release_of)
+            self.after_release.update(d.where for d in late)
+            defects += late
+        warnings = [f"{d.where}: {d.message} [{d.check}]" for d in defects]
         warnings += [f.finding.message() for f in found if f.settled is None]
         self.count(kind, "with findings", bool(warnings))
         self.count(kind, "known defects", sum(1 for f in found if f.settled is not None))
@@ -125,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
     for path, why in state.stale:
         print(one_line(f"{path}: {why}; run: zstack-contract derive {again} --out {args.out}"))
     print(summary(state.counts))
+    if args.release_of:
+        print(f"{len(state.after_release)} field(s) with a since newer than the release {args.release_of} [{SINCE_AFTER_RELEASE}].")
     if any(c["unusable"] for c in state.counts.values()) or state.unwritten:
         return 2
     return 1 if state.stale else 0
@@ -183,6 +197,13 @@ def readable_pages(paths: list[str], on_error: Callable[[PageError], None]) -> I
             on_error(PageError(path, None, problem))
         else:
             yield path
+
+
+def _release(text: str) -> str:
+    """``--release-of``'s value: a version of ZStack's numbering."""
+    if not is_version(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a ZStack version (like 5.3.0)")
+    return text.strip()
 
 
 def overlay_problem(overlay: str | None) -> str | None:

@@ -81,11 +81,12 @@ class Sample:
 
 @dataclass(frozen=True)
 class Defect:
-    """Something a page (or doc source) says that cannot be right, which derivation works around:
-    a warning, not the end of the page."""
+    """Something a page (or doc source) says that cannot be right, which derivation works around
+    (or, for ``since-after-release``, only reports): a warning, not the end of the page."""
 
     where: str  # "file:line"
     message: str
+    check: str = "doc-defect"  # the name the warning ends with, [doc-defect]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,33 @@
+"""``since-after-release``: a field whose starting version (``since`` in the doc sources, the
+起始版本 / Since column of a page, ``x-since`` in the schemas) is newer than the release the
+inputs are of (``derive --release-of``). The release cannot document a field that came after it:
+the version is a typo, or the doc sources are of another release than said. A warning, like a
+``doc-defect``; the field is derived as written.
+
+Versions compare as :func:`~zstack_contract.contract.releases.version_key` orders them; a starting
+version that is not of ZStack's numbering (``zsv 4.1.6``, another product's) is not compared.
+"""
+
+from __future__ import annotations
+
+from ..contract.releases import is_version, version_key
+from .page import Defect, Page
+
+CHECK = "since-after-release"
+
+
+def after_release(page: Page, release: str) -> list[Defect]:
+    """A warning for each field of ``page`` (its request, its response and the tables they refer
+    to) whose starting version is newer than ``release``; a field written once and shown in two
+    tables is one warning."""
+    newest = version_key(release)
+    found: dict[str, Defect] = {}
+    tables = [t for t in (page.request, page.response) if t is not None] + list(page.sections.values())
+    for table in tables:
+        for f in table.fields:
+            if not f.since or not is_version(f.since) or version_key(f.since) <= newest:
+                continue
+            where = page.field_source(f)
+            found.setdefault(where, Defect(where, f"field {f.name!r} ({table.name}) is since {f.since}, "
+                                                  f"newer than the release {release}", CHECK))
+    return list(found.values())
