@@ -1,13 +1,15 @@
 """Regenerate the contracts the package ships, from a clone of ZStack's open-source tree.
 
-    python scripts/regenerate_contracts.py --git-dir PATH/TO/zstack[.git] [RELEASE ...]
+    python scripts/regenerate_contracts.py --git-dir PATH/TO/zstack[.git] [--dry-run] [RELEASE ...]
 
 For each release (a branch of github.com/zstackio/zstack; default: the releases listed in
 RELEASES below) the doc sources (``*Doc_zh_cn.groovy``) of that branch's newest commit are
 copied out of git into a temporary folder, derived exactly as ``zstack-contract derive --source``
 derives them, and written as one bundle, ``src/zstack_contract/data/releases/<release>.json.gz``,
 recording the commit. ``docs/releases.md`` gets a table per release: the doc files read, the APIs
-derived, the APIs skipped and why, and the doc defects derivation worked around.
+derived, the APIs skipped and why, the doc defects derivation worked around, and the fields whose
+starting version is newer than the release (``since-after-release``: the branch's name is the
+release, as ``derive --release-of``). ``--dry-run`` derives and prints the figures, writing nothing.
 
 Maintainers only: the project's tests and CI never need the ZStack tree.
 """
@@ -27,6 +29,7 @@ from zstack_contract.contract.releases import SUFFIX
 from zstack_contract.derive.source_tree import DOC_SUFFIX
 from zstack_contract.derive.overlay import load_overlay
 from zstack_contract.derive.schema_files import Apis, derive_source, derive_sources, read_sources
+from zstack_contract.derive.since import after_release
 from zstack_contract.errors import PageError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +75,7 @@ def build(release: str, commit: str, folder: Path) -> tuple[Bundle, dict]:
     apis: dict[str, dict] = {}
     skipped = [{"where": f"{e.path}:{e.line}" if e.line else e.path, "why": e.message} for e in errors]
     defects = collections.Counter()
+    late: dict[str, str] = {}  # file:line -> the since-after-release warning
     claims = Apis()
     for api, result in derive_sources(tree, overlay):
         if isinstance(result, PageError):
@@ -83,9 +87,11 @@ def build(release: str, commit: str, folder: Path) -> tuple[Bundle, dict]:
             continue
         for d in result.page.defects:
             defects[_defect_kind(d.message)] += 1
+        late.update((d.where, d.message) for d in after_release(result.page, release))
         apis[result.page.api] = {_variant(name): schema for name, schema in result.schemas.items()}
     bundle = Bundle(release, commit, SOURCE, release, len(tree.files), apis, skipped)
-    return bundle, {"files": len(tree.files), "apis": len(apis), "skipped": skipped, "defects": defects}
+    return bundle, {"files": len(tree.files), "apis": len(apis), "skipped": skipped, "defects": defects,
+                    "after release": dict(sorted(late.items()))}
 
 
 def _variant(file: str) -> str:
@@ -116,10 +122,11 @@ def markdown(rows: list[tuple[str, str, dict]]) -> str:
            "Written by `scripts/regenerate_contracts.py`; do not edit. Each release is derived from the doc sources",
            f"(`*{DOC_SUFFIX}`) of ZStack's open-source tree ({SOURCE}) at the commit named, exactly as",
            "`zstack-contract derive --source` derives them.", "",
-           "| release | commit | doc files read | APIs derived | skipped | doc defects worked around |",
-           "| --- | --- | ---: | ---: | ---: | ---: |"]
+           "| release | commit | doc files read | APIs derived | skipped | doc defects worked around | fields since after the release |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for release, commit, s in rows:
-        out.append(f"| {release} | `{commit}` | {s['files']} | {s['apis']} | {len(s['skipped'])} | {sum(s['defects'].values())} |")
+        out.append(f"| {release} | `{commit}` | {s['files']} | {s['apis']} | {len(s['skipped'])} | {sum(s['defects'].values())} "
+                   f"| {len(s['after release'])} |")
     for release, commit, s in rows:
         out += ["", f"## {release}", "", f"Commit `{commit}`: {s['files']} doc files, {s['apis']} APIs.", ""]
         if s["skipped"]:
@@ -127,26 +134,40 @@ def markdown(rows: list[tuple[str, str, dict]]) -> str:
         if s["defects"]:
             out += ["Doc defects worked around (each a warning of `derive --source`):", "", "| defect | count |", "| --- | ---: |"]
             out += [f"| {kind} | {n} |" for kind, n in sorted(s["defects"].items())]
+        if s["after release"]:
+            out += ["", (f"Fields whose since is newer than {release} (each a `since-after-release` warning of "
+                         f"`derive --source --release-of {release}`):"), "", "| where | warning |", "| --- | --- |"]
+            out += [f"| `{where}` | {message} |" for where, message in s["after release"].items()]
     return "\n".join(out) + "\n"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--git-dir", required=True, help="a clone of ZStack's tree (its .git, or a bare clone)")
+    ap.add_argument("--dry-run", action="store_true", help="derive and print the figures of each release; write no bundle and no docs")
     ap.add_argument("releases", nargs="*", default=list(RELEASES), help=f"branches to ship (default: {' '.join(RELEASES)})")
     args = ap.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
+    if not args.dry_run:
+        OUT.mkdir(parents=True, exist_ok=True)
     rows = []
     for release in args.releases:
         with tempfile.TemporaryDirectory(prefix=f"zstack-{release}-") as tmp:
             commit = extract(args.git_dir, release, Path(tmp))
             bundle, stats = build(release, commit, Path(tmp))
+        if args.dry_run:
+            print(f"{release} {commit}: {stats['files']} doc files, {stats['apis']} APIs, {len(stats['skipped'])} skipped, "
+                  f"{sum(stats['defects'].values())} doc defects, {len(stats['after release'])} fields since after the release")
+            for where, message in stats["after release"].items():
+                print(f"  {where}: {message}")
+            continue
         target = OUT / f"{release}{SUFFIX}"
         target.write_bytes(bundle.to_bytes())
         assert read_bundle(target).files() == bundle.files(), f"{target}: does not read back as written"
         print(f"{release} {commit}: {stats['files']} doc files, {stats['apis']} APIs, {len(stats['skipped'])} skipped, "
               f"{target.stat().st_size} bytes", file=sys.stderr)
         rows.append((release, commit, stats))
+    if args.dry_run:
+        return 0
     for stale in sorted(set(OUT.glob("*" + SUFFIX)) - {OUT / f"{r}{SUFFIX}" for r in args.releases}):
         print(f"note: {stale} is not among the releases regenerated", file=sys.stderr)
     DOCS.write_text(markdown(rows), encoding="utf-8")

@@ -6,6 +6,7 @@ is not. The tree of tests/doc_sources/since is our own: a request field since 5.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,16 @@ def test_a_release_of_that_is_not_a_version_is_a_usage_error(tmp_path):
     assert "--release-of: 'five' is not a ZStack version (like 5.3.0)" in run.stderr
     assert "Traceback" not in run.stderr and list(tmp_path.iterdir()) == []
 
+
+def test_the_regeneration_holds_each_branch_to_its_own_name():
+    spec = importlib.util.spec_from_file_location("regenerate_contracts", ROOT / "scripts" / "regenerate_contracts.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    _, stats = script.build("5.3.0", "0" * 40, TREE)
+    assert list(stats["after release"]) == sorted([where(MSG, "fadeSeconds"), where(INVENTORY, "glow")])
+    assert stats["after release"][where(INVENTORY, "glow")] == "field 'glow' (inventory) is since 6.0, newer than the release 5.3.0"
+    table = script.markdown([("5.3.0", "0" * 40, stats)])
+    assert f"| 5.3.0 | `{'0' * 40}` | 4 | 1 | 0 | 0 | 2 |" in table
+    assert f"| `{where(MSG, 'fadeSeconds')}` | field 'fadeSeconds' (request) is since 5.4.0, newer than the release 5.3.0 |" in table
+    _, stats = script.build("6.0", "0" * 40, TREE)
+    assert stats["after release"] == {}
