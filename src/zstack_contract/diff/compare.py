@@ -197,6 +197,13 @@ def _type_text(node: dict[str, Any]) -> str:
     return f"{page_type} ({t})" if page_type else t
 
 
+def _table_text(node: dict[str, Any], table: str | None) -> str:
+    """A reference as a reader knows it: the page's type, else the table's name (``vmNics``)."""
+    if table is None:
+        return _type_text(node)
+    return node.get(PAGE_TYPE) or table.rsplit("/", 1)[-1]
+
+
 def _values(node: dict[str, Any]) -> list | None:
     values = node.get("enum")
     return values if isinstance(values, list) else None
@@ -219,8 +226,7 @@ def _node(api: str, side: str, where: str, a: dict[str, Any], b: dict[str, Any],
                      _type_text(b) if table_b else _type_text(rb), sa, sb)
         return
     if side == "response" and (table_a or table_b) and (a.get(PAGE_TYPE) or table_a) != (b.get(PAGE_TYPE) or table_b):
-        yield Change(api, "response-table-changed", where, a.get(PAGE_TYPE) or table_a or _type_text(a),
-                     b.get(PAGE_TYPE) or table_b or _type_text(b), sa, sb)
+        yield Change(api, "response-table-changed", where, _table_text(a, table_a), _table_text(b, table_b), sa, sb)
     va, vb = _values(ra), _values(rb)
     if va != vb:
         sa_set = None if va is None else {repr(v) for v in va}
