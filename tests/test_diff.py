@@ -5,7 +5,10 @@ releases, --fail-on, --levels, and the outputs."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from importlib import resources
 from pathlib import Path
@@ -285,3 +288,23 @@ def test_oldest_against_newest_release_agrees_with_their_api_sets(tmp_path):
     assert {c["api"] for c in doc["changes"] if c["kind"] == "api-removed"} == a - b
     assert doc["summary"]["apisAdded"] == len(b - a) and doc["summary"]["apisRemoved"] == len(a - b)
     assert code == (1 if doc["summary"]["breaking"] else 0)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_committed_release_notes_are_what_the_script_writes():
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "regenerate_contracts.py"), "--notes", "--check"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert r.returncode == 0, r.stderr
+
+
+def test_the_release_notes_count_what_diff_finds_between_oldest_and_newest(tmp_path):
+    releases = shipped_releases()
+    oldest, newest = releases[0].name, releases[-1].name
+    s = diff(tmp_path, oldest, newest)[1]["summary"]
+    notes = (ROOT / "docs" / "api-changes.md").read_text(encoding="utf-8")
+    row = f"| {oldest} | {newest} | {s['apisAdded']} | {s['apisRemoved']} | {s['apisChanged']} | {s['breaking']} | {s['warning']} | {s['info']} |"
+    assert row in notes.splitlines()
+    assert f"## {oldest} → {newest}" in notes

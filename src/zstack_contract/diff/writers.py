@@ -80,14 +80,15 @@ def terminal_lines(doc: dict[str, Any]) -> Iterator[str]:
     yield one_line(summary_line(doc))
 
 
-def _cell(text: Any) -> str:
+def cell(text: Any) -> str:
+    """A Markdown table cell: one line, `&`, `<` and `|` escaped."""
     return one_line(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
 
 
 def markdown_lines(doc: dict[str, Any], heading: str = "#") -> Iterator[str]:
     """Markdown for a pull request: the summary table, the changes by kind, then every change."""
     s = doc["summary"]
-    yield f"{heading} API changes: {_cell(doc['old'])} → {_cell(doc['new'])}"
+    yield f"{heading} API changes: {cell(doc['old'])} → {cell(doc['new'])}"
     yield ""
     yield "| verdict | breaking | warning | info | accepted | APIs added | APIs removed | APIs changed |"
     yield "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
@@ -95,7 +96,7 @@ def markdown_lines(doc: dict[str, Any], heading: str = "#") -> Iterator[str]:
            f"| {s['apisAdded']} | {s['apisRemoved']} | {s['apisChanged']} |")
     for line in doc["unusable"]:
         yield ""
-        yield f"Unusable: {_cell(line)}"
+        yield f"Unusable: {cell(line)}"
     if not doc["changes"]:
         yield ""
         yield "No change."
@@ -109,10 +110,10 @@ def markdown_lines(doc: dict[str, Any], heading: str = "#") -> Iterator[str]:
     yield "| severity | API | change | where | old | new | id |"
     yield "| --- | --- | --- | --- | --- | --- | --- |"
     for e in doc["changes"]:
-        severity = e["severity"] + (f" (accepted: {_cell(e['accepted'])})" if e["accepted"] else "")
-        old = "" if e["old"] is None else _cell(e["old"]["value"] if e["old"]["value"] is not None else "")
-        new = "" if e["new"] is None else _cell(e["new"]["value"] if e["new"]["value"] is not None else "")
-        yield f"| {severity} | {_cell(e['api'])} | {_cell(e['words'])} | {_cell(e['where'])} | {old} | {new} | `{e['id']}` |"
+        severity = e["severity"] + (f" (accepted: {cell(e['accepted'])})" if e["accepted"] else "")
+        old = "" if e["old"] is None else cell(e["old"]["value"] if e["old"]["value"] is not None else "")
+        new = "" if e["new"] is None else cell(e["new"]["value"] if e["new"]["value"] is not None else "")
+        yield f"| {severity} | {cell(e['api'])} | {cell(e['words'])} | {cell(e['where'])} | {old} | {new} | `{e['id']}` |"
 
 
 def junit_pieces(doc: dict[str, Any]) -> Iterator[str]:
