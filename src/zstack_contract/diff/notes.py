@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from itertools import pairwise
 
 from ..contract.loading import load_contracts
 from ..contract.releases import shipped_releases
@@ -20,7 +21,7 @@ TITLE = "Changes of the API between the shipped releases"
 
 def release_pairs(names: list[str]) -> list[tuple[str, str]]:
     """Each release with the next, then the oldest with the newest (when they are not a pair already)."""
-    pairs = list(zip(names, names[1:]))
+    pairs = list(pairwise(names))
     if len(names) > 2:
         pairs.append((names[0], names[-1]))
     return pairs
