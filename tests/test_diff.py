@@ -308,3 +308,10 @@ def test_the_release_notes_count_what_diff_finds_between_oldest_and_newest(tmp_p
     row = f"| {oldest} | {newest} | {s['apisAdded']} | {s['apisRemoved']} | {s['apisChanged']} | {s['breaking']} | {s['warning']} | {s['info']} |"
     assert row in notes.splitlines()
     assert f"## {oldest} → {newest}" in notes
+
+
+def test_the_docs_list_every_kind_with_its_default_severity():
+    doc = (ROOT / "docs" / "diff.md").read_text(encoding="utf-8")
+    rows = [line.strip("|").split("|") for line in doc.splitlines() if line.startswith("| `")]
+    assert {cells[0].strip(" `"): (cells[1].strip(), cells[2].strip()) for cells in rows} == \
+        {k.name: (k.severity, k.words) for k in KINDS.values()}
