@@ -315,3 +315,15 @@ def test_the_docs_list_every_kind_with_its_default_severity():
     rows = [line.strip("|").split("|") for line in doc.splitlines() if line.startswith("| `")]
     assert {cells[0].strip(" `"): (cells[1].strip(), cells[2].strip()) for cells in rows} == \
         {k.name: (k.severity, k.words) for k in KINDS.values()}
+
+
+def test_an_unusable_schema_file_of_a_side_is_one_line_the_rest_is_compared_and_exit_2(tmp_path, capsys):
+    old, new = derived(tmp_path, "old"), derived(tmp_path, "new")
+    assert main(["derive", "-q", str(PAGES / BOOT), "--out", str(new)]) == 0
+    (new / "Broken.response.json").write_text("{not json")
+    capsys.readouterr()
+    code, doc = diff(tmp_path, old, new)
+    assert code == 2
+    assert [(c["kind"], c["api"]) for c in doc["changes"]] == [("api-added", "GetVmBootOrder")]
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Broken.response.json" in err and doc["summary"]["exitCode"] == 2

@@ -1,7 +1,8 @@
-"""One side of a diff, read into a ContractSet: a shipped release (its name, ``5.3.0``), or a folder,
-told apart by what it holds: schema files (``*.response.json``, as ``derive`` writes them), else
-ZStack doc sources (``*Doc_zh_cn.groovy``, anywhere under it), else pages (``*.txt``). Pages and
-doc sources are derived in memory, as ``derive`` would, with the bundled overlay.
+"""One side of a diff, read into a ContractSet: a shipped release (its name, ``5.3.0``), or a folder
+(one of that name wins over the release), told apart by what it holds: schema files
+(``*.response.json``, as ``derive`` writes them), else ZStack doc sources (``*Doc_zh_cn.groovy``,
+anywhere under it), else pages (``*.txt``). Pages and doc sources are derived in memory, as
+``derive`` would, with the bundled overlay.
 
 A side that cannot be used at all is an InputError (one line); an input of a usable side that
 cannot be used (a page, a doc source, a schema file) is one line to ``on_error``, and the side
@@ -111,7 +112,8 @@ def _pages(folder: str, on_error: Callable[[ContractError], None]) -> dict[str, 
     return found
 
 
-def _take(found: dict[str, DerivedPage], claims: Apis, derived: DerivedPage, shown: str, again, on_error) -> None:
+def _take(found: dict[str, DerivedPage], claims: Apis, derived: DerivedPage, shown: str, again: Callable[[], DerivedPage],
+          on_error: Callable[[ContractError], None]) -> None:
     """The first page (or doc source) of an API is its side's; another must agree with it, as derive holds them."""
     first, problem = claims.claim(derived, shown, again)
     if problem:
