@@ -1,6 +1,7 @@
 """Regenerate the contracts the package ships, from a clone of ZStack's open-source tree.
 
     python scripts/regenerate_contracts.py --git-dir PATH/TO/zstack[.git] [--dry-run] [RELEASE ...]
+    python scripts/regenerate_contracts.py --notes [--check]
 
 For each release (a branch of github.com/zstackio/zstack; default: the releases listed in
 RELEASES below) the doc sources (``*Doc_zh_cn.groovy``) of that branch's newest commit are
@@ -10,6 +11,10 @@ recording the commit. ``docs/releases.md`` gets a table per release: the doc fil
 derived, the APIs skipped and why, the doc defects derivation worked around, and the fields whose
 starting version is newer than the release (``since-after-release``: the branch's name is the
 release, as ``derive --release-of``). ``--dry-run`` derives and prints the figures, writing nothing.
+``docs/api-changes.md`` gets the release notes of the API: ``zstack-contract diff`` between the
+shipped releases, pair by pair (:mod:`zstack_contract.diff.notes`). ``--notes`` writes only them,
+from the shipped bundles (no ZStack tree needed); with ``--check``, it writes nothing and exits 1
+when the committed file is not what it would write.
 
 Maintainers only: the project's tests and CI never need the ZStack tree.
 """
@@ -35,6 +40,7 @@ from zstack_contract.errors import PageError
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "zstack_contract" / "data" / "releases"
 DOCS = ROOT / "docs" / "releases.md"
+NOTES = ROOT / "docs" / "api-changes.md"
 SOURCE = "https://github.com/zstackio/zstack"
 # The newest patch of each release line, and the newest release.
 RELEASES = ("3.10.40", "4.8.22", "5.1.30", "5.3.0")
@@ -121,7 +127,8 @@ def markdown(rows: list[tuple[str, str, dict]]) -> str:
     out = ["# The shipped contracts", "",
            "Written by `scripts/regenerate_contracts.py`; do not edit. Each release is derived from the doc sources",
            f"(`*{DOC_SUFFIX}`) of ZStack's open-source tree ({SOURCE}) at the commit named, exactly as",
-           "`zstack-contract derive --source` derives them.", "",
+           "`zstack-contract derive --source` derives them. What changed in the API from one to the next:",
+           "[api-changes.md](api-changes.md).", "",
            "| release | commit | doc files read | APIs derived | skipped | doc defects worked around | fields since after the release |",
            "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for release, commit, s in rows:
@@ -143,10 +150,16 @@ def markdown(rows: list[tuple[str, str, dict]]) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--git-dir", required=True, help="a clone of ZStack's tree (its .git, or a bare clone)")
+    ap.add_argument("--git-dir", help="a clone of ZStack's tree (its .git, or a bare clone)")
     ap.add_argument("--dry-run", action="store_true", help="derive and print the figures of each release; write no bundle and no docs")
     ap.add_argument("releases", nargs="*", default=list(RELEASES), help=f"branches to ship (default: {' '.join(RELEASES)})")
+    ap.add_argument("--notes", action="store_true", help=f"write only {NOTES.relative_to(ROOT)}, from the shipped bundles")
+    ap.add_argument("--check", action="store_true", help="with --notes: write nothing; exit 1 when the committed notes are stale")
     args = ap.parse_args()
+    if args.notes:
+        return write_notes(args.check)
+    if not args.git_dir:
+        ap.error("--git-dir is needed (or --notes)")
     if not args.dry_run:
         OUT.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -171,6 +184,20 @@ def main() -> int:
     for stale in sorted(set(OUT.glob("*" + SUFFIX)) - {OUT / f"{r}{SUFFIX}" for r in args.releases}):
         print(f"note: {stale} is not among the releases regenerated", file=sys.stderr)
     DOCS.write_text(markdown(rows), encoding="utf-8")
+    return write_notes(check=False)
+
+
+def write_notes(check: bool) -> int:
+    """The release notes of the API (docs/api-changes.md) from the shipped bundles."""
+    from zstack_contract.diff.notes import release_notes
+
+    text = release_notes()
+    if check:
+        if not NOTES.exists() or NOTES.read_text(encoding="utf-8") != text:
+            print(f"{NOTES}: stale; run: python scripts/regenerate_contracts.py --notes", file=sys.stderr)
+            return 1
+        return 0
+    NOTES.write_text(text, encoding="utf-8")
     return 0
 
 

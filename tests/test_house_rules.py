@@ -34,6 +34,8 @@ def imports_of(room: str) -> dict[str, set[str]]:
     ("simulator", ("zstack_contract.checks", "zstack_contract.findings", "zstack_contract.reporting", "pytest")),
     ("live", ("pytest", "_pytest", "zstack_contract.pytest_plugin")),
     ("contract", ("zstack_contract.checks", "zstack_contract.findings", "zstack_contract.simulator", "pytest")),
+    ("diff", ("zstack_contract.checks", "zstack_contract.findings", "zstack_contract.simulator", "zstack_contract.live",
+              "zstack_contract.cli", "pytest")),
 ])
 def test_a_room_does_not_import_what_the_guide_keeps_from_it(room, forbidden):
     broken = {f: sorted(n for n in names if any(n == x or n.startswith(x + ".") for x in forbidden))

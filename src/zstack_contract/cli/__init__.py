@@ -38,6 +38,7 @@ A command's options: zstack-contract COMMAND --help."""
 COMMANDS = {
     "derive": ("zstack_contract.cli.derive", "derive JSON Schemas from API reference pages or ZStack's doc sources"),
     "contracts": ("zstack_contract.cli.contracts", "list the contracts shipped for each ZStack release, or export one as schema files"),
+    "diff": ("zstack_contract.cli.diff", "what changed in the API between two contracts: releases, or folders of schemas, pages or doc sources"),
     "validate": ("zstack_contract.cli.validate", "validate recorded responses and exchanges against the schemas"),
     "serve": ("zstack_contract.cli.serve", "run the embedded ZStack REST simulator"),
     "openapi": ("zstack_contract.cli.openapi", "write an OpenAPI 3.1 document that references the derived schemas"),

@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
+from ..facts.calls import answers_at_once
 from .explain import Explainer
 from .format import META
 from .parameters import Parameters, read_parameters
@@ -88,6 +89,11 @@ class Contract:
     def authorized(self) -> bool:
         """Whether the API needs a session (the page shows an Authorization header)."""
         return self.response.get(META, {}).get("authorized", True)
+
+    @property
+    def answers_at_once(self) -> bool:
+        """Whether a node answers the API at once, or with a job to poll (:mod:`~zstack_contract.facts.calls`)."""
+        return answers_at_once(self.kind, self.authorized)
 
     @property
     def missing_resource(self) -> str | None:

@@ -87,8 +87,14 @@ def choose(places: Iterable[tuple[str | None, str | None, str]], option: str = "
 
 def contracts_of(bundle: Bundle) -> ContractSet:
     """The APIs of a contract bundle (its schemas were checked when it was made)."""
+    return contracts_from(bundle.apis, release=bundle.release)
+
+
+def contracts_from(apis: dict[str, dict[str, dict]], release: str | None = None) -> ContractSet:
+    """The APIs of schemas made by this package (a bundle's, or derived in memory): api ->
+    request/response/strict -> schema."""
     return ContractSet([_contract(api, s["response"], s.get("strict", s["response"]), s.get("request"))
-                        for api, s in bundle.apis.items()], release=bundle.release)
+                        for api, s in apis.items()], release=release)
 
 
 def _contract(api: str, response: dict, strict: dict, request: dict | None) -> Contract:

@@ -15,6 +15,7 @@ from ..contract.parameters import Parameter
 from ..contract.places import Place
 from ..contract.resources import Resources, path_collection
 from ..contract.routes import Route, Router
+from ..facts.calls import answers_at_once
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Api:
     @property
     def sync(self) -> bool:
         """Whether the node answers at once (queries, reads, the login) or with a job (everything else)."""
-        return self.kind in ("query", "get") or not self.authorized
+        return answers_at_once(self.kind, self.authorized)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
