@@ -7,6 +7,7 @@ be a valid JSON Schema, and is held to the bounds that keep validating with it f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -23,6 +24,7 @@ from .places import TooManyPlaces
 from .releases import load_release
 from .routes import Route
 from .schema_bounds import schema_problem
+from .since import for_node
 
 _DRAFTS = (DRAFT, DRAFT + "#")
 
@@ -89,6 +91,13 @@ def contracts_of(bundle: Bundle) -> ContractSet:
     """The APIs of a contract bundle (its schemas were checked when it was made)."""
     return ContractSet([_contract(api, s["response"], s.get("strict", s["response"]), s.get("request"))
                         for api, s in bundle.apis.items()], release=bundle.release)
+
+
+def held_to_node(contracts: ContractSet, version: str, why: str) -> ContractSet:
+    """The same contracts held to a node of ``version`` (``why``: how the release was chosen): a
+    field newer than the node is not required of it (:mod:`.since`), nor counted as unseen."""
+    return ContractSet([replace(c, response=for_node(c.response, version), strict=for_node(c.strict, version)) for c in contracts],
+                       release=contracts.release, why=why, node_version=version)
 
 
 def _contract(api: str, response: dict, strict: dict, request: dict | None) -> Contract:

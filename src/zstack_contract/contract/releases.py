@@ -17,6 +17,16 @@ from ..errors import InputError
 from .bundle import Bundle, read_bundle
 
 SUFFIX = ".json.gz"
+AUTO = "auto"  # --release auto: the release the node says it runs (:mod:`zstack_contract.live.node_release`)
+
+
+def version_key(version: str) -> tuple:
+    """Orders versions: 3.10.40 before 4.8.22 before 5.3.0; ``5.1`` and ``5.1.0`` are the same
+    version (trailing zero parts do not count); a part that is not a number sorts after numbers."""
+    parts = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", version.strip())]
+    while len(parts) > 1 and parts[-1] == (0, 0, ""):
+        parts.pop()
+    return tuple(parts)
 
 
 def releases_dir() -> Path:
@@ -32,7 +42,7 @@ class Release:
     @property
     def key(self) -> tuple:
         """Orders releases as versions do: 3.10.40 before 4.8.22 before 5.3.0."""
-        return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", self.name))
+        return version_key(self.name)
 
 
 def shipped_releases() -> list[Release]:
@@ -49,10 +59,23 @@ def find_release(name: str | None = None) -> Release:
         raise InputError(str(releases_dir()), "no contracts are shipped with this installation")
     if name is None:
         return releases[-1]
+    if name == AUTO:
+        raise InputError(f"release {AUTO}", "asks a node for its version: only a run that talks to a node takes it "
+                         "(pytest --zstack-url, proxy --target); name a release here: " + ", ".join(r.name for r in releases))
     for r in releases:
         if r.name == name:
             return r
     raise InputError(f"release {name}", f"no contract of that release is shipped; releases: {', '.join(r.name for r in releases)}")
+
+
+def release_for(version: str) -> tuple[Release, str]:
+    """The shipped release a node of ``version`` is held to, the newest at or below it (a node
+    older than the oldest: the oldest), and why, as the reports say it (``the node says 5.1.31``)."""
+    releases = find_release() and shipped_releases()
+    below = [r for r in releases if r.key <= version_key(version)]
+    if not below:
+        return releases[0], f"the node says {version}, older than the oldest contract shipped"
+    return below[-1], f"the node says {version}"
 
 
 def load_release(name: str | None = None) -> Bundle:
