@@ -27,6 +27,8 @@ from .schema_bounds import schema_problem
 from .since import for_node
 
 _DRAFTS = (DRAFT, DRAFT + "#")
+# Why a shipped release is the run's (the reports say it): named, or the default.
+NAMED, NEWEST = "named", "the newest shipped, the default"
 
 
 def load_contracts(directory: str | Path | None = None, release: str | None = None,
@@ -36,7 +38,9 @@ def load_contracts(directory: str | Path | None = None, release: str | None = No
     InputError; given ``unusable``, its API is left out and the error added there instead, and
     the folder's other APIs load (none usable: the first error is raised)."""
     if directory is None:
-        return contracts_of(load_release(release))
+        contracts = contracts_of(load_release(release))
+        contracts.why = NAMED if release else NEWEST
+        return contracts
     d = Path(directory)
     if not d.is_dir():
         raise InputError(str(d), "schemas folder does not exist (derive it with `zstack-contract derive PAGE --out DIR`)")
