@@ -203,7 +203,7 @@ def test_proxy_release_auto_asks_its_target(tmp_path):
             assert requests.put(f"{url}/v1/management-nodes/actions", json={"getVersion": {}}, timeout=HANG).json() == {"version": "5.1.31"}
         finally:
             proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=HANG)
+            _out, err = proc.communicate(timeout=HANG)
     assert "zstack-contract proxy: contract: 5.1.30: the node says 5.1.31" in err, err
     assert _report(tmp_path)["contract"] == {"release": "5.1.30", "why": "the node says 5.1.31"}
     assert proc.returncode == 0, err

@@ -7,7 +7,7 @@ is rendered: its fields at the top level), at once and with no session (the mess
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .apis import Api
 from .generic import Call, Outcome
