@@ -71,7 +71,8 @@ def find_release(name: str | None = None) -> Release:
 def release_for(version: str) -> tuple[Release, str]:
     """The shipped release a node of ``version`` is held to, the newest at or below it (a node
     older than the oldest: the oldest), and why, as the reports say it (``the node says 5.1.31``)."""
-    releases = find_release() and shipped_releases()
+    find_release()  # InputError when none is shipped
+    releases = shipped_releases()
     below = [r for r in releases if r.key <= version_key(version)]
     if not below:
         return releases[0], f"the node says {version}, older than the oldest contract shipped"
