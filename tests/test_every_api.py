@@ -95,7 +95,7 @@ def test_the_generated_suite_passes_against_the_embedded_simulator(api_schemas, 
     assert cases["test_api[DestroyVmInstance-unknown-resource]"][1] == {"outcome": "succeeded"}
     assert cases["test_api[ReimageVmInstance-invalid-session]"][1] == {"outcome": "ID.1001"}
     suite = ElementTree.parse(junit).getroot().find("testsuite/properties")
-    assert [(p.get("name"), p.get("value")) for p in suite] == [("verdict", "pass"), ("exitCode", "0")]
+    assert [(p.get("name"), p.get("value")) for p in suite] == [("verdict", "pass"), ("exitCode", "0"), ("contract", "a folder of schema files")]
     generated = {name for name in cases if name.startswith("test_api[")}
     assert {name.split("[")[1].split("-")[0] for name in generated} >= {
         "CreateAccount", "CreateVmInstance", "DeleteVmHostname", "DestroyVmInstance", "GetVmBootOrder", "GetVmConsolePassword",

@@ -256,6 +256,7 @@ def test_terminal_summary_of_a_built_report(mixed, tmp_path):
     lines = summary_lines(mixed, "http://admin:s3cret@mn:8080/zstack?session=x#f", written)
     assert lines == [
         "zstack-contract: FAIL against http://mn:8080/zstack",
+        "contract: a folder of schema files",
         "checked: 1 API, 1 exchange, 1 response body",
         "findings: 601 new, 3 known (baseline), 2 warnings; 1 stale baseline entry",
         "drift: no undocumented field seen",
@@ -275,9 +276,9 @@ def test_terminal_summary_names_drift_coverage_and_what_was_not_checked(contract
     login = Exchange([Step(Request(method="PUT", url="http://mn/zstack/v1/accounts/login"), Response(status=200, body={}))], "rec/login.json")
     v.check(login)
     lines = summary_lines(build_report(v), "http://mn:8080/zstack", [])
-    assert lines[1] == "checked: 1 API, 1 exchange (of 1 recording file), 1 response body"
-    assert lines[3].startswith("drift: ") and lines[3].endswith(" undocumented field paths in 1 API (warnings)")
-    assert lines[5] == "not checked: 0 unusable inputs, 1 exchange of no known API"
+    assert lines[2] == "checked: 1 API, 1 exchange (of 1 recording file), 1 response body"
+    assert lines[4].startswith("drift: ") and lines[4].endswith(" undocumented field paths in 1 API (warnings)")
+    assert lines[6] == "not checked: 0 unusable inputs, 1 exchange of no known API"
 
 
 # --- stale baseline entries: only of the cases a run exercised ---------------------------------

@@ -44,7 +44,7 @@ def test_one_case_per_file_with_its_findings_reason_or_skip(tmp_path):
     assert root.tag == "testsuites" and [s.tag for s in root] == ["testsuite"]
     suite = root[0]
     # the run's verdict, as every report says it (the names pytest's JUnit XML gets from the plugin)
-    assert [(p.get("name"), p.get("value")) for p in suite.find("properties")] == [("verdict", "fail"), ("exitCode", "1")]
+    assert [(p.get("name"), p.get("value")) for p in suite.find("properties")] == [("verdict", "fail"), ("exitCode", "1"), ("contract", "a folder of schema files")]
     f = folder.as_posix()
     assert list(by_id) == [f"{tmp_path.as_posix()}/missing", f"{f}/ReimageVmInstance.a\\x1b<&\".json", f"{f}/ReimageVmInstance.good.json",
                            f"{f}/capture.har", f"{f}/login.json", f"{f}/others.har", f"{f}/sub/ReimageVmInstance.broken.json", f"{f}/sub/empty.json"]

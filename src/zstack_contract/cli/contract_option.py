@@ -17,9 +17,9 @@ DEFAULT = ("default: $ZSTACK_SCHEMAS or $ZSTACK_RELEASE, else [tool.zstack-contr
 ENVIRONMENT = (env_var("schemas"), env_var("release"))
 
 
-def add_contract_options(p: argparse.ArgumentParser, schemas_help: str = "a folder of derived schema files") -> None:
+def add_contract_options(p: argparse.ArgumentParser, schemas_help: str = "a folder of derived schema files", release_help: str = "") -> None:
     p.add_argument("--schemas", metavar="DIR", help=f"{schemas_help} ({DEFAULT})")
-    p.add_argument("--release", metavar="NAME", help=f"the contract shipped for a ZStack release, e.g. 5.3.0 ({DEFAULT})")
+    p.add_argument("--release", metavar="NAME", help=f"the contract shipped for a ZStack release, e.g. 5.3.0{', ' + release_help if release_help else ''} ({DEFAULT})")
 
 
 def chosen(args: argparse.Namespace) -> tuple[str | None, str | None]:
@@ -33,10 +33,18 @@ def chosen(args: argparse.Namespace) -> tuple[str | None, str | None]:
                    (settings.schemas, settings.release, f"schemas or release in [tool.zstack-contract] of {settings.source}")])
 
 
-def load_chosen(args: argparse.Namespace, unusable: list | None = None):
+def load_chosen(args: argparse.Namespace, unusable: list | None = None, node: str | None = None):
     """The ContractSet the options (or the environment) choose; InputError (one line) when they
     cannot be used. Given ``unusable``, a schema file that cannot be used is added there, and
-    the folder's other APIs load (see :func:`~zstack_contract.contract.loading.load_contracts`)."""
+    the folder's other APIs load (see :func:`~zstack_contract.contract.loading.load_contracts`).
+    ``node``: the base URL of the node the command talks to, whose version ``--release auto``
+    asks (:mod:`zstack_contract.live.node_release`); without one, ``auto`` is refused."""
     from ..contract.loading import load_contracts
+    from ..contract.releases import AUTO
 
-    return load_contracts(*chosen(args), unusable=unusable)
+    schemas, release = chosen(args)
+    if release == AUTO and node is not None:
+        from ..live.node_release import contracts_for_node
+
+        return contracts_for_node(node.rstrip("/"))
+    return load_contracts(schemas, release, unusable=unusable)

@@ -9,6 +9,9 @@ address, or a target that answered no request all session: one line on stderr sa
 ``--target``, ``--strict``, ``--baseline``, ``--record`` and ``--report`` default to ``url``,
 ``strict``, ``baseline``, ``record`` and ``report`` of the project's ``[tool.zstack-contract]``
 (:data:`SETTINGS`): the node the suite talks to is the one the proxy stands before.
+``--release auto`` asks the target its version before the proxy listens, and holds the traffic to
+the release at or below it (:mod:`zstack_contract.live.node_release`); a line on stderr names the
+contract used, and so do the summary line and the reports.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", metavar="URL",
                    help="the node's base URL with its context path, e.g. http://mn:8080/zstack (default: url in [tool.zstack-contract])")
     p.add_argument("--listen", default="127.0.0.1:8081", metavar="HOST:PORT", help="address to listen on (default 127.0.0.1:8081; port 0 picks a free one)")
-    add_contract_options(p)
+    add_contract_options(p, release_help="or auto: the one at or below the version the target says it runs (docs/node-release.md)")
     p.add_argument("--strict", action="store_true", default=None, help="undocumented fields (and calls of no known API) are violations")
     p.add_argument("--baseline", metavar="FILE", help="known deviations: reported, but not new")
     p.add_argument("--record", metavar="DIR", help="write every exchange as a redacted exchange record (validate and replay read them)")
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from ..proxy.forward import Forwarder, ProxyServer
     from ..proxy.run import ProxyRun, every
     from ..reporting import clear_reports
+    from ..reporting.wording import contract_said
 
     if not args.target:
         args._parser.error("the following arguments are required: --target (or url in [tool.zstack-contract])")
@@ -67,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
     try:
         address = _listen(args.listen)
-        validation = Validation(load_chosen(args), strict=bool(args.strict),
+        validation = Validation(load_chosen(args, node=args.target), strict=bool(args.strict),
                                 baseline=Baseline.load(args.baseline) if args.baseline else None, redactor=Redactor())
         clear_reports(args.report)
         session = ProxyRun(validation, sys.stdout, record=args.record, report=args.report, target=args.target)
@@ -82,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         fail(f"cannot listen on {args.listen}: {exc.strerror or exc}")
         return 2
 
+    print(f"zstack-contract proxy: contract: {contract_said({'release': validation.contracts.release, 'why': validation.contracts.why})}",
+          file=sys.stderr, flush=True)
     with stop_on_signal() as stop:
         serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="zstack-contract-proxy", daemon=True)
         serving.start()

@@ -152,9 +152,12 @@ class Contract:
 class ContractSet:
     """Every API whose schemas are in a folder (see :func:`~.loading.load_contracts`)."""
 
-    def __init__(self, contracts: list[Contract], release: str | None = None):
+    def __init__(self, contracts: list[Contract], release: str | None = None, why: str | None = None,
+                 node_version: str | None = None):
         self.by_api = {c.api: c for c in sorted(contracts, key=lambda c: c.api)}
         self.release = release  # the shipped release these are, None for a folder of schemas
+        self.why = why  # why this release: ``named``, ``the node says 5.1.31`` (None: not a shipped release's, or not said)
+        self.node_version = node_version  # the version the node said (fields newer are not expected: :mod:`.since`)
         self.router: Router[Contract] = Router((c, c.action_key, c.routes) for c in self.by_api.values())
 
     def __iter__(self):

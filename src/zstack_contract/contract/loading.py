@@ -7,6 +7,7 @@ be a valid JSON Schema, and is held to the bounds that keep validating with it f
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -23,8 +24,11 @@ from .places import TooManyPlaces
 from .releases import load_release
 from .routes import Route
 from .schema_bounds import schema_problem
+from .since import for_node
 
 _DRAFTS = (DRAFT, DRAFT + "#")
+# Why a shipped release is the run's (the reports say it): named, or the default.
+NAMED, NEWEST = "named", "the newest shipped, the default"
 
 
 def load_contracts(directory: str | Path | None = None, release: str | None = None,
@@ -34,7 +38,9 @@ def load_contracts(directory: str | Path | None = None, release: str | None = No
     InputError; given ``unusable``, its API is left out and the error added there instead, and
     the folder's other APIs load (none usable: the first error is raised)."""
     if directory is None:
-        return contracts_of(load_release(release))
+        contracts = contracts_of(load_release(release))
+        contracts.why = NAMED if release else NEWEST
+        return contracts
     d = Path(directory)
     if not d.is_dir():
         raise InputError(str(d), "schemas folder does not exist (derive it with `zstack-contract derive PAGE --out DIR`)")
@@ -95,6 +101,13 @@ def contracts_from(apis: dict[str, dict[str, dict]], release: str | None = None)
     request/response/strict -> schema."""
     return ContractSet([_contract(api, s["response"], s.get("strict", s["response"]), s.get("request"))
                         for api, s in apis.items()], release=release)
+
+
+def held_to_node(contracts: ContractSet, version: str, why: str) -> ContractSet:
+    """The same contracts held to a node of ``version`` (``why``: how the release was chosen): a
+    field newer than the node is not required of it (:mod:`.since`), nor counted as unseen."""
+    return ContractSet([replace(c, response=for_node(c.response, version), strict=for_node(c.strict, version)) for c in contracts],
+                       release=contracts.release, why=why, node_version=version)
 
 
 def _contract(api: str, response: dict, strict: dict, request: dict | None) -> Contract:

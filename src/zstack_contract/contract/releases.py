@@ -17,6 +17,7 @@ from ..errors import InputError
 from .bundle import Bundle, read_bundle
 
 SUFFIX = ".json.gz"
+AUTO = "auto"  # --release auto: the release the node says it runs (:mod:`zstack_contract.live.node_release`)
 _VERSION = re.compile(r"\d+(?:\.\d+)*")
 
 
@@ -24,7 +25,7 @@ def version_key(version: str) -> tuple:
     """Orders versions as ZStack numbers them: 3.9 before 3.10.40 before 4.8.22 before 5.3.0; trailing
     zeros do not count (5.3 and 5.3.0 are one version). A part that is not a number sorts after the
     numbers, by its text."""
-    parts = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", version)]
+    parts = [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"[.\-_]", version.strip())]
     while len(parts) > 1 and parts[-1] == (0, 0, ""):
         parts.pop()
     return tuple(parts)
@@ -66,10 +67,24 @@ def find_release(name: str | None = None) -> Release:
         raise InputError(str(releases_dir()), "no contracts are shipped with this installation")
     if name is None:
         return releases[-1]
+    if name == AUTO:
+        raise InputError(f"release {AUTO}", "asks a node for its version: only a run that talks to a node takes it "
+                         "(pytest --zstack-url, proxy --target); name a release here: " + ", ".join(r.name for r in releases))
     for r in releases:
         if r.name == name:
             return r
     raise InputError(f"release {name}", f"no contract of that release is shipped; releases: {', '.join(r.name for r in releases)}")
+
+
+def release_for(version: str) -> tuple[Release, str]:
+    """The shipped release a node of ``version`` is held to, the newest at or below it (a node
+    older than the oldest: the oldest), and why, as the reports say it (``the node says 5.1.31``)."""
+    find_release()  # InputError when none is shipped
+    releases = shipped_releases()
+    below = [r for r in releases if r.key <= version_key(version)]
+    if not below:
+        return releases[0], f"the node says {version}, older than the oldest contract shipped"
+    return below[-1], f"the node says {version}"
 
 
 def load_release(name: str | None = None) -> Bundle:

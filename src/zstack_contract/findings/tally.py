@@ -3,7 +3,8 @@ over a whole run.
 
 Paths are dotted with ``[]`` for list items: ``inventory.vmNics[].usedIpUuid``. A table that refers
 to itself (``error.cause``) is followed once: ``error.cause`` is a documented path, its children
-are not counted again. A body's paths come as its :class:`~zstack_contract.contract.places.Shape`.
+are not counted again. A field newer than the node's version (when the run knows it) is not
+counted as unseen (:mod:`~zstack_contract.contract.since`). A body's paths come as its :class:`~zstack_contract.contract.places.Shape`.
 """
 
 from __future__ import annotations
@@ -15,22 +16,31 @@ from typing import Any
 
 from ..contract.compiled import Contract
 from ..contract.places import Place, Shape
+from ..contract.since import expected
 
 MAX_SHAPES = 4096  # distinct file shapes counted per API; a corpus of real answers has a handful
 
 
-def documented_paths(contract: Contract) -> list[str]:
-    """Every documented field path of the response, in page order."""
-    out: list[str] = []
+def documented_paths(contract: Contract, node_version: str | None = None) -> list[str]:
+    """Every documented field path of the response, in page order; given the version of the node,
+    those it is expected to know (:func:`~zstack_contract.contract.since.expected`: a field, and
+    what is below it, whose ``x-since`` is newer than the node are not)."""
+    return [path for path, known in _paths(contract, node_version) if known]
 
-    def visit(place: Place) -> None:
+
+def _paths(contract: Contract, node_version: str | None) -> list[tuple[str, bool]]:
+    """(path, whether a node of ``node_version`` is expected to know it) of every documented field."""
+    out: list[tuple[str, bool]] = []
+
+    def visit(place: Place, known: bool) -> None:
         below = {name: sub for name, _is_list, sub in place.children}
-        for name in place.properties:
-            out.append(place.prefix + name)
+        for name, prop in place.properties.items():
+            field_known = known and expected(prop, node_version)
+            out.append((place.prefix + name, field_known))
             if name in below:
-                visit(below[name])
+                visit(below[name], field_known)
 
-    visit(contract.places)
+    visit(contract.places, True)
     return out
 
 
@@ -83,9 +93,11 @@ class Tally:
         self._drift.setdefault(api, Counter()).update(drift)
         self._seen.setdefault(api, set()).update(seen)
 
-    def coverage(self, contract: Contract) -> dict[str, Any]:
-        documented = documented_paths(contract)
+    def coverage(self, contract: Contract, node_version: str | None = None) -> dict[str, Any]:
+        """Documented paths seen and not; a path newer than ``node_version`` (the node's, when the
+        run knows it) counts only when seen: it is not held against the node as unseen."""
         seen = self.seen.get(contract.api, set())
+        documented = [p for p, known in _paths(contract, node_version) if known or p in seen]
         unseen = [p for p in documented if p not in seen]
         n = len(documented)
         return {

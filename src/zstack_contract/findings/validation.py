@@ -231,7 +231,7 @@ class Validation:
 
     def coverage(self) -> dict[str, dict]:
         seen = self.tally.seen
-        return {c.api: self.tally.coverage(c) for c in self.contracts if c.api in seen}
+        return {c.api: self.tally.coverage(c, self.contracts.node_version) for c in self.contracts if c.api in seen}
 
 
 def shown(f: Finding) -> Finding:

@@ -31,6 +31,7 @@ from ..inputs.exchange import Exchange, Step
 from ..live.recorder import Recorder
 from ..reporting import write_reports
 from ..reporting.terminal import shown_target
+from ..reporting.wording import contract_said
 from .stitch import Stitcher
 
 _UUIDS = re.compile(r"/[0-9a-fA-F]{32}(?=/|$|\?)")
@@ -169,7 +170,8 @@ class ProxyRun:
                  *([f"{self.unanswered} request(s) the target did not answer"] if self.unanswered else []),
                  f"{s.not_followed_count} job(s) not followed to their end", f"{self.incomplete} not checked (too long or broken off)",
                  *([f"{v.not_kept} finding(s) like earlier ones printed but not kept"] if v.not_kept else [])]
-        return "zstack-contract proxy: " + ", ".join(parts)
+        contract = contract_said({"release": v.contracts.release, "why": v.contracts.why})
+        return "zstack-contract proxy: " + ", ".join(parts) + f"; contract: {contract}"
 
 
 def clients_fault(exchange: Exchange) -> str | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ..contract.releases import AUTO
 from ..errors import ContractError, InputError
 from ..inputs.exchange import Exchange
 from ..inputs.recordings import discover, read_exchanges
@@ -175,6 +176,9 @@ def zstack_replay(request: pytest.FixtureRequest):
     folder = option(config, "--zstack-replay") or option(config, "--zstack-recordings") or str(Path(config.rootpath) / "contract_tests" / "recordings")
     try:
         schemas, release = contract_choice(config)
+        if release == AUTO:  # the run's, as the node it talks to chose it
+            contracts = config.stash[RUN].contracts()
+            release = contracts.release if contracts is not None else None
         served = replay(folder, strict=True, schemas=schemas, release=release)
     except ContractError as exc:
         pytest.fail(f"zstack-contract: {exc}", pytrace=False)

@@ -5,7 +5,8 @@
   its ``<testcase>`` in every JUnit family: Jenkins' JUnit plugin (``keepProperties``), Datadog and
   Testmo read them there. pytest's own ``record_property`` fixture does the same but warns under
   ``xunit2``, the default family; this fixture does not.
-- The run's verdict and exit code are the test suite's properties ``verdict`` and ``exitCode``
+- The run's verdict, exit code and contract are the test suite's properties ``verdict``, ``exitCode``
+  and ``contract``
   (``<testsuite><properties>``, in every family's schema), as ``validate --junit`` writes them
   (:func:`zstack_contract.reporting.junit.suite_properties`).
 """

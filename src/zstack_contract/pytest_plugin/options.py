@@ -16,7 +16,7 @@ PREFIX = "--zstack-"
 OPTIONS: dict[str, dict] = {
     "--zstack-recordings": dict(metavar="DIR", help="recordings to validate (default: contract_tests/recordings)"),
     "--zstack-schemas": dict(metavar="DIR", help="a folder of derived schema files (default: the newest contract shipped)"),
-    "--zstack-release": dict(metavar="NAME", help="the contract shipped for a ZStack release, e.g. 5.3.0 (default: the newest; zstack-contract contracts lists them)"),
+    "--zstack-release": dict(metavar="NAME", help="the contract shipped for a ZStack release, e.g. 5.3.0, or auto: the one at or below the version the node of --zstack-url says it runs (default: the newest; zstack-contract contracts lists them)"),
     "--zstack-strict": dict(action="store_true", help="undocumented fields are violations"),
     "--zstack-baseline": dict(metavar="FILE", help="known deviations that do not fail the run"),
     "--zstack-report": dict(metavar="DIR", help="folder for zstack-contract.json and .md (default: reports)"),

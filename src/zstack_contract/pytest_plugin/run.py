@@ -18,6 +18,7 @@ from ..checks.finding import Finding
 from ..checks.registry import RECORDED
 from ..contract.compiled import ContractSet
 from ..contract.loading import load_contracts
+from ..contract.releases import AUTO
 from ..errors import ContractError, InputError, OutputError
 from ..facts.oneline import FIELD, one_line
 from ..facts.secrets import Redactor
@@ -25,6 +26,7 @@ from ..findings.baseline import Baseline, is_new
 from ..findings.validation import Validation
 from ..findings.verdict import NotDone
 from ..inputs.exchange import Exchange
+from ..live.node_release import contracts_for_node
 from ..live.recorder import Recorder
 from ..reporting import clear_reports, write_reports
 from ..reporting.report import build_report
@@ -112,7 +114,7 @@ class ContractRun:
         """The schemas and baseline, loaded once; None (the error kept) when they are unusable."""
         if self._validation is None and self._error is None:
             try:
-                contracts = load_contracts(*contract_choice(self.config))
+                contracts = self._load_contracts()
                 baseline_file = option(self.config, "--zstack-baseline")
                 if not baseline_file and DEFAULT_BASELINE.exists():
                     baseline_file = str(DEFAULT_BASELINE)
@@ -122,6 +124,20 @@ class ContractRun:
                 return None
             self._validation = Validation(contracts, strict=bool(option(self.config, "--zstack-strict")), baseline=baseline, redactor=self.redactor)
         return self._validation.contracts if self._validation else None
+
+    def _load_contracts(self) -> ContractSet:
+        """The contract chosen; ``--zstack-release auto`` asks the node of ``--zstack-url`` for its
+        version (:mod:`zstack_contract.live.node_release`); the embedded simulator and a replay
+        get the newest (the simulator serves it, and says so when asked)."""
+        schemas, release = contract_choice(self.config)
+        if release != AUTO:
+            return load_contracts(schemas, release)
+        url = option(self.config, "--zstack-url")
+        if url and not option(self.config, "--zstack-replay"):
+            return contracts_for_node(url.rstrip("/"))
+        contracts = load_contracts()
+        contracts.why = "recordings are replayed, the newest" if option(self.config, "--zstack-replay") else "the embedded simulator serves the newest"
+        return contracts
 
     @property
     def validation(self) -> Validation:

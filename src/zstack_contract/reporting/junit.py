@@ -12,7 +12,7 @@ were read (paths that gave no file first, as the console names them).
 The document has the common shape (``testsuites`` > ``testsuite`` > ``testcase``, with counts
 on both) and nothing that changes between runs of the same inputs: every ``time`` is 0, and
 there is no timestamp or host name. The test suite's properties are the run's verdict and exit
-code (:func:`suite_properties`: the names the pytest plugin writes into pytest's JUnit XML too).
+code and the contract (:func:`suite_properties`: the names the pytest plugin writes into pytest's JUnit XML too).
 Every text is shown on one line and escaped (:mod:`.markup`).
 """
 
@@ -28,10 +28,11 @@ from ..facts.oneline import one_line
 from .console import finding_line
 from .markup import escaped as _x
 from .report import entry_fields
+from .wording import contract_said
 from ..facts.words import plural
 
 SUITE = "zstack-contract validate"
-VERDICT, EXIT_CODE = "verdict", "exitCode"  # the test suite's properties, in every JUnit XML of a run
+VERDICT, EXIT_CODE, CONTRACT = "verdict", "exitCode", "contract"  # the test suite's properties, in every JUnit XML of a run
 HAR_ENTRY = "#entries["  # how an exchange of a HAR capture names its place in the file
 
 
@@ -93,9 +94,9 @@ def cases(report: dict[str, Any], files: Iterable[str], unchecked: Iterable[str]
 
 def suite_properties(report: dict[str, Any]) -> list[tuple[str, str]]:
     """The test suite's properties: the run's verdict (``pass``, ``fail``, ``unusable input``,
-    ``incomplete``) and the exit code it gives."""
+    ``incomplete``), the exit code it gives, and the contract (``5.1.30: the node says 5.1.31``)."""
     s = report["summary"]
-    return [(VERDICT, s["verdict"]), (EXIT_CODE, str(s["exitCode"]))]
+    return [(VERDICT, s["verdict"]), (EXIT_CODE, str(s["exitCode"])), (CONTRACT, contract_said(report.get("contract")))]
 
 
 def pieces(report: dict[str, Any], files: Iterable[str], unchecked: Iterable[str]) -> Iterator[str]:

@@ -69,6 +69,7 @@ def build_report(v: Validation) -> dict[str, Any]:
         "strict": v.strict,
         "baseline": one_line(v.baseline.source) if v.baseline else None,
         "apis": [{"api": c.api, "page": c.page} for c in v.contracts],
+        "contract": {"release": v.contracts.release, "why": one_line(v.contracts.why) if v.contracts.why else None},
         "summary": {
             "verdict": verdict,
             "exitCode": EXIT_CODES[verdict],

@@ -1,7 +1,7 @@
 """What the Markdown and HTML reports say, in order (:mod:`.blocks` holds how it is put):
 
 1. the verdict (the worst outcome of the run, :mod:`zstack_contract.findings.verdict`), one
-   sentence of counts, the baseline used;
+   sentence of counts, the contract (a release and why it, :func:`~.wording.contract_said`), the baseline used;
 2. a summary table: new, known (baseline), stale (baseline) and warnings by check and API, the
    rows with new findings first, undocumented field paths as warnings of ``drift`` (unless strict
    mode made them violations of the checks): its totals are the sentence's counts;
@@ -26,7 +26,7 @@ from .blocks import Bullets, Code, Inline, LazyRows, Paragraph, Section, Strong,
 from ..findings.verdict import WORDS
 from .report import entry_fields
 from ..facts.words import plural
-from .wording import warnings_said
+from .wording import contract_said, warnings_said
 
 DRIFT = "drift"  # the summary table's row of an API's undocumented field paths
 FINDING_COLUMNS = ("where", "step", "pointer", "expected", "found", "check")
@@ -48,7 +48,7 @@ def intro(report: dict[str, Any]) -> list[Paragraph]:
         f"{plural(s['documents'], 'response body')} checked, {s['skipped']} exchange(s) of no known API"
         + (", strict mode" if report["strict"] else "") + "."
     )
-    out = [Paragraph((counts,))]
+    out = [Paragraph((counts,)), Paragraph(("Contract: ", contract_said(report.get("contract")), "."))]
     if s["notKept"]:
         out.append(Paragraph((f"{plural(s['notKept'], 'more finding')} of the same API, check and path as those listed "
                               "were seen and not kept (a long session keeps so many of each).",)))

@@ -1,5 +1,5 @@
 """The pytest plugin's terminal summary: a short block that fits a terminal and a CI log, after
-pytest's own summary: the verdict and the target, what was checked, the findings, drift and
+pytest's own summary: the verdict and the target, the contract (a release and why), what was checked, the findings, drift and
 coverage in a line each, what was not checked or not done, and the reports written.
 
 The target is shown without what a URL may carry besides the node's place (user info, which
@@ -18,6 +18,7 @@ from ..facts.oneline import PREVIEW, one_line
 from ..facts.secrets import Redactor
 from ..facts.words import plural
 from ..findings.verdict import WORDS
+from .wording import contract_said
 
 SIMULATOR = "the embedded simulator"
 REASONS_SHOWN = 3  # reasons of work not done named on its line; the reports list every test
@@ -35,8 +36,8 @@ def summary_lines(report: dict[str, Any], target: str | None, written: list[Path
     findings = f"findings: {s['newViolations']} new, {s['knownViolations']} known (baseline), {plural(s['warnings'], 'warning')}"
     if report["baseline"] is not None:
         findings += f"; {plural(s['staleBaseline'], 'stale baseline entry', 'stale baseline entries')}"
-    lines = [f"zstack-contract: {WORDS[s['verdict']]} against {shown_target(target)}", checked, findings,
-             _drift(report), _coverage(coverage)]
+    lines = [f"zstack-contract: {WORDS[s['verdict']]} against {shown_target(target)}", f"contract: {contract_said(report.get('contract'))}",
+             checked, findings, _drift(report), _coverage(coverage)]
     if s["inputErrors"] or s["skipped"]:
         lines.append(f"not checked: {plural(s['inputErrors'], 'unusable input')}, {plural(s['skipped'], 'exchange')} of no known API")
     if report["notDone"]:

@@ -17,3 +17,12 @@ def warnings_said(summary: dict[str, Any], strict: bool) -> str:
     if strict or not paths:
         return f"{summary['warnings']} warning(s), {paths} undocumented field path(s)"
     return f"{summary['warnings'] + paths} warning(s) ({paths} undocumented field path(s), {summary['warnings']} from the checks)"
+
+
+def contract_said(contract: dict[str, Any] | None) -> str:
+    """The contract a run held its exchanges to, as the summary and the reports say it, the
+    release and why (``5.1.30: the node says 5.1.31``), or a folder of schema files."""
+    if not contract or contract.get("release") is None:
+        return "a folder of schema files"
+    why = contract.get("why")
+    return f"{contract['release']}: {why}" if why else contract["release"]

@@ -36,6 +36,7 @@ from .http import (
     check_limits,
     status_line,
 )
+from .management import GET_VERSION, get_version
 from .samples import cohere
 from .seed import seed, uid
 from .servlet import Servlet
@@ -74,7 +75,8 @@ class Simulator:
     than :data:`REQUEST_LOG_BYTES` in all, the newest always). ``max_body``: the largest
     request body read, in bytes (a larger one is answered ``413``). ``connection_timeout``: the
     seconds a connection may idle, and within which a request must arrive whole (Tomcat's
-    ``connectionTimeout``).
+    ``connectionTimeout``). ``release``: the ZStack release the node plays, which ``getVersion``
+    answers (default: the shipped release ``schemas`` is, when it is one; none: not answered).
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class Simulator:
         request_log: int = 1000,
         max_body: int = MAX_BODY,
         connection_timeout: float = CONNECTION_TIMEOUT,
+        release: str | None = None,
     ):
         for name, value in (("job_delay", job_delay), ("session_timeout", session_timeout)):
             if not isinstance(value, (int, float)) or not math.isfinite(value):
@@ -121,8 +124,13 @@ class Simulator:
         self._log = log
         self.state = State(seed() if data is None else load_data(data), session_timeout)
         self.apis = self._served(schemas)
-        self.routes = route_table(self.apis.values())
+        # The release of the contract served, which getVersion answers (management.py).
+        self.release = release or (schemas.release if isinstance(schemas, ContractSet) else None)
         self.work = dict(WORK)
+        if self.release is not None:
+            self.apis.setdefault(GET_VERSION.name, GET_VERSION)
+            self.work[GET_VERSION.name] = get_version(self.release)
+        self.routes = route_table(self.apis.values())
         self._faults = check_faults(faults, self.apis)
         self._remember_root_sizes()
         self._seed_from_samples()
