@@ -207,3 +207,13 @@ def test_proxy_release_auto_asks_its_target(tmp_path):
     assert "zstack-contract proxy: contract: 5.1.30: the node says 5.1.31" in err, err
     assert _report(tmp_path)["contract"] == {"release": "5.1.30", "why": "the node says 5.1.31"}
     assert proc.returncode == 0, err
+
+
+@pytest.mark.parametrize(("since", "version", "expected"), [
+    ("5.1.0", "4.8.22", False), ("5.1", "5.1.0", True), ("4.1", "5.3.0", True), ("zsv 4.1.6", "3.10.40", True), (None, "3.10.40", True),
+])
+def test_a_field_is_expected_of_a_node_unless_its_since_is_a_newer_version(since, version, expected):
+    """One rule with derive's since-after-release: a since of another numbering is never newer."""
+    from zstack_contract.contract.since import expected as is_expected
+
+    assert is_expected({"type": "string", **({"x-since": since} if since else {})}, version) is expected

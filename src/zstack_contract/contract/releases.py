@@ -37,6 +37,13 @@ def is_version(text: str) -> bool:
     return _VERSION.fullmatch(text.strip()) is not None
 
 
+def newer_than(since: str, version: str) -> bool:
+    """Whether a field's starting version ``since`` comes after ``version``: the one rule of derive's
+    ``since-after-release`` and of what a node of ``version`` is expected to send. A ``since`` of
+    another numbering (``zsv 4.1.6``) is never newer."""
+    return is_version(since) and version_key(since) > version_key(version)
+
+
 def releases_dir() -> Path:
     """The folder of the shipped bundles (package data)."""
     return Path(str(resources.files("zstack_contract").joinpath("data", "releases")))

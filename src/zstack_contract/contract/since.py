@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .format import SINCE
-from .releases import version_key
+from .releases import newer_than
 
 
 def expected(prop: Any, version: str | None) -> bool:
@@ -17,7 +17,7 @@ def expected(prop: Any, version: str | None) -> bool:
     if version is None or not isinstance(prop, dict):
         return True
     since = prop.get(SINCE)
-    return not isinstance(since, str) or version_key(since) <= version_key(version)
+    return not isinstance(since, str) or not newer_than(since, version)
 
 
 def for_node(schema: Any, version: str) -> Any:
