@@ -13,14 +13,11 @@ is one line naming the file and the field."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
-from ..inputs.files import special_file
-from ..inputs.json_reader import read_json
-from ..inputs.recordings import read_bytes
+from ..inputs.recordings import read_json_file
 from .compare import Change
 from .kinds import KINDS, RANK, SEVERITIES
 
@@ -59,14 +56,7 @@ def reaches(severity: str, accepted: str | None, fail_on: str) -> bool:
 
 def load_levels(path: str | Path) -> Levels:
     shown = str(path)
-    if not os.path.lexists(path):
-        raise InputError(shown, "levels file does not exist")
-    if special_file(str(path)):
-        raise InputError(shown, f"levels: {special_file(str(path))}")
-    try:
-        doc = read_json(read_bytes(path, shown), shown)
-    except InputError as exc:
-        raise InputError(shown, f"levels: {exc.message}") from None
+    doc = read_json_file(path, "levels")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InputError(shown, f'not a levels file: expected {{"format": "{FORMAT}", "kinds": {{...}}, "accept": [...]}}')
     unknown = sorted(set(doc) - {"format", "kinds", "accept"})

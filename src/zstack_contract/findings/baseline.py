@@ -27,7 +27,6 @@ takes another process's."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -38,9 +37,7 @@ from ..checks.probe_answers import ACCEPTED, STATUS, VALID_KINDS
 from ..checks.registry import LIVE, PROBE, REGISTRY
 from ..errors import InputError
 from ..inputs.exchange import Exchange
-from ..inputs.files import special_file
-from ..inputs.json_reader import read_json
-from ..inputs.recordings import read_bytes
+from ..inputs.recordings import read_json_file
 
 ANY_API = "*"  # an entry for every API
 NO_API = "-"  # the API of findings no API is known for (their fingerprint's first part)
@@ -85,14 +82,7 @@ class Baseline:
         """Read a baseline file; anything unusable (not there, not a regular file, not JSON, not
         a baseline) is an InputError naming it."""
         shown = str(path)
-        if not os.path.lexists(path):
-            raise InputError(shown, "baseline file does not exist (create it with --update-baseline)")
-        if special_file(str(path)):
-            raise InputError(shown, f"baseline: {special_file(str(path))}")
-        try:
-            doc = read_json(read_bytes(path, shown), shown)
-        except InputError as exc:
-            raise InputError(shown, f"baseline: {exc.message}") from None
+        doc = read_json_file(path, "baseline", "does not exist (create it with --update-baseline)")
         if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("entries"), list):
             raise InputError(shown, f'not a baseline: expected {{"format": "{FORMAT}", "entries": [...]}}')
         entries = []

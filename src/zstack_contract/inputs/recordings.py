@@ -11,12 +11,12 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..errors import InputError
 from ..facts.oneline import one_line
 from .exchange import Exchange, bare_body_exchange
-from .files import file_problem, not_regular, stat_problem
+from .files import file_problem, not_regular, special_file, stat_problem
 from .har import exchanges_from_har
 from .json_reader import MAX_BYTES, read_json, too_big
 from .records import exchange_from_record, is_exchange_record
@@ -105,6 +105,22 @@ def read_file(name: str) -> list[Exchange]:
     """:func:`read_exchanges` for a file given by its path (from :func:`iter_files`)."""
     shown = one_line(name)
     return exchanges_in(read_bytes(name, shown), shown, _suffix(os.path.basename(name)) == ".har")
+
+
+def read_json_file(path: str | Path, what: str, missing: str = "does not exist") -> Any:
+    """A JSON file the run is told to use (a baseline, a levels file), read by the rule of every
+    input; anything unusable (not there, not a regular file, not JSON) is one InputError naming
+    it, ``what`` first. The caller checks the document's own shape."""
+    shown = str(path)
+    if not os.path.lexists(path):
+        raise InputError(shown, f"{what} file {missing}")
+    problem = special_file(shown)
+    if problem:
+        raise InputError(shown, f"{what}: {problem}")
+    try:
+        return read_json(read_bytes(path, shown), shown)
+    except InputError as exc:
+        raise InputError(shown, f"{what}: {exc.message}") from None
 
 
 def read_bytes(path: str | Path, shown: str) -> bytes:
