@@ -290,7 +290,7 @@ def test_a_uuid_that_names_no_resource(schemas):
         assert gone.status_code == 202 and finish(sim, gone, session).json() == {}
         odd = finish(sim, requests.delete(f"{sim.base_url}/v1/vm-instances/{other_shape}", headers=auth(session)), session)
         assert odd.status_code == 503 and odd.json()["error"] == {
-            "code": "SYS.1003", "description": "Resource not found", "details": f"invalid value[{other_shape}] of field [uuid]"}
+            "code": "SYS.1003", "description": "A resource can not be found", "details": f"invalid value[{other_shape}] of field [uuid]"}
         rdp = requests.put(f"{sim.base_url}/v1/vm-instances/{random_shape}/actions", json={"setVmRDP": {"enable": True}}, headers=auth(session))
         err = finish(sim, rdp, session).json()["error"]
         assert err["details"] == f"invalid field[uuid], resource[uuid:{random_shape}, type:VmInstanceVO] not found"

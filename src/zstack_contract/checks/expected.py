@@ -28,7 +28,7 @@ def error_codes(body: Any) -> list[str]:
 
 def error_said(body: Any) -> str | None:
     """What an API error says, on one line: its code, description and details
-    (``ID.1000 Authentication error: wrong account name or password``); None for a body with no error."""
+    (``ID.1000 Unable to authenticate a user: wrong account name or password``); None for a body with no error."""
     err = body.get("error") if isinstance(body, dict) else None
     if not isinstance(err, dict) or not isinstance(err.get("code"), str):
         return None

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Callable
 
-from ..facts import jvm_dates
+from ..facts import error_codes, jvm_dates
 
 DateFormatter = Callable[[datetime], str]
 
@@ -83,22 +83,17 @@ def java_utf8(text: str) -> bytes:
 
 # -- errors -----------------------------------------------------------------------------------
 
-DESCRIPTIONS = {
-    "SYS.1000": "An internal error happened in system",
-    "SYS.1001": "Operation timeout",
-    "SYS.1003": "Resource not found",
-    "SYS.1006": "Operation failed",
-    "SYS.1007": "One or more API argument is invalid",
-    "ID.1000": "Authentication error",
-    "ID.1001": "Session expired",
-    "ID.1002": "Permission denied",
-    "VM.1014": "The VM is not in the required state",
-}
+DETAILS_LIMIT = 4096  # ErrorFacadeImpl.doInstantiateErrorCode: longer details keep 4093 characters and "..."
 
 
 def error_code(code: str, details: str, cause: dict | None = None) -> dict:
-    """An ErrorCode object (``details`` cut at 4096 characters, as the server does)."""
-    err: dict[str, Any] = {"code": code, "description": DESCRIPTIONS.get(code, code), "details": details[:4096]}
+    """An ErrorCode object as ``ErrorFacadeImpl`` builds it: the code's ``description`` from the
+    node's error-code tables (:mod:`zstack_contract.facts.error_codes`), ``details`` cut to 4096
+    characters (the first 4093 and ``...``). A code the table lacks is a ``KeyError``: a node
+    fails on it too (``cannot find error code``), and the table is regenerated to add it."""
+    if len(details) > DETAILS_LIMIT:
+        details = details[:DETAILS_LIMIT - 3] + "..."
+    err: dict[str, Any] = {"code": code, "description": error_codes.DESCRIPTIONS[code], "details": details}
     if cause is not None:
         err["cause"] = cause
     return err
