@@ -15,6 +15,14 @@ def is_uuid_param(name: str) -> bool:
     return name == "uuid" or name.endswith(("Uuid", "Uuids"))
 
 
+def is_uuid_list_param(name: str) -> bool:
+    """A parameter the node's message holds as a list of uuids (``vmUuids``): every ``<x>Uuids``
+    field of the server's API messages is a ``List`` or ``Set`` of strings (all 59 in
+    ``header/.../API*Msg.java``), whatever type a page prints for it; so the REST layer collects
+    its repeated query values into the list (``RestServer.queryParameterToApiFieldValue``)."""
+    return name.endswith("Uuids")
+
+
 NEW_RESOURCE_UUID = "resourceUuid"  # a create's parameter: the uuid to give the resource it makes
 
 

@@ -5,6 +5,14 @@
 Malformed parameters are a plain-text 400 from the REST layer; a condition on a field the
 inventory does not have (or an empty field name) is an API error (``SYS.1007``, 503) raised after
 the session check. ``~=`` (LIKE) never backtracks, whatever the pattern (:func:`like`).
+
+The conditions mean what they mean on a node, whose query API writes them into a ZQL query
+(``QueryFacadeImpl.queryUseZQL`` and ``toZQLConditionString``) that ends as SQL with each value a
+quoted string: the database compares a date field with the date the value names (not with the
+date as a reply renders it); the values of ``?=`` are cut at every comma and kept as sent, spaces
+and empty values included; a value that is no constant of an enum field matches nothing (``[]``,
+no error). ``MysqlQueryBuilderImpl3``, which trims and checks values, has not answered the REST
+queries since release 2.4.0.
 """
 
 from __future__ import annotations
@@ -15,7 +23,6 @@ from datetime import datetime
 from typing import Any
 
 from . import java
-from .render import jvm_date
 
 # Order matters, as on the node: an operator contained in another comes after it.
 OPERATORS = ("!=", ">=", "<=", "!?=", "!~=", "~=", "?=", "=", ">", "<", "is null", "not null")
@@ -88,12 +95,33 @@ def parse_condition(cond: str) -> tuple[str, str, str | None]:
     return name.strip(), op, value  # the value is not trimmed (a space can matter), and may be empty
 
 
-def _text(value: Any) -> str:
+def _sql_text(value: Any) -> str:
+    """A field's value as the database compares it with a string (a date as MySQL writes it, for LIKE)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return jvm_date(value)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
     return str(value)
+
+
+# A date as MySQL reads a string it compares with a DATETIME or TIMESTAMP column: the forms a client
+# writes (``2023-04-18 14:40:55``, ``2023-04-18``; fractions of a second allowed). What it cannot
+# read becomes the zero date, earlier than every date (inferred from MySQL's conversion rules).
+_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[ T]([0-9]{1,2}):([0-9]{1,2})(?::([0-9]{1,2})(?:\.([0-9]{1,6}))?)?)?")
+ZERO_DATE = datetime.min
+
+
+def as_date(text: str) -> datetime:
+    """A condition's value compared with a date field: the date it names, else :data:`ZERO_DATE`."""
+    m = _DATE.fullmatch(text)
+    if m is None:
+        return ZERO_DATE
+    year, month, day, hour, minute, second, fraction = m.groups()
+    try:
+        return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+                        int((fraction or "0").ljust(6, "0")))
+    except ValueError:  # 2023-02-30, 25:00
+        return ZERO_DATE
 
 
 def _values(obj: Any, path: list[str]) -> list[Any]:
@@ -162,7 +190,10 @@ def _holds(vm: dict, name: str, op: str, value: str | None) -> bool:
         return not found
     if op == "not null":
         return bool(found)
-    texts = [_text(v) for v in found]
+    dates = [v for v in found if isinstance(v, datetime)]
+    if dates and op not in ("~=", "!~="):
+        return _holds_for_dates(dates, op, value or "")
+    texts = [_sql_text(v) for v in found]
     if op == "=":
         return value in texts
     if op == "!=":
@@ -176,6 +207,17 @@ def _holds(vm: dict, name: str, op: str, value: str | None) -> bool:
         return hit if op == "~=" else any(not like(value, t) for t in texts)
     sign = {">": (1,), ">=": (0, 1), "<": (-1,), "<=": (-1, 0)}[op]
     return any(_compare(t, value) in sign for t in texts)
+
+
+def _holds_for_dates(dates: list[datetime], op: str, value: str) -> bool:
+    """A condition on a date field compares dates: the node hands the value to the database as a
+    string, and MySQL reads it as a date to compare it with the column (``?=`` each of its values)."""
+    if op in ("?=", "!?="):
+        wanted = {as_date(v) for v in value.split(",")}
+        return any((d in wanted) == (op == "?=") for d in dates)
+    other = as_date(value)
+    return any({"=": d == other, "!=": d != other, ">": d > other, ">=": d >= other, "<": d < other, "<=": d <= other}[op]
+               for d in dates)
 
 
 def _sort_key(value: Any) -> tuple:

@@ -36,7 +36,7 @@ from ..contract.routes import (
     Routed,
     Router,
 )
-from ..facts.ids import new_uuid
+from ..facts.ids import is_uuid_list_param, new_uuid
 from ..facts.urls import job_of, job_path
 from . import generic, java, render
 from .apis import Api
@@ -218,7 +218,7 @@ class Servlet:
                 if p is None:
                     continue  # the node logs "unknown query parameter" and goes on
                 values = ctx.request.args.getlist(name)
-                if p.type == "array":
+                if p.type == "array" or is_uuid_list_param(name):  # a Collection field: every value, in order
                     params[name] = values
                 elif len(values) > 1:
                     raise text(400, f"Invalid query parameter[{name}], only one value is allowed for the parameter but multiple values found")
