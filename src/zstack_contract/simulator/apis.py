@@ -100,7 +100,7 @@ def route_table(apis: Iterable[Api]) -> Router[Api]:
 def described(api: Api) -> Api:
     """A built-in API (served with no schema of it) with the parameters the newest shipped release
     describes and its own description lacks, so that the node's validator checks them as it does
-    for every API (StopVmInstance's ``type`` must be grace or cold)."""
+    for every API."""
     shipped = _shipped_params(api.name)
     known = {p.name for p in api.params}
     return replace(api, params=api.params + tuple(p for p in shipped if p.name not in known))
