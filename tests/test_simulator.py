@@ -279,8 +279,10 @@ def test_get_delete_post_and_other_methods_on_the_actions_path(sim):
     assert (r.status_code, r.text) == (500, f"No delete API found for the path[/zstack/v1/vm-instances/{vm}/actions]")
     r = requests.post(url, json={"reimageVmInstance": {}})
     assert (r.status_code, r.text) == (500, f"No creational API found for the path[/zstack/v1/vm-instances/{vm}/actions]")
-    r = requests.patch(url, json={"reimageVmInstance": {}})
-    assert r.status_code == 405 and "PATCH" in r.text and "Content-Type" not in r.headers
+    r = requests.head(url)  # a method the controller maps: RestServer.handleNonUniqueApi refuses it
+    assert r.status_code == 405 and "Content-Type" not in r.headers
+    r = requests.patch(url, json={"reimageVmInstance": {}})  # one it does not: Spring's 405 page
+    assert r.status_code == 405 and "Request method &#39;PATCH&#39; not supported" in r.text
 
 
 def test_the_202_answer_carries_location_and_api_timeout(sim):
@@ -336,7 +338,7 @@ def test_an_unknown_job_is_404_the_job_has_been_expired(sim):
     assert "Content-Type" not in r.headers
 
 
-@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE", "PATCH"])
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
 def test_other_methods_on_a_job_are_405_plain_text(sim, method):
     session = login(sim)
     accepted = put_action(sim, vm_in(sim, "Stopped"), {"reimageVmInstance": {}}, session)
@@ -396,9 +398,10 @@ def test_reimage_of_a_vm_that_is_not_stopped_ends_SYS_1000_caused_by_VM_1014(sim
     assert done.status_code == 503
     assert_valid(done.json())
     err = done.json()["error"]
-    assert err["code"] == "SYS.1000"
-    assert err["cause"]["code"] == "VM.1014"
-    assert vm in err["details"] and state in err["details"]
+    assert err["code"] == "SYS.1000" and "cause" not in err
+    inner = json.loads(err["details"])  # the VM's error, as its text (CloudBusImpl2: inerr(t.getMessage()))
+    assert inner["code"] == "VM.1014"
+    assert vm in inner["details"] and state in inner["details"]
     assert sim.vms[vm] == before
 
 

@@ -205,7 +205,7 @@ def test_a_data_file_replaces_the_vms_and_accounts():
         assert (inv["allVolumes"][0]["size"], inv["allVolumes"][0]["actualSize"]) == (2147483648, 52428800)
         assert inv["vmNics"][0]["vmInstanceUuid"] == inv["uuid"]
         running = reimage(sim, "f0e1d2c3b4a5968778695a4b3c2d1e0f", session)
-        assert running.status_code == 503 and running.json()["error"]["cause"]["code"] == "VM.1014"
+        assert running.status_code == 503 and json.loads(running.json()["error"]["details"])["code"] == "VM.1014"
 
 
 def test_without_its_image_a_reimage_resets_the_root_volume_to_its_loaded_sizes():

@@ -3,6 +3,7 @@ so a wrong status or error code is reported, baselined and recorded like any con
 
 from __future__ import annotations
 
+import json
 from typing import Any, Iterator
 
 from ..facts.oneline import FIELD, one_line
@@ -16,14 +17,27 @@ EXPECTED_ANSWER = reported("expected-answer", "the answer is the one the test ex
 
 
 def error_codes(body: Any) -> list[str]:
-    """Codes along an error's cause chain: SYS.1000 -> VM.1014 -> ..."""
+    """Codes along an error's cause chain: SYS.1000 -> VM.1014 -> ..., and of an error whose
+    details are another error's text (a node's internal error wrapping an exception's error, as
+    ``{"code":"VM.1014",...}``), that error's codes next."""
     out: list[str] = []
     err = body.get("error") if isinstance(body, dict) else None
     while isinstance(err, dict) and len(out) < 20:
         if isinstance(err.get("code"), str):
             out.append(err["code"])
-        err = err.get("cause")
+        err = err.get("cause") if err.get("cause") is not None else _error_in(err.get("details"))
     return out
+
+
+def _error_in(details: Any) -> dict | None:
+    """The error a details text is, when it is one written as JSON."""
+    if not isinstance(details, str) or not details.startswith("{"):
+        return None
+    try:
+        inner = json.loads(details)
+    except ValueError:
+        return None
+    return inner if isinstance(inner, dict) and isinstance(inner.get("code"), str) else None
 
 
 def error_said(body: Any) -> str | None:

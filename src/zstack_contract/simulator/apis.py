@@ -7,7 +7,8 @@ the checks, the proxy and the simulator alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any, Iterable
 
 from ..contract.compiled import Contract
@@ -94,3 +95,25 @@ def _param(p: Parameter, templates: tuple[str, ...], resources: Resources) -> Pa
 def route_table(apis: Iterable[Api]) -> Router[Api]:
     """The node's route table of these APIs (the one routing rule: :mod:`..contract.routes`)."""
     return Router((api, api.action_key, [Route.from_template(api.method, t) for t in api.templates]) for api in apis)
+
+
+def described(api: Api) -> Api:
+    """A built-in API (served with no schema of it) with the parameters the newest shipped release
+    describes and its own description lacks, so that the node's validator checks them as it does
+    for every API."""
+    shipped = _shipped_params(api.name)
+    known = {p.name for p in api.params}
+    return replace(api, params=api.params + tuple(p for p in shipped if p.name not in known))
+
+
+@cache
+def _shipped_params(name: str) -> tuple[Param, ...]:
+    """An API's parameters as the newest shipped release describes them (none, when it lacks the API)."""
+    from ..contract.loading import contracts_from
+    from ..contract.releases import load_release
+
+    bundle = load_release(None)
+    if name not in bundle.apis:
+        return ()
+    contracts = contracts_from({name: bundle.apis[name]}, release=bundle.release)
+    return api_from_contract(contracts.get(name), contracts.resources).params

@@ -22,6 +22,7 @@ from .java import java_string
 from .query import BadField, parse_query, run_query
 from .state import State, now
 
+TAGS = ("systemTags", "userTags")
 Outcome = tuple[int, dict]  # (200 or 503, the body in internal form)
 VALIDATOR_CLASS = "org.zstack.header.message.ApiMessageParamValidator"  # it names itself as the "message"
 _RANDOM_UUID = re.compile(r"[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}")
@@ -66,8 +67,10 @@ def process(call: Call, work: Callable[[Call], Outcome] | None = None) -> Outcom
 def validate(call: Call) -> str | None:
     """The parameter validator's message for the first parameter it refuses, in declaration order."""
     for p in call.api.params:
-        if p.where == "top":
-            continue  # systemTags, userTags: set on the message after validation
+        if p.name in TAGS:
+            continue  # set on the message from the body's top level, after validation
+        # Every other field of the message is checked where the message has it (the body structure,
+        # the path, the query string), whatever place a page names for it.
         value = call.value(p.name)
         if value is None:
             if p.required:
@@ -94,7 +97,7 @@ def missing_resource(call: Call) -> Outcome | None:
     (another shape is ``SYS.1003`` too)."""
     for p in call.api.params:
         value = call.value(p.name)
-        if p.collection is None or value is None or p.where == "top":
+        if p.collection is None or value is None or p.name in TAGS:
             continue
         if isinstance(value, list):
             absent = [v for v in value if not call.state.exists(p.collection, str(v))]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime
@@ -99,6 +100,13 @@ def error_code(code: str, details: str, cause: dict | None = None) -> dict:
     return err
 
 
+def error_text(err: dict) -> str:
+    """An ErrorCode as its ``toString`` writes it: JSON, by ``JSONObjectUtil`` (Gson without HTML
+    escaping, nulls left out). It is the text of an exception that carries the error
+    (``ApiMessageInterceptionException.getMessage``), which an internal error's details then show."""
+    return json.dumps(err, ensure_ascii=False, separators=(",", ":"))
+
+
 def error_as_text(err: dict) -> str:
     """The ``error-as-text`` fault's body: the error's gist as one plain line."""
     return f"{err['code']}: {err.get('description', '')}: {err.get('details', '')}"
@@ -113,11 +121,17 @@ SERVER_ERROR_PAGE = (
     "<h3>Apache Tomcat</h3></body></html>"
 )
 
+def status_page(status: int, reason: str, description: str, message: str | None = None) -> str:
+    """Tomcat's status page (``ErrorReportValve``) for an error sent with ``sendError``: its
+    message, when one was given, escaped as Tomcat escapes element content (``'`` as ``&#39;``)."""
+    said = f"<p><b>Message</b> {html.escape(message).replace('&#x27;', '&#39;')}</p>" if message else ""
+    return (f"<!doctype html><html lang=\"en\"><head><title>HTTP Status {status} \u2013 {reason}</title>"
+            f"</head><body><h1>HTTP Status {status} \u2013 {reason}</h1><hr class=\"line\" />"
+            f"<p><b>Type</b> Status Report</p>{said}<p><b>Description</b> {description}</p>"
+            "<hr class=\"line\" /><h3>Apache Tomcat</h3></body></html>")
+
+
 # Tomcat's answer to a path outside every web application (the node's is /zstack): its status page.
-NOT_FOUND_PAGE = (
-    "<!doctype html><html lang=\"en\"><head><title>HTTP Status 404 \u2013 Not Found</title>"
-    "</head><body><h1>HTTP Status 404 \u2013 Not Found</h1><hr class=\"line\" />"
-    "<p><b>Type</b> Status Report</p><p><b>Description</b> The origin server did not find a current "
-    "representation for the target resource or is not willing to disclose that one exists.</p>"
-    "<hr class=\"line\" /><h3>Apache Tomcat</h3></body></html>"
-)
+NOT_FOUND_PAGE = status_page(404, "Not Found", "The origin server did not find a current representation for the "
+                             "target resource or is not willing to disclose that one exists.")
+METHOD_NOT_ALLOWED = "The method received in the request-line is known by the origin server but not supported by the target resource."

@@ -23,7 +23,7 @@ from ..contract.compiled import ContractSet
 from ..facts.ids import password_hash
 from ..facts.secrets import mask_url
 from . import render
-from .apis import Api, api_from_contract, route_table
+from .apis import Api, api_from_contract, described, route_table
 from .connections import Connections, backing_off
 from .datafile import load_data
 from .faults import check_faults
@@ -148,7 +148,7 @@ class Simulator:
 
     @staticmethod
     def _served(schemas: "str | Path | ContractSet | None") -> dict[str, Api]:
-        apis = {api.name: api for api in BUILT_IN}
+        apis = {api.name: described(api) for api in BUILT_IN}
         if schemas is not None:
             from ..contract.loading import load_contracts
 

@@ -46,6 +46,13 @@ from .query import BadParameter, parse_query
 from .state import DEFAULT_API_TIMEOUT_MS, Job, State
 
 CONTEXT = "/zstack"
+HTML = "text/html;charset=utf-8"
+# The methods the node's one controller maps (RestServerController.api); the REST servlet
+# (RestServer) sees no other.
+CONTROLLER_METHODS = ("POST", "PUT", "DELETE", "GET", "HEAD")
+# What Tomcat names in Allow when it refuses TRACE: the servlet's methods (StandardWrapper.getServletMethods,
+# a Java HashSet of the DispatcherServlet's doGet/doPost/doPut/doDelete and OPTIONS, in that set's order), less TRACE.
+TOMCAT_ALLOW = "HEAD, DELETE, POST, GET, OPTIONS, PUT"
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 # The one header a real node never sends: it lets the live suite know it talks to a simulator,
 # where changing state is harmless, so the destructive tests run without --zstack-allow-destructive.
@@ -78,11 +85,36 @@ class Answer(Exception):
 
 
 def raw(status: int, body: bytes | str, content_type: str | None = None) -> Response:
-    """A response with exactly this body and, like the node's, no Content-Type header."""
-    resp = Response(body, status=status)
+    """A response with exactly this body and, like the node's, no Content-Type header. A text body
+    is written as Java writes a String in UTF-8 (a lone half of a surrogate pair it echoes is ``?``)."""
+    resp = Response(render.java_utf8(body) if isinstance(body, str) else body, status=status)
     del resp.headers["Content-Type"]
     if content_type:
         resp.headers["Content-Type"] = content_type
+    return resp
+
+
+def tomcat_trace(in_context: bool) -> Response:
+    """Tomcat's answer to TRACE (its connector's ``allowTrace`` is false by default:
+    ``CoyoteAdapter.postParseRequest``): 405, with the methods the servlet serves in ``Allow``."""
+    resp = raw(405, render.status_page(405, "Method Not Allowed", render.METHOD_NOT_ALLOWED, "TRACE method is not allowed"),
+               content_type=HTML)
+    if in_context:
+        resp.headers["Allow"] = TOMCAT_ALLOW
+    return resp
+
+
+def spring_no_method(method: str) -> Response:
+    """What the node's DispatcherServlet answers to a method its one controller
+    (``RestServerController.api``) does not map: OPTIONS is answered with the methods it maps
+    (200, no body); any other, 405 with Tomcat's page (``HttpRequestMethodNotSupportedException``)."""
+    if method == "OPTIONS":
+        resp = raw(200, b"")
+        resp.headers["Allow"] = ", ".join((*CONTROLLER_METHODS, "OPTIONS"))
+        return resp
+    resp = raw(405, render.status_page(405, "Method Not Allowed", render.METHOD_NOT_ALLOWED, f"Request method '{method}' not supported"),
+               content_type=HTML)
+    resp.headers["Allow"] = ", ".join(CONTROLLER_METHODS)
     return resp
 
 
@@ -110,8 +142,13 @@ class Servlet:
         path = request.path
         raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?", 1)[0]
         ctx = Ctx(request, body, path[len(CONTEXT):] if path.startswith(CONTEXT + "/") else path, raw_path)
-        if not path.startswith(CONTEXT + "/"):  # outside the node's web application: Tomcat's own page
-            response = raw(404, render.NOT_FOUND_PAGE, content_type="text/html;charset=utf-8")
+        in_context = path.startswith(CONTEXT + "/")
+        if request.method == "TRACE":  # Tomcat refuses it before any web application sees it
+            response = tomcat_trace(in_context)
+        elif not in_context:  # outside the node's web application: Tomcat's own page
+            response = raw(404, render.NOT_FOUND_PAGE, content_type=HTML)
+        elif request.method not in CONTROLLER_METHODS:  # Spring answers; the REST servlet never sees it
+            response = spring_no_method(request.method)
         elif environ.get("zstack.body_refused"):  # the HTTP layer did not read it: the connection closes
             environ["zstack.close"] = True
             response = raw(413, f"the request body is larger than the limit of {self.node.max_body} bytes")
@@ -143,7 +180,7 @@ class Servlet:
         doc = doc if doc is not None else {}
         session = self.session_of(ctx) if api.authorized else None
         if self.faulty("server-error", api):
-            return raw(500, render.SERVER_ERROR_PAGE, content_type="text/html;charset=utf-8")
+            return raw(500, render.SERVER_ERROR_PAGE, content_type=HTML)
         path_vars = routed.variables
         if api.kind == "query":
             return self.answer(api, generic.process(generic.Call(api, {}, path_vars, session, self.state, query=self.query_args(ctx))), ctx)

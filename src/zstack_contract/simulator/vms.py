@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .apis import Api, Param
 from .generic import Call, Outcome, error
-from .render import error_code
+from .render import error_code, error_text
 from .seed import uid
 from .state import stamp
 
@@ -60,9 +60,12 @@ def reimage(call: Call) -> Outcome:
     with call.state.lock:
         vm = _vm_of(call)
         if vm["state"] != "Stopped":
-            inner = error_code("VM.1014", f"unable to reimage the vm[uuid:{vm['uuid']}], the vm is in state[{vm['state']}]; "
-                                          "only a Stopped vm can be reimaged")
-            return error("SYS.1000", inner["details"], cause=inner)
+            # The VM's handler throws the error as an exception; the bus replies to what it was
+            # handling with an internal error whose details are the error's text (CloudBusImpl2).
+            inner = error_code("VM.1014", f"unable to reset volume[uuid:{vm.get('rootVolumeUuid') or 'null'}] to origin image"
+                                          f"[uuid:{vm.get('imageUuid') or 'null'}], the vm[uuid:{vm['uuid']}] volume attached to "
+                                          f"is not in Stopped state, current state is {vm['state']}")
+            return error("SYS.1000", error_text(inner))
         root = root_volume(vm)
         if root is None:
             return error("SYS.1000", f"the vm[uuid:{vm['uuid']}] has no root volume")
