@@ -166,10 +166,17 @@ def _header(page: Page, overlay: Overlay, what: str, variant: str, source: str) 
             "endpoints": [{"method": e.method, "path": e.path, fmt.SOURCE: page.source(e.line)} for e in page.endpoints],
         },
     }
-    fact = overlay.api_fact(page.api)
-    if fact is not None:
-        root[fmt.META]["missingResource"] = fact.missing_resource
-        root[fmt.META][fmt.OVERLAY] = [fact.id]
+    facts = overlay.api_facts_of(page.api)
+    missing = next((f.missing_resource for f in facts if f.missing_resource is not None), None)
+    if missing is not None:
+        root[fmt.META]["missingResource"] = missing
+    if any(f.empty_result for f in facts):
+        root[fmt.META]["emptyResult"] = True
+    unchecked = [name for f in facts for name in f.unchecked]
+    if unchecked:
+        root[fmt.META]["unchecked"] = unchecked
+    if facts:
+        root[fmt.META][fmt.OVERLAY] = [f.id for f in facts]
     return root
 
 
