@@ -30,6 +30,7 @@ class Param:
     max_length: int | None = None  # a string's (maxLength, where the overlay gives one)
     nonempty: bool = False  # a list that must not be empty (minItems 1, where the overlay gives it)
     vo: str | None = None  # the class a node names in SYS.1003 for a resource of ``collection`` (VmInstanceVO)
+    looked_up: bool = True  # whether the node looks the resource up (SYS.1003); the overlay's ``unchecked`` says not
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Api:
     authorized: bool  # needs a session (login does not)
     params: tuple[Param, ...] = ()
     response: dict[str, Any] | None = None  # the response schema, when the API's schemas are known
-    success: tuple[str, ...] = ()  # the success fields of its answer
+    success: tuple[str, ...] = ()  # the success fields of its answer (none: it answers {}, as the overlay's empty-result says)
     collection: str | None = None  # what a query lists and a create adds to (contract.resources), else its path's first part
     missing_resource: str | None = None  # pinned by the overlay: "success" or "error" for a uuid that names nothing
     places: Place | None = None  # the documented places of its answer (contract.places), to make answers coherent
@@ -61,7 +62,7 @@ def api_from_contract(contract: Contract, resources: Resources) -> Api:
     """An API as its derived schemas describe it, its resources named as ``resources`` names them."""
     templates = tuple(r.template for r in contract.routes)
     method = contract.routes[0].method if contract.routes else "PUT"
-    params = [_param(p, templates, resources) for p in contract.parameters]
+    params = [_param(p, templates, resources, p.name not in contract.unchecked) for p in contract.parameters]
     container = contract.parameters.structure  # the first structure: the one the node reads from
     if method == "PUT":
         # Every PUT API of a node is an action: its parameters are read from the action key's
@@ -77,18 +78,18 @@ def api_from_contract(contract: Contract, resources: Resources) -> Api:
     return Api(
         name=contract.api, kind=contract.kind, method=method, templates=templates, action_key=contract.action_key,
         container=container, authorized=contract.authorized, params=tuple(params), response=contract.response,
-        success=contract.success_fields, collection=collection, missing_resource=contract.missing_resource,
+        success=() if contract.empty_result else contract.success_fields, collection=collection, missing_resource=contract.missing_resource,
         places=contract.places,
     )
 
 
-def _param(p: Parameter, templates: tuple[str, ...], resources: Resources) -> Param:
+def _param(p: Parameter, templates: tuple[str, ...], resources: Resources, looked_up: bool = True) -> Param:
     named = resources.of_param(p.name, templates[0] if templates else None) if p.names_resource else None
     schema = p.schema
     items = schema.get("items", {}) if isinstance(schema.get("items"), dict) else {}
     return Param(p.name, p.where, schema.get("type"), p.required, tuple(schema.get("enum", items.get("enum", ()))),
                  named.name if named else None, p.container, schema.get("maxLength"), schema.get("minItems", 0) > 0,
-                 named.vo if named else None)
+                 named.vo if named else None, looked_up)
 
 
 def route_table(apis: Iterable[Api]) -> Router[Api]:

@@ -44,7 +44,7 @@ class Call:
         return self.path[name] if name in self.path else self.params.get(name)
 
 
-def error(code: str, details: str, cause: dict | None = None) -> Outcome:
+def error(code: str, details: str | None, cause: dict | None = None) -> Outcome:
     return 503, {"error": render.error_code(code, details, cause)}
 
 
@@ -94,7 +94,7 @@ def missing_resource(call: Call) -> Outcome | None:
     (another shape is ``SYS.1003`` too)."""
     for p in call.api.params:
         value = call.value(p.name)
-        if p.collection is None or value is None or p.where == "top":
+        if p.collection is None or value is None or p.where == "top" or not p.looked_up:
             continue
         if isinstance(value, list):
             absent = [v for v in value if not call.state.exists(p.collection, str(v))]

@@ -96,9 +96,12 @@ DESCRIPTIONS = {
 }
 
 
-def error_code(code: str, details: str, cause: dict | None = None) -> dict:
-    """An ErrorCode object (``details`` cut at 4096 characters, as the server does)."""
-    err: dict[str, Any] = {"code": code, "description": DESCRIPTIONS.get(code, code), "details": details[:4096]}
+def error_code(code: str, details: str | None, cause: dict | None = None) -> dict:
+    """An ErrorCode object (``details`` cut at 4096 characters, as the server does; None: none,
+    as an internal error of an exception without a message has)."""
+    err: dict[str, Any] = {"code": code, "description": DESCRIPTIONS.get(code, code)}
+    if details is not None:
+        err["details"] = details[:4096]
     if cause is not None:
         err["cause"] = cause
     return err
