@@ -10,7 +10,8 @@ Five kinds of entry (``overlay.toml`` documents their keys):
   ``page-sample`` finding is reported as known, not as a warning);
 - ``[[api]]``: what a node does for named APIs that no page says: whether the API succeeds on a
   resource uuid that names nothing (the server's ``successIfResourceNotExisting``), whether its
-  result class has no fields (it answers ``{}`` whatever a page shows), and which of its uuid
+  result class has no fields (it answers ``{}`` whatever a page shows), whether it answers ``{}``
+  when its fields are null (nothing set: a node leaves nulls out), and which of its uuid
   parameters the node never looks up (an ``@APIParam`` with no ``resourceType``).
 """
 
@@ -32,7 +33,7 @@ _KEYS = {
     "field": {"id", "where", "location", "fields", "reason"},
     "table": {"id", "name", "fields", "reason"},
     "page-defect": {"id", "api", "check", "path", "reason"},
-    "api": {"id", "api", "missing-resource", "empty-result", "unchecked", "reason"},
+    "api": {"id", "api", "missing-resource", "empty-result", "empty-when-unset", "unchecked", "reason"},
 }
 MISSING_RESOURCE = ("success", "error")
 
@@ -108,6 +109,7 @@ class ApiFact:
     missing_resource: str | None  # "success" or "error"; None: the entry does not say
     reason: str
     empty_result: bool = False  # its result class has no fields: a success is {}
+    empty_when_unset: bool = False  # its fields are null when nothing was set: a success may be {}
     unchecked: tuple[str, ...] = ()  # uuid parameters the node does not look up (no SYS.1003 for them)
 
     def matches(self, api: str) -> bool:
@@ -196,14 +198,16 @@ def _entry(kind: str, n: int, raw: Any, ids: set[str], shown: str):
             raise InputError(shown, f"api {rid!r}: 'api' must name an API (a glob) or a list of them")
         if raw.get("missing-resource") not in (*MISSING_RESOURCE, None):
             raise InputError(shown, f"api {rid!r}: 'missing-resource' must be one of {', '.join(MISSING_RESOURCE)}")
-        if not isinstance(raw.get("empty-result", False), bool):
-            raise InputError(shown, f"api {rid!r}: 'empty-result' must be true or false")
+        for key in ("empty-result", "empty-when-unset"):
+            if not isinstance(raw.get(key, False), bool):
+                raise InputError(shown, f"api {rid!r}: '{key}' must be true or false")
         unchecked = raw.get("unchecked", [])
         if not isinstance(unchecked, list) or not all(isinstance(u, str) and u for u in unchecked):
             raise InputError(shown, f"api {rid!r}: 'unchecked' must be a list of parameter names")
-        if raw.get("missing-resource") is None and not raw.get("empty-result") and not unchecked:
-            raise InputError(shown, f"api {rid!r}: says nothing (no missing-resource, empty-result or unchecked)")
-        return ApiFact(rid, tuple(apis), raw.get("missing-resource"), reason, bool(raw.get("empty-result", False)), tuple(unchecked))
+        if raw.get("missing-resource") is None and not raw.get("empty-result") and not raw.get("empty-when-unset") and not unchecked:
+            raise InputError(shown, f"api {rid!r}: says nothing (no missing-resource, empty-result, empty-when-unset or unchecked)")
+        return ApiFact(rid, tuple(apis), raw.get("missing-resource"), reason, bool(raw.get("empty-result", False)),
+                       bool(raw.get("empty-when-unset", False)), tuple(unchecked))
     if kind == "table":
         if not isinstance(raw.get("name"), str):
             raise InputError(shown, f"table {rid!r}: needs a name")

@@ -30,7 +30,6 @@ class Param:
     max_length: int | None = None  # a string's (maxLength, where the overlay gives one)
     nonempty: bool = False  # a list that must not be empty (minItems 1, where the overlay gives it)
     vo: str | None = None  # the class a node names in SYS.1003 for a resource of ``collection`` (VmInstanceVO)
-    looked_up: bool = True  # whether the node looks the resource up (SYS.1003); the overlay's ``unchecked`` says not
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def api_from_contract(contract: Contract, resources: Resources) -> Api:
     """An API as its derived schemas describe it, its resources named as ``resources`` names them."""
     templates = tuple(r.template for r in contract.routes)
     method = contract.routes[0].method if contract.routes else "PUT"
-    params = [_param(p, templates, resources, p.name not in contract.unchecked) for p in contract.parameters]
+    params = [_param(p, templates, resources) for p in contract.parameters]
     container = contract.parameters.structure  # the first structure: the one the node reads from
     if method == "PUT":
         # Every PUT API of a node is an action: its parameters are read from the action key's
@@ -83,13 +82,13 @@ def api_from_contract(contract: Contract, resources: Resources) -> Api:
     )
 
 
-def _param(p: Parameter, templates: tuple[str, ...], resources: Resources, looked_up: bool = True) -> Param:
+def _param(p: Parameter, templates: tuple[str, ...], resources: Resources) -> Param:
     named = resources.of_param(p.name, templates[0] if templates else None) if p.names_resource else None
     schema = p.schema
     items = schema.get("items", {}) if isinstance(schema.get("items"), dict) else {}
     return Param(p.name, p.where, schema.get("type"), p.required, tuple(schema.get("enum", items.get("enum", ()))),
                  named.name if named else None, p.container, schema.get("maxLength"), schema.get("minItems", 0) > 0,
-                 named.vo if named else None, looked_up)
+                 named.vo if named else None)
 
 
 def route_table(apis: Iterable[Api]) -> Router[Api]:

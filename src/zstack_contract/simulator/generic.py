@@ -94,7 +94,7 @@ def missing_resource(call: Call) -> Outcome | None:
     (another shape is ``SYS.1003`` too)."""
     for p in call.api.params:
         value = call.value(p.name)
-        if p.collection is None or value is None or p.where == "top" or not p.looked_up:
+        if p.collection is None or value is None or p.where == "top":
             continue
         if isinstance(value, list):
             absent = [v for v in value if not call.state.exists(p.collection, str(v))]
