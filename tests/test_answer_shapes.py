@@ -83,12 +83,17 @@ def test_the_overlay_pins_the_result_and_the_unchecked_parameters_in_the_schemas
     assert caps.unchecked == ("vmUuids",) and not caps.empty_result
     assert not contracts.get("GetVmBootOrder").empty_result and contracts.get("GetVmBootOrder").unchecked == ()
     assert rdp.request["x-zstack"]["x-overlay"] == ["result-class-without-fields"]
+    password = contracts.get("GetVmConsolePassword")
+    for contract in (rdp, password):  # what a node answers ({}) passes the check; neither success nor error does not
+        assert contract.accepts({}) and not contract.accepts({"success": True}), contract.api
+    assert not contracts.get("GetVmBootOrder").accepts({})
+    assert not caps.parameters.params[0].names_resource and caps.parameters.params[0].name == "vmUuids"
 
 
 @pytest.mark.parametrize("entry, message", [
     ('empty-result = "yes"', "'empty-result' must be true or false"),
     ('unchecked = "vmUuids"', "'unchecked' must be a list of parameter names"),
-    ("", "says nothing (no missing-resource, empty-result or unchecked)"),
+    ("", "says nothing (no missing-resource, empty-result, empty-when-unset or unchecked)"),
 ])
 def test_a_bad_api_entry_of_the_overlay_is_one_line(tmp_path, entry, message):
     f = tmp_path / "overlay.toml"
