@@ -101,6 +101,16 @@ class Contract:
         ``success``, ``error``, or None when it does not say."""
         return (self.request or {}).get(META, {}).get("missingResource")
 
+    @property
+    def empty_result(self) -> bool:
+        """Whether the overlay says the API's result class has no fields: a success answer is ``{}``."""
+        return bool((self.request or {}).get(META, {}).get("emptyResult"))
+
+    @property
+    def unchecked(self) -> tuple[str, ...]:
+        """The uuid parameters the overlay says a node does not look up (no ``SYS.1003`` for them)."""
+        return tuple((self.request or {}).get(META, {}).get("unchecked", ()))
+
     @cached_property
     def success_fields(self) -> tuple[str, ...]:
         """The fields a success answer carries (``inventory``): the schema's envelope annotation."""

@@ -12,7 +12,10 @@ keywords is carried by annotations both sides name here, never recovered from ot
 - ``x-zstack`` (at the root): the API, its kind (action, create, delete, get, query), the
   variant, its action key, its endpoints, and (responses) the envelope: which fields a success
   carries and which an error; ``missingResource`` (``success`` or ``error``) where the overlay
-  says what the API does for a resource uuid that names nothing (with the entry under ``x-overlay``).
+  says what the API does for a resource uuid that names nothing, ``emptyResult`` where its result
+  class has no fields (a success is ``{}``), ``emptyWhenUnset`` where a success may be ``{}`` (its
+  fields null: nothing set), ``unchecked``: the uuid parameters the node does not
+  look up (the entries under ``x-overlay``).
 
 The root's ``x-source`` names the page (``page:line``), so that the pages of one API in two
 languages derive the same schemas but for their ``x-source``.

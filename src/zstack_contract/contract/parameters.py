@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..facts.ids import names_existing_resource
+from .format import META
 
 
 @dataclass(frozen=True)
@@ -17,11 +18,13 @@ class Parameter:
     schema: dict[str, Any]
     required: bool
     container: str | None = None
+    looked_up: bool = True  # False where the overlay says the node never looks it up (``unchecked``)
 
     @property
     def names_resource(self) -> bool:
-        """A uuid naming an existing resource (``resourceUuid`` names the one a create makes)."""
-        return names_existing_resource(self.name)
+        """A uuid naming an existing resource that the node looks up (``resourceUuid`` names the
+        one a create makes; a parameter the overlay calls ``unchecked`` is just text to the node)."""
+        return self.looked_up and names_existing_resource(self.name)
 
 
 @dataclass(frozen=True)
@@ -38,20 +41,22 @@ def read_parameters(request: dict[str, Any] | None) -> Parameters:
     request = request or {}
     params: list[Parameter] = []
     defs = request.get("$defs", {})
+    unchecked = frozenset(request.get(META, {}).get("unchecked", ()))
     for where in ("path", "query"):
-        params += _of(defs.get(where, {}), where)
+        params += _of(defs.get(where, {}), where, unchecked)
     structure = None
     if request.get("type") == "object":
         required = set(request.get("required", ()))
         for name, schema in request.get("properties", {}).items():
             if schema.get("type") == "object" and "properties" in schema:
                 structure = structure or name
-                params += _of(schema, "body", container=name)
+                params += _of(schema, "body", unchecked, container=name)
             else:
-                params.append(Parameter(name, "top", schema, name in required))
+                params.append(Parameter(name, "top", schema, name in required, looked_up=name not in unchecked))
     return Parameters(tuple(params), structure)
 
 
-def _of(obj: dict[str, Any], where: str, container: str | None = None) -> list[Parameter]:
+def _of(obj: dict[str, Any], where: str, unchecked: frozenset[str], container: str | None = None) -> list[Parameter]:
     required = set(obj.get("required", ()))
-    return [Parameter(name, where, schema, name in required, container) for name, schema in obj.get("properties", {}).items()]
+    return [Parameter(name, where, schema, name in required, container, name not in unchecked)
+            for name, schema in obj.get("properties", {}).items()]

@@ -9,7 +9,10 @@ Five kinds of entry (``overlay.toml`` documents their keys):
 - ``[[page-defect]]``: a known disagreement of a page with itself, settled with a reason (its
   ``page-sample`` finding is reported as known, not as a warning);
 - ``[[api]]``: what a node does for named APIs that no page says: whether the API succeeds on a
-  resource uuid that names nothing (the server's ``successIfResourceNotExisting``).
+  resource uuid that names nothing (the server's ``successIfResourceNotExisting``), whether its
+  result class has no fields (it answers ``{}`` whatever a page shows), whether it answers ``{}``
+  when its fields are null (nothing set: a node leaves nulls out), and which of its uuid
+  parameters the node never looks up (an ``@APIParam`` with no ``resourceType``).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ _KEYS = {
     "field": {"id", "where", "location", "fields", "reason"},
     "table": {"id", "name", "fields", "reason"},
     "page-defect": {"id", "api", "check", "path", "reason"},
-    "api": {"id", "api", "missing-resource", "reason"},
+    "api": {"id", "api", "missing-resource", "empty-result", "empty-when-unset", "unchecked", "reason"},
 }
 MISSING_RESOURCE = ("success", "error")
 
@@ -103,8 +106,11 @@ class ApiFact:
 
     id: str
     apis: tuple[str, ...]
-    missing_resource: str  # "success" or "error"
+    missing_resource: str | None  # "success" or "error"; None: the entry does not say
     reason: str
+    empty_result: bool = False  # its result class has no fields: a success is {}
+    empty_when_unset: bool = False  # its fields are null when nothing was set: a success may be {}
+    unchecked: tuple[str, ...] = ()  # uuid parameters the node does not look up (no SYS.1003 for them)
 
     def matches(self, api: str) -> bool:
         return any(fnmatch.fnmatchcase(api, g) for g in self.apis)
@@ -132,8 +138,12 @@ class Overlay:
         return next((d for d in self.defects if (d.api, d.check, d.path) == (api, check, path)), None)
 
     def api_fact(self, api: str) -> ApiFact | None:
-        """The first ``[[api]]`` entry for ``api``."""
-        return next((f for f in self.api_facts if f.matches(api)), None)
+        """The first ``[[api]]`` entry for ``api`` that says what a missing resource gets."""
+        return next((f for f in self.api_facts if f.matches(api) and f.missing_resource is not None), None)
+
+    def api_facts_of(self, api: str) -> list[ApiFact]:
+        """Every ``[[api]]`` entry for ``api``, in the file's order."""
+        return [f for f in self.api_facts if f.matches(api)]
 
 
 def default_overlay_path() -> Path:
@@ -186,9 +196,18 @@ def _entry(kind: str, n: int, raw: Any, ids: set[str], shown: str):
         apis = (apis,) if isinstance(apis, str) else apis
         if not isinstance(apis, (list, tuple)) or not apis or not all(isinstance(a, str) and a for a in apis):
             raise InputError(shown, f"api {rid!r}: 'api' must name an API (a glob) or a list of them")
-        if raw.get("missing-resource") not in MISSING_RESOURCE:
+        if raw.get("missing-resource") not in (*MISSING_RESOURCE, None):
             raise InputError(shown, f"api {rid!r}: 'missing-resource' must be one of {', '.join(MISSING_RESOURCE)}")
-        return ApiFact(rid, tuple(apis), raw["missing-resource"], reason)
+        for key in ("empty-result", "empty-when-unset"):
+            if not isinstance(raw.get(key, False), bool):
+                raise InputError(shown, f"api {rid!r}: '{key}' must be true or false")
+        unchecked = raw.get("unchecked", [])
+        if not isinstance(unchecked, list) or not all(isinstance(u, str) and u for u in unchecked):
+            raise InputError(shown, f"api {rid!r}: 'unchecked' must be a list of parameter names")
+        if raw.get("missing-resource") is None and not raw.get("empty-result") and not raw.get("empty-when-unset") and not unchecked:
+            raise InputError(shown, f"api {rid!r}: says nothing (no missing-resource, empty-result, empty-when-unset or unchecked)")
+        return ApiFact(rid, tuple(apis), raw.get("missing-resource"), reason, bool(raw.get("empty-result", False)),
+                       bool(raw.get("empty-when-unset", False)), tuple(unchecked))
     if kind == "table":
         if not isinstance(raw.get("name"), str):
             raise InputError(shown, f"table {rid!r}: needs a name")

@@ -166,10 +166,19 @@ def _header(page: Page, overlay: Overlay, what: str, variant: str, source: str) 
             "endpoints": [{"method": e.method, "path": e.path, fmt.SOURCE: page.source(e.line)} for e in page.endpoints],
         },
     }
-    fact = overlay.api_fact(page.api)
-    if fact is not None:
-        root[fmt.META]["missingResource"] = fact.missing_resource
-        root[fmt.META][fmt.OVERLAY] = [fact.id]
+    facts = overlay.api_facts_of(page.api)
+    missing = next((f.missing_resource for f in facts if f.missing_resource is not None), None)
+    if missing is not None:
+        root[fmt.META]["missingResource"] = missing
+    if any(f.empty_result for f in facts):
+        root[fmt.META]["emptyResult"] = True
+    if any(f.empty_when_unset for f in facts):
+        root[fmt.META]["emptyWhenUnset"] = True
+    unchecked = [name for f in facts for name in f.unchecked]
+    if unchecked:
+        root[fmt.META]["unchecked"] = unchecked
+    if facts:
+        root[fmt.META][fmt.OVERLAY] = [f.id for f in facts]
     return root
 
 
@@ -193,8 +202,11 @@ def build_response_schema(page: Page, overlay: Overlay, strict: bool = False) ->
         root["examples"] = [page.response_sample.value]  # a success answer, as the page shows it
     if errors and success:
         answers = [{"required": [n]} for n in success]
-        if root[fmt.META].get("missingResource") == "success":
-            answers.append({"maxProperties": 0})  # {}: what it answers for a resource that is gone already
+        meta = root[fmt.META]
+        if meta.get("missingResource") == "success" or meta.get("emptyResult") or meta.get("emptyWhenUnset"):
+            # {}: what it answers for a resource that is gone already, for a result class without
+            # fields, or when its fields are null (nothing set)
+            answers.append({"maxProperties": 0})
         root["oneOf"] = [
             {"title": "success", "anyOf": answers},
             {"title": "failure", "anyOf": [{"required": [n]} for n in errors]},

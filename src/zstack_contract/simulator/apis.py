@@ -44,7 +44,7 @@ class Api:
     authorized: bool  # needs a session (login does not)
     params: tuple[Param, ...] = ()
     response: dict[str, Any] | None = None  # the response schema, when the API's schemas are known
-    success: tuple[str, ...] = ()  # the success fields of its answer
+    success: tuple[str, ...] = ()  # the success fields of its answer (none: it answers {}, as the overlay's empty-result says)
     collection: str | None = None  # what a query lists and a create adds to (contract.resources), else its path's first part
     missing_resource: str | None = None  # pinned by the overlay: "success" or "error" for a uuid that names nothing
     places: Place | None = None  # the documented places of its answer (contract.places), to make answers coherent
@@ -78,7 +78,7 @@ def api_from_contract(contract: Contract, resources: Resources) -> Api:
     return Api(
         name=contract.api, kind=contract.kind, method=method, templates=templates, action_key=contract.action_key,
         container=container, authorized=contract.authorized, params=tuple(params), response=contract.response,
-        success=contract.success_fields, collection=collection, missing_resource=contract.missing_resource,
+        success=() if contract.empty_result else contract.success_fields, collection=collection, missing_resource=contract.missing_resource,
         places=contract.places,
     )
 

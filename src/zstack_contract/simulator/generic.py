@@ -45,7 +45,7 @@ class Call:
         return self.path[name] if name in self.path else self.params.get(name)
 
 
-def error(code: str, details: str, cause: dict | None = None) -> Outcome:
+def error(code: str, details: str | None, cause: dict | None = None) -> Outcome:
     return 503, {"error": render.error_code(code, details, cause)}
 
 

@@ -87,14 +87,15 @@ def java_utf8(text: str) -> bytes:
 DETAILS_LIMIT = 4096  # ErrorFacadeImpl.doInstantiateErrorCode: longer details keep 4093 characters and "..."
 
 
-def error_code(code: str, details: str, cause: dict | None = None) -> dict:
+def error_code(code: str, details: str | None, cause: dict | None = None) -> dict:
     """An ErrorCode object as ``ErrorFacadeImpl`` builds it: the code's ``description`` from the
     node's error-code tables (:mod:`zstack_contract.facts.error_codes`), ``details`` cut to 4096
-    characters (the first 4093 and ``...``). A code the table lacks is a ``KeyError``: a node
-    fails on it too (``cannot find error code``), and the table is regenerated to add it."""
-    if len(details) > DETAILS_LIMIT:
-        details = details[:DETAILS_LIMIT - 3] + "..."
-    err: dict[str, Any] = {"code": code, "description": error_codes.DESCRIPTIONS[code], "details": details}
+    characters (the first 4093 and ``...``), or none (None: an internal error of an exception
+    without a message has none). A code the table lacks is a ``KeyError``: a node fails on it too
+    (``cannot find error code``), and the table is regenerated to add it."""
+    err: dict[str, Any] = {"code": code, "description": error_codes.DESCRIPTIONS[code]}
+    if details is not None:
+        err["details"] = details if len(details) <= DETAILS_LIMIT else details[:DETAILS_LIMIT - 3] + "..."
     if cause is not None:
         err["cause"] = cause
     return err

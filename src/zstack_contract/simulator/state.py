@@ -80,6 +80,9 @@ class State:
         }
         self.sessions: dict[str, Session] = {}
         self.jobs: dict[str, Job] = {}
+        # The system tags APIs set on a resource, by its uuid: {"bootOrder": "HardDisk,CdRom"} for
+        # bootOrder::HardDisk,CdRom (a node's PatternedSystemTag of one token).
+        self.tags: dict[str, dict[str, str]] = {}
 
     # -- resources -----------------------------------------------------------------------------
 
@@ -115,6 +118,21 @@ class State:
 
     def all_vms(self) -> list[dict]:
         return self.all("vm-instances")
+
+    # -- system tags ---------------------------------------------------------------------------
+
+    def tag(self, uuid: str, key: str) -> str | None:
+        """The token of the resource's system tag ``key::<token>``, or None when it has none."""
+        with self.lock:
+            return self.tags.get(uuid, {}).get(key)
+
+    def set_tag(self, uuid: str, key: str, token: str | None) -> None:
+        """Create (recreate) the resource's tag ``key::token``; ``token`` None deletes it."""
+        with self.lock:
+            if token is None:
+                self.tags.get(uuid, {}).pop(key, None)
+            else:
+                self.tags.setdefault(uuid, {})[key] = token
 
     # -- sessions ------------------------------------------------------------------------------
 
