@@ -12,8 +12,10 @@ from functools import cache
 from typing import Any, Iterable
 
 from ..contract.compiled import Contract
+from ..contract.loading import contracts_from
 from ..contract.parameters import Parameter
 from ..contract.places import Place
+from ..contract.releases import load_release
 from ..contract.resources import Resources, path_collection
 from ..contract.routes import Route, Router
 from ..facts.calls import answers_at_once
@@ -109,11 +111,14 @@ def described(api: Api) -> Api:
 @cache
 def _shipped_params(name: str) -> tuple[Param, ...]:
     """An API's parameters as the newest shipped release describes them (none, when it lacks the API)."""
-    from ..contract.loading import contracts_from
-    from ..contract.releases import load_release
-
-    bundle = load_release(None)
+    bundle = _newest_bundle()
     if name not in bundle.apis:
         return ()
     contracts = contracts_from({name: bundle.apis[name]}, release=bundle.release)
     return api_from_contract(contracts.get(name), contracts.resources).params
+
+
+@cache
+def _newest_bundle():
+    """The newest shipped bundle, read once for every built-in API that asks it."""
+    return load_release(None)
