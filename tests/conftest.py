@@ -79,6 +79,21 @@ API_PAGES = ["docs/api/ReimageVmInstance.txt", *(f"tests/pages/{n}.txt" for n in
 
 
 @pytest.fixture(scope="session")
+def page_schemas(tmp_path_factory) -> Path:
+    """The schemas of every test page under tests/pages (a delete, a create, a query, the VM
+    family), derived once per session (per xdist worker)."""
+    import contextlib
+    import io
+
+    from zstack_contract.cli import main
+
+    out = tmp_path_factory.mktemp("page-schemas")
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["derive", "-q", str(PAGES), "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
 def api_schemas(tmp_path_factory) -> Path:
     """The schemas of :data:`API_PAGES`, derived once per session (per xdist worker)."""
     import contextlib

@@ -26,16 +26,6 @@ def sim():
         yield s
 
 
-@pytest.fixture(scope="module")
-def schemas(tmp_path_factory):
-    """The test pages' schemas: a delete, a create, a query, the VM family."""
-    from zstack_contract.cli import main
-
-    out = tmp_path_factory.mktemp("schemas")
-    assert main(["derive", "-q", str(PAGES), "--out", str(out)]) == 0
-    return out
-
-
 def login(sim) -> str:
     r = requests.put(f"{sim.base_url}/v1/accounts/login", json={"logInByAccount": {"accountName": "admin", "password": PASSWORD_HASH}})
     return r.json()["inventory"]["uuid"]
@@ -149,10 +139,10 @@ def test_non_object_action_values_name_java_11_classes_on_java_11():
                           "in module java.base of loader 'bootstrap')")
 
 
-def test_a_character_beyond_the_bmp_sent_as_an_escaped_pair_is_one_character(schemas):
+def test_a_character_beyond_the_bmp_sent_as_an_escaped_pair_is_one_character(page_schemas):
     """Gson reads ``\\ud83d\\ude00`` into a Java String as its two UTF-16 halves; written back as
     UTF-8 they are the one character (a lone half is written ``?``)."""
-    with Simulator(schemas=schemas, job_delay=0) as sim:
+    with Simulator(schemas=page_schemas, job_delay=0) as sim:
         session = login(sim)
         body = b'{"params": {"name": "smile-\\ud83d\\ude00-\\ud83d", "password": "x"}}'
         created = finish(sim, requests.post(f"{sim.base_url}/v1/accounts", data=body, headers=auth(session)), session)
@@ -278,11 +268,11 @@ def test_the_last_answer_of_a_kept_alive_connection_says_it_closes(sim):
 
 
 # -- 11. resource checks before work ----------------------------------------------------------------------
-def test_a_uuid_that_names_no_resource(schemas):
+def test_a_uuid_that_names_no_resource(page_schemas):
     """PortApiValidator.validate: SYS.1003 'invalid field[...], resource[uuid:..., type:...VO] not found';
     with successIfResourceNotExisting (most deletes) a success, when the uuid has a random UUID's shape
     (version 1-5, variant 8-b), else SYS.1003 'invalid value[...] of field [...]'."""
-    with Simulator(schemas=schemas, job_delay=0.01) as sim:
+    with Simulator(schemas=page_schemas, job_delay=0.01) as sim:
         session = login(sim)
         random_shape = "9f1e3d5c7b9a4f2e8d6c4b2a0f8e6d4c"  # version 4 at 13, variant 8 at 17
         other_shape = "0123456789abcdef0123456789abcdef"  # version 7: no random UUID
@@ -297,10 +287,10 @@ def test_a_uuid_that_names_no_resource(schemas):
 
 
 # -- 12. parameter validation ---------------------------------------------------------------------------
-def test_parameters_the_validator_refuses(schemas):
+def test_parameters_the_validator_refuses(page_schemas):
     """ApiMessageParamValidator.validate: a missing mandatory field, a value outside the valid values
     (its messages name the validator's own class as the message)."""
-    with Simulator(schemas=schemas, job_delay=0.01) as sim:
+    with Simulator(schemas=page_schemas, job_delay=0.01) as sim:
         session = login(sim)
         vm = next(u for u, v in sim.vms.items() if v["state"] == "Running")
         r = requests.put(f"{sim.base_url}/v1/vm-instances/{vm}/actions", json={"setVmRDP": {}}, headers=auth(session))
@@ -348,9 +338,9 @@ def test_lengths_and_nonempty_lists_where_the_overlay_gives_them(tmp_path):
 
 
 @pytest.mark.parametrize(("value", "java"), [(1e-05, "1.0E-5"), (1e10, "1.0E10"), (2.5, "2.5"), (7, "7"), (True, "true")])
-def test_a_value_outside_the_valid_values_is_named_as_java_writes_it(schemas, value, java):
+def test_a_value_outside_the_valid_values_is_named_as_java_writes_it(page_schemas, value, java):
     """The validator's SYS.1007 names the value by its ``toString()``: a Double as Java renders it."""
-    with Simulator(job_delay=0.005, schemas=schemas) as sim:
+    with Simulator(job_delay=0.005, schemas=page_schemas) as sim:
         session = login(sim)
         accepted = requests.put(f"{sim.base_url}/v1/vm-instances/{stopped_vm(sim)}/actions",
                                 json={"stopVmInstance": {"type": value}}, headers=auth(session), timeout=10)

@@ -14,7 +14,6 @@ import hashlib
 import pytest
 import requests
 
-from conftest import PAGES
 from zstack_contract.simulator import Simulator
 
 PASSWORD_HASH = hashlib.sha512(b"password").hexdigest()
@@ -24,17 +23,8 @@ REST = "rest/.../rest/RestServer.java (queryParameterToApiFieldValue)"
 
 
 @pytest.fixture(scope="module")
-def schemas(tmp_path_factory):
-    from zstack_contract.cli import main
-
-    out = tmp_path_factory.mktemp("schemas")
-    assert main(["derive", "-q", str(PAGES), "--out", str(out)]) == 0
-    return out
-
-
-@pytest.fixture(scope="module")
-def node(schemas):
-    with Simulator(schemas=schemas, job_delay=0) as sim:
+def node(page_schemas):
+    with Simulator(schemas=page_schemas, job_delay=0) as sim:
         r = requests.put(f"{sim.base_url}/v1/accounts/login",
                          json={"logInByAccount": {"accountName": "admin", "password": PASSWORD_HASH}})
         yield sim, {"Authorization": f"OAuth {r.json()['inventory']['uuid']}"}

@@ -13,7 +13,6 @@ import time
 import pytest
 import requests
 
-from conftest import PAGES
 from zstack_contract.checks.expected import error_codes
 from zstack_contract.contract.loading import load_contracts
 from zstack_contract.simulator import Simulator
@@ -21,15 +20,6 @@ from zstack_contract.simulator import Simulator
 PASSWORD_HASH = hashlib.sha512(b"password").hexdigest()
 VALIDATOR = "org.zstack.header.message.ApiMessageParamValidator"
 HTML = "text/html;charset=utf-8"
-
-
-@pytest.fixture(scope="module")
-def page_schemas(tmp_path_factory):
-    from zstack_contract.cli import main
-
-    out = tmp_path_factory.mktemp("schemas")
-    assert main(["derive", "-q", str(PAGES), "--out", str(out)]) == 0
-    return out
 
 
 @pytest.fixture
