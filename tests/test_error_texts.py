@@ -13,12 +13,12 @@ import importlib.util
 import json
 import re
 import subprocess
-import time
 
 import pytest
 import requests
 
 from conftest import ROOT
+from test_simulator import auth, finish, vm_in
 from zstack_contract.facts import error_codes
 from zstack_contract.simulator import Simulator
 from zstack_contract.simulator.render import error_code
@@ -72,27 +72,8 @@ def _login(sim, password: str = PASSWORD_HASH) -> requests.Response:
     return requests.put(f"{sim.base_url}/v1/accounts/login", json={"logInByAccount": {"accountName": "admin", "password": password}})
 
 
-def _auth(session: str) -> dict:
-    return {"Authorization": f"OAuth {session}"}
-
-
-def _finish(sim, accepted: requests.Response, session: str) -> requests.Response:
-    assert accepted.status_code == 202, accepted.text
-    path = re.sub(r"^https?://[^/]+", "", accepted.json()["location"])
-    for _ in range(6000):
-        r = requests.get(f"http://{sim.host}:{sim.port}{path}", headers=_auth(session))
-        if r.status_code != 202:
-            return r
-        time.sleep(0.01)
-    raise AssertionError("the job did not finish")
-
-
-def _vm(sim, state: str) -> str:
-    return next(u for u, vm in sim.vms.items() if vm["state"] == state)
-
-
 def _action(sim, session: str, vm: str, body: dict) -> requests.Response:
-    return _finish(sim, requests.put(f"{sim.base_url}/v1/vm-instances/{vm}/actions", json=body, headers=_auth(session)), session)
+    return finish(sim, requests.put(f"{sim.base_url}/v1/vm-instances/{vm}/actions", json=body, headers=auth(session)), session)
 
 
 def _wrong_password(sim, session):
@@ -100,7 +81,7 @@ def _wrong_password(sim, session):
 
 
 def _unknown_session(sim, session):
-    return _action(sim, "f" * 32, _vm(sim, "Stopped"), {"stopVmInstance": {}})
+    return _action(sim, "f" * 32, vm_in(sim, "Stopped"), {"stopVmInstance": {}})
 
 
 def _missing_vm(sim, session):
@@ -108,15 +89,15 @@ def _missing_vm(sim, session):
 
 
 def _missing_mandatory(sim, session):
-    return _action(sim, session, _vm(sim, "Running"), {"setVmRDP": {}})
+    return _action(sim, session, vm_in(sim, "Running"), {"setVmRDP": {}})
 
 
 def _reimage_running(sim, session):
-    return _action(sim, session, _vm(sim, "Running"), {"reimageVmInstance": {}})
+    return _action(sim, session, vm_in(sim, "Running"), {"reimageVmInstance": {}})
 
 
 def _stop_starting(sim, session):
-    vm = _vm(sim, "Running")
+    vm = vm_in(sim, "Running")
     sim.state.vms[vm]["state"] = "Starting"  # a state stop refuses
     return _action(sim, session, vm, {"stopVmInstance": {}})
 

@@ -8,12 +8,12 @@ import hashlib
 import json
 import re
 import socket
-import time
 
 import pytest
 import requests
 
 from conftest import PAGES, ROOT
+from test_simulator import auth, finish
 from zstack_contract.simulator import Simulator
 
 PASSWORD_HASH = hashlib.sha512(b"password").hexdigest()
@@ -31,22 +31,8 @@ def login(sim) -> str:
     return r.json()["inventory"]["uuid"]
 
 
-def auth(session: str) -> dict:
-    return {"Authorization": f"OAuth {session}"}
-
-
 def stopped_vm(sim) -> str:
     return next(u for u, vm in sim.vms.items() if vm["state"] == "Stopped")
-
-
-def finish(sim, accepted: requests.Response, session: str) -> requests.Response:
-    path = re.sub(r"^https?://[^/]+", "", accepted.json()["location"])
-    for _ in range(200):
-        r = requests.get(f"http://{sim.host}:{sim.port}{path}", headers=auth(session))
-        if r.status_code != 202:
-            return r
-        time.sleep(0.01)
-    raise AssertionError("the job did not finish")
 
 
 def raw_exchange(sim, *requests_bytes: bytes) -> list[bytes]:

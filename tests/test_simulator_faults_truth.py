@@ -13,6 +13,7 @@ import time
 import pytest
 import requests
 
+from test_simulator import vm_in
 from zstack_contract.checks.expected import error_codes
 from zstack_contract.contract.loading import load_contracts
 from zstack_contract.simulator import Simulator
@@ -44,10 +45,6 @@ def shipped():
 def login(sim) -> dict:
     r = requests.put(f"{sim.base_url}/v1/accounts/login", json={"logInByAccount": {"accountName": "admin", "password": PASSWORD_HASH}})
     return {"Authorization": f"OAuth {r.json()['inventory']['uuid']}"}
-
-
-def vm_in(sim, state: str) -> str:
-    return next(u for u, vm in sim.vms.items() if vm["state"] == state)
 
 
 def final(sim, r: requests.Response, headers: dict) -> requests.Response:
