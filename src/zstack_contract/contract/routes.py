@@ -103,6 +103,11 @@ class _Entry(Generic[T]):
     regex: re.Pattern
     variables: int
     members: list[tuple[T, str, Route]] = field(default_factory=list)  # API, its action key, its route here
+    shared: bool = False  # shared on the node even when this table holds one of its APIs (Router.share)
+
+    @property
+    def unique(self) -> bool:
+        return len(self.members) == 1 and not self.shared
 
 
 class Router(Generic[T]):
@@ -136,6 +141,15 @@ class Router(Generic[T]):
             if all(member[0] is not api for member in entry.members):
                 entry.members.append((api, action_key, route))
 
+    def share(self, shapes: Iterable[str]) -> None:
+        """Mark the entries of these shapes shared: a table holding some of a node's APIs routes a
+        path the node shares among several APIs as the node does (by method and action key), not as
+        an entry of one API, which takes every request."""
+        wanted = set(shapes)
+        for entry in (*self._static.values(), *self._templated.values()):
+            if entry.shape in wanted:
+                entry.shared = True
+
     def entry(self, path: str) -> _Entry[T] | None:
         """The entry an API path (from ``/v1`` on) takes, by the rule above; None: no mapping."""
         found = self._static.get(path)
@@ -154,7 +168,7 @@ class Router(Generic[T]):
         if entry is None:
             return Routed(None, refusal=NO_MAPPING)
         members = entry.members
-        if len(members) == 1:
+        if entry.unique:
             chosen = members[0]
         elif method == "PUT":
             if not isinstance(body, dict):

@@ -15,7 +15,7 @@ from ..contract.compiled import Contract
 from ..contract.loading import contracts_from
 from ..contract.parameters import Parameter
 from ..contract.places import Place
-from ..contract.releases import load_release
+from ..contract.releases import load_release, shipped_releases
 from ..contract.resources import Resources, path_collection
 from ..contract.routes import Route, Router
 from ..facts.calls import answers_at_once
@@ -94,9 +94,28 @@ def _param(p: Parameter, templates: tuple[str, ...], resources: Resources) -> Pa
                  named.vo if named else None)
 
 
-def route_table(apis: Iterable[Api]) -> Router[Api]:
-    """The node's route table of these APIs (the one routing rule: :mod:`..contract.routes`)."""
-    return Router((api, api.action_key, [Route.from_template(api.method, t) for t in api.templates]) for api in apis)
+def route_table(apis: Iterable[Api], release: str | None = None) -> Router[Api]:
+    """The node's route table of these APIs (the one routing rule: :mod:`..contract.routes`), its
+    entries shared where the node of ``release`` (None: the newest shipped) shares them. The
+    simulator holds only some of a node's APIs: a path the node shares between a query (GET) and
+    a delete (DELETE) refuses a POST as the node does even when the simulator serves the query
+    alone, rather than handing it to the query."""
+    router = Router((api, api.action_key, [Route.from_template(api.method, t) for t in api.templates]) for api in apis)
+    router.share(shared_shapes(release))
+    return router
+
+
+@cache
+def shared_shapes(release: str | None) -> frozenset[str]:
+    """The path shapes several APIs of a shipped release share (None, or a release not shipped:
+    the newest)."""
+    shipped = {r.name for r in shipped_releases()}
+    bundle = load_release(release) if release in shipped else _newest_bundle()
+    apis_at: dict[str, int] = {}
+    for contract in contracts_from(bundle.apis, release=bundle.release):
+        for shape in {route.shape for route in contract.routes}:
+            apis_at[shape] = apis_at.get(shape, 0) + 1
+    return frozenset(shape for shape, count in apis_at.items() if count > 1)
 
 
 def described(api: Api) -> Api:

@@ -130,7 +130,7 @@ class Simulator:
         if self.release is not None:
             self.apis.setdefault(GET_VERSION.name, GET_VERSION)
             self.work[GET_VERSION.name] = get_version(self.release)
-        self.routes = route_table(self.apis.values())
+        self.routes = route_table(self.apis.values(), self.release)
         self._faults = check_faults(faults, self.apis)
         self._remember_root_sizes()
         self._seed_from_samples()
