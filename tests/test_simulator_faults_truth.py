@@ -80,6 +80,12 @@ VALUES = [
     ("built_in", "PUT", "/v1/vm-instances/{stopped}/actions", {"stopVmInstance": {"type": 1}},
      valid_values("type", "grace, cold", "1"),
      "ApiMessageParamValidator.validateValue: the value's toString(), whatever JSON type it came as"),
+    ("built_in", "PUT", "/v1/vm-instances/{running}/actions", {"stopVmInstance": {"stopHA": "false"}},
+     valid_values("stopHA", "true", "false"),
+     "header/.../vm/APIStopVmInstanceMsg.java (stopHA: validValues true; the overlay's stop-ha-only-true); ApiMessageParamValidator.validateValue"),
+    ("built_in", "PUT", "/v1/vm-instances/{running}/actions", {"stopVmInstance": {"stopHA": False}},
+     valid_values("stopHA", "true", "false"),
+     "ApiMessageParamValidator.validateValue: a JSON false is the text false to a String field"),
     ("paged", "PUT", "/v1/vm-instances/{stopped}/actions", {"stopVmInstance": {"type": "bogus"}},
      valid_values("type", "grace, cold", "bogus"), "ApiMessageParamValidator.validateValue (a page's description)"),
     ("shipped", "POST", "/v1/l2-networks/0123456789abcdef0123456789abcdef/clusters/0123456789abcdef0123456789abcdef",
@@ -104,7 +110,7 @@ def test_item2_every_field_the_message_carries_is_held_to_its_valid_values(reque
 
 def test_item2_a_valid_value_still_passes(built_in):
     headers = login(built_in)
-    r = send(built_in, "PUT", "/v1/vm-instances/{running}/actions", json.dumps({"stopVmInstance": {"type": "cold"}}).encode(), headers)
+    r = send(built_in, "PUT", "/v1/vm-instances/{running}/actions", json.dumps({"stopVmInstance": {"type": "cold", "stopHA": "true"}}).encode(), headers)
     assert r.status_code == 200 and r.json()["inventory"]["state"] == "Stopped"
 
 
