@@ -8,7 +8,8 @@ The rule (``RestServer``, read from the open server's code) in two steps:
    (then by the shape's text, so the choice never depends on the order APIs were loaded). Each
    variable is one segment; paths match exactly, a trailing slash included. No entry:
    ``404 no api mapping``.
-2. **The entry picks the API.** An entry of one API hands it every request. An entry shared by
+2. **The entry picks the API.** An entry of one API hands it every request (unless the table
+   marks it shared: :meth:`Router.share`, for a table holding some of a node's APIs). An entry shared by
    several picks by method: ``PUT`` takes the API whose action key is in the body, ``POST``,
    ``GET`` and ``DELETE`` the API of that method; another method is a 405.
 
