@@ -446,13 +446,14 @@ def run_direct(schemas: Path, python2: str, folder: Path, known: dict) -> Run:
 
 def run_proxied(schemas: Path, python2: str, folder: Path, known: dict, env: dict) -> Run:
     """The same calls through ``zstack-contract proxy`` before a fresh simulator; its summary line
-    and exit code, and whether a session uuid of the run shows in its output or reports."""
+    and exit code, and whether a session uuid of the run shows in its output, reports or records
+    (the SDK sends the session in the query string of every GET and DELETE too)."""
     from zstack_contract.simulator.server import Simulator
 
-    reports = folder / "proxy-reports"
+    reports, records = folder / "proxy-reports", folder / "proxy-records"
     sim = Simulator(schemas=schemas).start()
     proxy = subprocess.Popen([sys.executable, "-m", "zstack_contract.cli", "proxy", "--target", sim.base_url, "--listen", "127.0.0.1:0",
-                              "--schemas", str(schemas), "--report", str(reports)],
+                              "--schemas", str(schemas), "--report", str(reports), "--record", str(records)],
                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = proxy.stdout.readline().strip()
@@ -465,7 +466,7 @@ def run_proxied(schemas: Path, python2: str, folder: Path, known: dict, env: dic
         sessions = list(sim.state.sessions)
         sim.stop()
     summary = next((ln for ln in reversed(err.splitlines()) if "exchange(s) checked" in ln), err.strip()[-500:])
-    texts = [out, err] + [p.read_text(errors="replace") for p in reports.rglob("*") if p.is_file()]
+    texts = [out, err] + [p.read_text(errors="replace") for d in (reports, records) for p in d.rglob("*") if p.is_file()]
     seen = [f"session {s[:4]}..." for s in sessions if any(s in t for t in texts)]
     return Run("through the proxy", outcomes, seconds, summary, proxy.returncode, seen, len(texts) - 2)
 
@@ -540,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
     if proxied.secrets_seen:
         print(f"the proxy's output or reports show a session uuid ({', '.join(proxied.secrets_seen)})")
     else:
-        print(f"no session uuid in the proxy's output or its {proxied.report_files} report files")
+        print(f"no session uuid in the proxy's output or its {proxied.report_files} report and record files")
     if uncalled:
         print(f"APIs of the pages that no call makes: {', '.join(uncalled)}")
     if args.json:
