@@ -31,8 +31,19 @@ JOBS_KEPT = 5000
 DEFAULT_API_TIMEOUT_MS = 1_800_000
 
 
-# The collections of a VM's parts (named as contract.resources names them), and the VM's field holding them.
-PARTS = {"volumes": "allVolumes", "vm-instances/nics": "vmNics", "vm-instances/cdroms": "vmCdRoms"}
+# The collections of a VM's parts (named as contract.resources names them), and the VM's fields
+# holding them (a used IP is in a NIC's usedIps).
+PARTS = {"volumes": ("allVolumes",), "vm-instances/nics": ("vmNics",), "vm-instances/cdroms": ("vmCdRoms",),
+         "used-ips": ("vmNics", "usedIps")}
+
+
+def _parts(holder: dict, fields: tuple[str, ...]) -> list[tuple[dict, str, dict]]:
+    """(the object holding it, its field, the part) of each part at ``fields`` below ``holder``."""
+    found = []
+    for p in holder.get(fields[0]) or ():
+        if isinstance(p, dict):
+            found += [(holder, fields[0], p)] if len(fields) == 1 else _parts(p, fields[1:])
+    return found
 
 
 def now() -> datetime:
@@ -108,10 +119,10 @@ class State:
     def _items(self, collection: str) -> dict[str, dict]:
         """The resources of a collection, the live objects: a part collection's own and the VMs' parts."""
         own = self.store.get(collection, {})
-        field_ = PARTS.get(collection)
-        if field_ is None:
+        fields = PARTS.get(collection)
+        if fields is None:
             return own
-        parts = {p["uuid"]: p for vm in self.vms.values() for p in vm.get(field_) or () if isinstance(p, dict) and "uuid" in p}
+        parts = {p["uuid"]: p for vm in self.vms.values() for _, _, p in _parts(vm, fields) if "uuid" in p}
         return {**own, **parts}
 
     def exists(self, collection: str, uuid: str) -> bool:
@@ -140,10 +151,11 @@ class State:
         """The resource goes (a VM's part: from its VM too)."""
         with self.lock:
             self.store.get(collection, {}).pop(uuid, None)
-            field_ = PARTS.get(collection)
-            for vm in self.vms.values() if field_ else ():
-                if isinstance(vm.get(field_), list):
-                    vm[field_] = [p for p in vm[field_] if not (isinstance(p, dict) and p.get("uuid") == uuid)]
+            fields = PARTS.get(collection)
+            for vm in self.vms.values() if fields else ():
+                for holder, key, part in _parts(vm, fields):
+                    if part.get("uuid") == uuid:
+                        holder[key] = [p for p in holder[key] if p is not part]
 
     def all_vms(self) -> list[dict]:
         return self.all("vm-instances")
