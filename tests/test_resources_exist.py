@@ -74,7 +74,7 @@ HISTORY = {"lastVmInstanceUuid"}
 
 
 def test_every_uuid_of_the_default_data_set_names_a_resource_in_the_collection_the_contract_looks_in(newest):
-    """Row: PortApiValidator.validate (core/.../apimediator/PortApiValidator.java) looks a uuid parameter
+    """Row: PortApiValidator.validate (portal/.../apimediator/PortApiValidator.java) looks a uuid parameter
     up in its resource's table; the simulator looks in the collection contract.resources names."""
     sim = Simulator(schemas=newest)
     data = seeded.seed()
@@ -213,7 +213,7 @@ def test_a_generic_create_is_found_by_its_query_and_reads(sim):
 DELETES = [
     # (method, path of a resource, its collection, whether it stays, and as what; the server's code it follows)
     ("DELETE", "/v1/zones/{uuid}", "zones", seeded.ZONE, None,
-     "ZoneBase: the zone goes (DELETE /v1/zones/{uuid}: the path ends in the zone's uuid)"),
+     "ZoneBase.handle(APIDeleteZoneMsg): the zone goes (DELETE /v1/zones/{uuid}: the path ends in the zone's uuid)"),
     ("DELETE", "/v1/vm-instances/{uuid}", "vm-instances", seeded.uid("vm/web-1"), "Destroyed",
      "VmInstanceBase.doDestroy with vm.deletionPolicy=Delay (conf/globalConfig/vm.xml): the VM stays, Destroyed"),
     ("DELETE", "/v1/vm-instances/{uuid}/hostnames", "vm-instances", seeded.uid("vm/web-1"), "Stopped",
