@@ -93,7 +93,7 @@ def test_the_overlay_pins_the_result_and_the_unchecked_parameters_in_the_schemas
 @pytest.mark.parametrize("entry, message", [
     ('empty-result = "yes"', "'empty-result' must be true or false"),
     ('unchecked = "vmUuids"', "'unchecked' must be a list of parameter names"),
-    ("", "says nothing (no missing-resource, empty-result, empty-when-unset or unchecked)"),
+    ("", "says nothing (no missing-resource, empty-result, empty-when-unset, unchecked, sets-state, moves, removes or needs-state)"),
 ])
 def test_a_bad_api_entry_of_the_overlay_is_one_line(tmp_path, entry, message):
     f = tmp_path / "overlay.toml"
@@ -177,8 +177,8 @@ CAPABILITIES = [
     # VmCapabilitiesJudger.judge, compute/src/main/java/org/zstack/compute/vm/)
     (["Running"], 200, [{"supportLiveMigration": True, "supportVolumeMigration": False, "supportReimage": True, "supportMemorySnapshot": True}],
      "Running: live migration as the primary storage type allows (PrimaryStorageType: true); volume migration only when Stopped"),
-    (["Stopped"], 200, [{"supportLiveMigration": False, "supportVolumeMigration": False, "supportReimage": True, "supportMemorySnapshot": True}],
-     "Stopped: no live migration; volume migration as the type allows (PrimaryStorageType: false but LocalStorage)"),
+    (["Stopped"], 200, [{"supportLiveMigration": False, "supportVolumeMigration": True, "supportReimage": True, "supportMemorySnapshot": True}],
+     "Stopped: no live migration; volume migration as the type allows (PrimaryStorageType: false but LocalStorage, the data set's)"),
     (["Running", "Stopped"], 200, None, "one entry per uuid asked for, keyed by it"),
     ([NOBODY], 503, "SYS.1000",
      "vmUuids has no resourceType (APIGetVmsCapabilitiesMsg): no SYS.1003; judge reads a null VM: an internal error"),

@@ -111,6 +111,12 @@ class Contract:
         """The uuid parameters the overlay says a node does not look up (no ``SYS.1003`` for them)."""
         return tuple((self.request or {}).get(META, {}).get("unchecked", ()))
 
+    @property
+    def change(self) -> dict[str, Any]:
+        """What the overlay says the API's work does to the resource its path names, where the rule
+        of its kind is not it: ``setsState``, ``moves``, ``removes``, ``needsState`` (:mod:`.format`)."""
+        return dict((self.request or {}).get(META, {}).get("change", {}))
+
     @cached_property
     def success_fields(self) -> tuple[str, ...]:
         """The fields a success answer carries (``inventory``): the schema's envelope annotation."""

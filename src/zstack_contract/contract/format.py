@@ -15,7 +15,9 @@ keywords is carried by annotations both sides name here, never recovered from ot
   says what the API does for a resource uuid that names nothing, ``emptyResult`` where its result
   class has no fields (a success is ``{}``), ``emptyWhenUnset`` where a success may be ``{}`` (its
   fields null: nothing set), ``unchecked``: the uuid parameters the node does not
-  look up (the entries under ``x-overlay``).
+  look up, ``change``: what its work does to the resource its path names where its kind's rule
+  is not it (``setsState``, ``moves``: {field: the field its value moves to}, ``removes``,
+  ``needsState``) (the entries under ``x-overlay``).
 
 The root's ``x-source`` names the page (``page:line``), so that the pages of one API in two
 languages derive the same schemas but for their ``x-source``.

@@ -12,7 +12,9 @@ Five kinds of entry (``overlay.toml`` documents their keys):
   resource uuid that names nothing (the server's ``successIfResourceNotExisting``), whether its
   result class has no fields (it answers ``{}`` whatever a page shows), whether it answers ``{}``
   when its fields are null (nothing set: a node leaves nulls out), and which of its uuid
-  parameters the node never looks up (an ``@APIParam`` with no ``resourceType``).
+  parameters the node never looks up (an ``@APIParam`` with no ``resourceType``), and what its
+  work does to the resource its path names where the rule of its kind is not it (a delete that
+  keeps it in another state, an action that removes it or changes its state, the states it needs).
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ _KEYS = {
     "field": {"id", "where", "location", "fields", "reason"},
     "table": {"id", "name", "fields", "reason"},
     "page-defect": {"id", "api", "check", "path", "reason"},
-    "api": {"id", "api", "missing-resource", "empty-result", "empty-when-unset", "unchecked", "reason"},
+    "api": {"id", "api", "missing-resource", "empty-result", "empty-when-unset", "unchecked", "sets-state", "moves", "removes",
+            "needs-state", "reason"},
 }
 MISSING_RESOURCE = ("success", "error")
 
@@ -111,6 +114,15 @@ class ApiFact:
     empty_result: bool = False  # its result class has no fields: a success is {}
     empty_when_unset: bool = False  # its fields are null when nothing was set: a success may be {}
     unchecked: tuple[str, ...] = ()  # uuid parameters the node does not look up (no SYS.1003 for them)
+    sets_state: str | None = None  # its work sets the resource's ``state`` to this (a delete that does keeps it)
+    moves: tuple[tuple[str, str], ...] = ()  # (field, to): a field's value moves to another, and the field becomes null
+    removes: bool = False  # its work removes the resource its path names (an action, such as an expunge)
+    needs_state: tuple[str, ...] = ()  # the states the resource must be in, else SYS.1006 before any work
+
+    @property
+    def changes(self) -> bool:
+        """Whether it says what the work does to the resource."""
+        return bool(self.sets_state or self.moves or self.removes or self.needs_state)
 
     def matches(self, api: str) -> bool:
         return any(fnmatch.fnmatchcase(api, g) for g in self.apis)
@@ -204,10 +216,26 @@ def _entry(kind: str, n: int, raw: Any, ids: set[str], shown: str):
         unchecked = raw.get("unchecked", [])
         if not isinstance(unchecked, list) or not all(isinstance(u, str) and u for u in unchecked):
             raise InputError(shown, f"api {rid!r}: 'unchecked' must be a list of parameter names")
-        if raw.get("missing-resource") is None and not raw.get("empty-result") and not raw.get("empty-when-unset") and not unchecked:
-            raise InputError(shown, f"api {rid!r}: says nothing (no missing-resource, empty-result, empty-when-unset or unchecked)")
-        return ApiFact(rid, tuple(apis), raw.get("missing-resource"), reason, bool(raw.get("empty-result", False)),
-                       bool(raw.get("empty-when-unset", False)), tuple(unchecked))
+        sets_state = raw.get("sets-state")
+        if sets_state is not None and (not isinstance(sets_state, str) or not sets_state):
+            raise InputError(shown, f"api {rid!r}: 'sets-state' must be a state's name")
+        moves = raw.get("moves", {})
+        if not isinstance(moves, dict) or not all(isinstance(k, str) and isinstance(v, str) and v for k, v in moves.items()):
+            raise InputError(shown, f"api {rid!r}: 'moves' must map a field to the field its value moves to")
+        if not isinstance(raw.get("removes", False), bool):
+            raise InputError(shown, f"api {rid!r}: 'removes' must be true or false")
+        needs = raw.get("needs-state", [])
+        if not isinstance(needs, list) or not all(isinstance(n, str) and n for n in needs):
+            raise InputError(shown, f"api {rid!r}: 'needs-state' must be a list of states")
+        if raw.get("removes") and (sets_state or moves):
+            raise InputError(shown, f"api {rid!r}: 'removes' with 'sets-state' or 'moves': a removed resource keeps no state")
+        fact = ApiFact(rid, tuple(apis), raw.get("missing-resource"), reason, bool(raw.get("empty-result", False)),
+                       bool(raw.get("empty-when-unset", False)), tuple(unchecked), sets_state, tuple(moves.items()),
+                       bool(raw.get("removes", False)), tuple(needs))
+        if fact.missing_resource is None and not fact.empty_result and not fact.empty_when_unset and not unchecked and not fact.changes:
+            raise InputError(shown, f"api {rid!r}: says nothing (no missing-resource, empty-result, empty-when-unset, unchecked, "
+                                    "sets-state, moves, removes or needs-state)")
+        return fact
     if kind == "table":
         if not isinstance(raw.get("name"), str):
             raise InputError(shown, f"table {rid!r}: needs a name")

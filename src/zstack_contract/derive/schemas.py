@@ -177,6 +177,18 @@ def _header(page: Page, overlay: Overlay, what: str, variant: str, source: str) 
     unchecked = [name for f in facts for name in f.unchecked]
     if unchecked:
         root[fmt.META]["unchecked"] = unchecked
+    change: dict[str, Any] = {}
+    for f in facts:
+        if f.sets_state:
+            change.setdefault("setsState", f.sets_state)
+        if f.moves:
+            change.setdefault("moves", dict(f.moves))
+        if f.removes:
+            change["removes"] = True
+        if f.needs_state:
+            change.setdefault("needsState", list(f.needs_state))
+    if change:
+        root[fmt.META]["change"] = change
     if facts:
         root[fmt.META][fmt.OVERLAY] = [f.id for f in facts]
     return root

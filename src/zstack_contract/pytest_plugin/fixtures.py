@@ -191,7 +191,9 @@ def parametrize_probes(metafunc: pytest.Metafunc, fixture: str) -> None:
     """``zstack_probe``: one test per API that can be probed: those with a request body whose
     route takes a resource uuid in its path, of the APIs --zstack-api selects; ``zstack_vm_probe``:
     those of them that act on a VM and whose bodies name no other resource (the designated
-    resource of a run is a VM). Unusable schemas probe nothing here; the tests that use them say why."""
+    resource of a run is a VM), less those the overlay says need the resource in given states or
+    remove it (``Contract.change``: an expunge needs a Destroyed VM; the designated VM is Stopped,
+    and must stay for the tests after). Unusable schemas probe nothing here; the tests that use them say why."""
     from ..live.cases import matches
     from ..probing.prober import acts_on, names_other_resources, resource_route
 
@@ -199,7 +201,8 @@ def parametrize_probes(metafunc: pytest.Metafunc, fixture: str) -> None:
     globs = option(metafunc.config, "--zstack-api")
     apis = [c.api for c in contracts
             if c.request and c.request.get("type") == "object" and resource_route(c) and matches(c.api, globs)
-            and (fixture == "zstack_probe" or (acts_on(c, contracts) == VMS and not names_other_resources(c)))]
+            and (fixture == "zstack_probe" or (acts_on(c, contracts) == VMS and not names_other_resources(c)
+                                               and not c.change.get("needsState") and not c.change.get("removes")))]
     metafunc.parametrize(fixture, apis, ids=apis, indirect=True)
 
 

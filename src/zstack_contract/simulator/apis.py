@@ -7,7 +7,7 @@ the checks, the proxy and the simulator alike.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Iterable
 
@@ -50,6 +50,7 @@ class Api:
     collection: str | None = None  # what a query lists and a create adds to (contract.resources), else its path's first part
     missing_resource: str | None = None  # pinned by the overlay: "success" or "error" for a uuid that names nothing
     places: Place | None = None  # the documented places of its answer (contract.places), to make answers coherent
+    change: dict[str, Any] = field(default_factory=dict)  # the overlay's word on what its work does to its resource (Contract.change)
 
     @property
     def sync(self) -> bool:
@@ -81,7 +82,7 @@ def api_from_contract(contract: Contract, resources: Resources) -> Api:
         name=contract.api, kind=contract.kind, method=method, templates=templates, action_key=contract.action_key,
         container=container, authorized=contract.authorized, params=tuple(params), response=contract.response,
         success=() if contract.empty_result else contract.success_fields, collection=collection, missing_resource=contract.missing_resource,
-        places=contract.places,
+        places=contract.places, change=contract.change,
     )
 
 

@@ -1,4 +1,5 @@
-"""Loading a ``--data`` file: another set of VMs, images and accounts, checked up front.
+"""Loading a ``--data`` file: another set of VMs, images, accounts and the resources they name
+(``resources``: inventories by collection, ``{"zones": [...], "l3-networks": [...]}``), checked up front.
 
 The file is one JSON object (format in the README, "The `--data` file"). Inventories are written as a node
 renders them; timestamps may be ISO-8601 or JVM-style and become datetimes. Anything that would
@@ -28,7 +29,8 @@ INTEGER_FIELDS = {
     "deviceId", "ipVersion", "ipInLong",
 }
 _UUID = re.compile(r"[0-9a-f]{32}")
-TOP_KEYS = ("vms", "images", "accounts")
+TOP_KEYS = ("vms", "images", "accounts", "resources")
+_COLLECTION = re.compile(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*")
 
 
 class _Bad(Exception):
@@ -119,6 +121,30 @@ def _image(raw: Any, where: str) -> dict:
     return img
 
 
+def _resources(raw: Any) -> dict[str, list[dict]]:
+    """``{collection: [inventory, ...]}``: each inventory an object with a uuid, once in its collection."""
+    if not isinstance(raw, dict):
+        raise _Bad("resources", "must be an object of collections (\"zones\": [...])")
+    out: dict[str, list[dict]] = {}
+    for name, items in raw.items():
+        where = f"resources.{name}"
+        if not _COLLECTION.fullmatch(name):
+            raise _Bad(where, "a collection is named as its query's path after /v1 (zones, l3-networks/ip-ranges)")
+        if not isinstance(items, list):
+            raise _Bad(where, "must be a list")
+        seen: set[str] = set()
+        out[name] = []
+        for i, item in enumerate(items):
+            obj = _fields(item, f"{where}[{i}]")
+            if obj.get("uuid") is None:
+                raise _Bad(f"{where}[{i}]", "missing 'uuid'")
+            if obj["uuid"] in seen:
+                raise _Bad(f"{where}[{i}].uuid", f"duplicate uuid {obj['uuid']}")
+            seen.add(obj["uuid"])
+            out[name].append(obj)
+    return out
+
+
 def _account(raw: Any, where: str) -> dict:
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not isinstance(raw.get("password"), str):
         raise _Bad(where, "an account is {\"name\": ..., \"password\": ...} with string values")
@@ -145,6 +171,7 @@ def parse_data(doc: Any) -> dict:
         "vms": vms,
         "images": [_image(v, f"images[{i}]") for i, v in enumerate(images)],
         "accounts": [_account(v, f"accounts[{i}]") for i, v in enumerate(accounts)],
+        "resources": _resources(doc.get("resources", {})),
     }
 
 

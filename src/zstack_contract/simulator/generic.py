@@ -7,6 +7,13 @@ work of its own APIs, not these checks.
 Server code these follow (by file and method): ``ApiMessageParamValidator.validate`` (mandatory
 fields, valid values), ``PortApiValidator.validate`` (resources, ``successIfResourceNotExisting``),
 ``RestServer.sendMessage`` (a synchronous reply or a job).
+
+What the work does to a resource: a create adds it to its collection (found then by the query and
+the reads of that collection); a delete removes the resource its path's last variable names, when
+the path ends in it (``DELETE /v1/<resources>/{uuid}``; a path that goes on past it deletes a part
+of that resource, not the resource); where the overlay says otherwise (``change``: a delete that
+keeps the resource in another state, an action that removes it or sets its state, the states it
+needs first), that is done instead, for the resource its path names.
 """
 
 from __future__ import annotations
@@ -61,6 +68,9 @@ def process(call: Call, work: Callable[[Call], Outcome] | None = None) -> Outcom
     missing = missing_resource(call)
     if missing is not None:
         return missing
+    wrong = wrong_state(call)
+    if wrong is not None:
+        return wrong
     return (work or WORK.get(call.api.kind, act))(call)
 
 
@@ -114,6 +124,24 @@ def missing_resource(call: Call) -> Outcome | None:
     return None
 
 
+def message_class(api: Api) -> str:
+    """The Java class of an API's message, as a node names it (its package guessed from the collection)."""
+    return f"org.zstack.header.{(api.collection or 'resource').split('-')[0]}.API{api.name}Msg"
+
+
+def wrong_state(call: Call) -> Outcome | None:
+    """``SYS.1006`` when the overlay says which states the resource must be in and it is in another
+    (``AbstractVmInstance.validateOperationByState``: the operation error, its details the text of
+    the state error)."""
+    needs = call.api.change.get("needsState")
+    found = _resource_of(call) if needs else None
+    if found is None or found[1].get("state") in needs:
+        return None
+    words = re.sub(r"(?<=[a-z0-9])([A-Z])", r" \1", found[2]).lower()
+    return error("SYS.1006", f"current {words} state[{found[1].get('state')}] doesn't allow to proceed message"
+                             f"[{message_class(call.api)}], allowed states are [{', '.join(needs)}]")
+
+
 # -- the work, by kind ---------------------------------------------------------------------------
 def sample_answer(api: Api) -> dict:
     """The API's success answer as its page's sample shows it, held to its schema; with no sample,
@@ -134,14 +162,40 @@ def sample_answer(api: Api) -> dict:
     return {k: v for k, v in conformed.items() if k in api.success or k not in ("error",)}
 
 
-def _resource_of(call: Call) -> tuple[str, dict] | None:
-    """(collection, resource) of the resource the call names in its path."""
-    for p in call.api.params:
-        if p.collection and p.where == "path" and call.value(p.name) is not None:
-            found = call.state.get(p.collection, str(call.value(p.name)))
-            if found is not None:
-                return p.collection, found
+def _resource_of(call: Call, last: bool = False) -> tuple[str, dict, str] | None:
+    """(collection, resource, its resource name) of the resource the call names in its path; with
+    ``last``, only the one its path's last variable names, and only when the path ends in it."""
+    names = [p for p in call.api.params if p.collection and p.where == "path" and call.value(p.name) is not None]
+    if last:
+        template = call.api.templates[0] if call.api.templates else ""
+        names = [p for p in names if template.rstrip("/").endswith("{" + p.name + "}")]
+    for p in names:
+        found = call.state.get(p.collection, str(call.value(p.name)))
+        if found is not None:
+            return p.collection, found, p.vo[:-2] if p.vo and p.vo.endswith("VO") else p.collection
     return None
+
+
+def _change(call: Call, found: tuple[str, dict, str]) -> dict | None:
+    """What the overlay's ``change`` says the work does to the resource: it goes, or its state is
+    set (and fields move); the resource as it is now, None when it went."""
+    collection, resource, _ = found
+    change = call.api.change
+    if change.get("removes") or ("setsState" not in change and call.api.kind == "delete"):
+        call.state.remove(collection, resource["uuid"])
+        return None
+    with call.state.lock:
+        live = call.state.find(collection, resource["uuid"])
+        if live is None:
+            return None
+        for field_, to in change.get("moves", {}).items():
+            if live.get(field_) is not None:
+                live[to] = live[field_]
+            live[field_] = None
+        if "setsState" in change:
+            live["state"] = change["setsState"]
+            live["lastOpDate"] = now()
+        return call.state.get(collection, resource["uuid"])
 
 
 def _with_resource(call: Call, answer: dict, resource: dict | None) -> dict:
@@ -155,9 +209,13 @@ def _with_resource(call: Call, answer: dict, resource: dict | None) -> dict:
 
 
 def act(call: Call) -> Outcome:
-    """An action, an update or a read of one resource: the page's answer, about that resource."""
+    """An action, an update or a read of one resource: the page's answer, about that resource
+    (changed first where the overlay says the action changes it)."""
     found = _resource_of(call)
-    return 200, _with_resource(call, sample_answer(call.api), found[1] if found else None)
+    resource = found[1] if found else None
+    if found is not None and call.api.change:
+        resource = _change(call, found)
+    return 200, _with_resource(call, sample_answer(call.api), resource)
 
 
 def create(call: Call) -> Outcome:
@@ -180,9 +238,11 @@ def create(call: Call) -> Outcome:
 
 
 def delete(call: Call) -> Outcome:
-    found = _resource_of(call)
+    """The resource the path's last variable names goes (the path ends in it), or stays as the
+    overlay says; a delete of a part of a resource (a path that goes on past it) leaves it."""
+    found = _resource_of(call, last=True)
     if found is not None:
-        call.state.remove(*found[0:1], found[1]["uuid"])
+        _change(call, found)
     return 200, sample_answer(call.api)
 
 

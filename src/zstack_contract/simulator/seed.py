@@ -1,8 +1,13 @@
 """The default data set: four VMs (two Stopped, one Running, one Paused) with NICs, used IPs,
-root and data volumes, and the images they were created from.
+root and data volumes, the images they were created from, and the resources they name (the zone,
+cluster, hosts, primary storage, instance offerings, disk offering, L2 and L3 networks and their
+IP ranges), so that every uuid of the data set names something and a create that names them
+finds them (issue 27, item 5; docs/protocol.md, "Resources that exist").
 
 Uuids are derived from names, so they are the same on every run. Root volumes have grown past
-their image (size resized, actualSize written to), so a reimage visibly resets them.
+their image (size resized, actualSize written to), so a reimage visibly resets them. The
+resources are kept by the collections :mod:`..contract.resources` names (``instance-offerings``,
+``l3-networks/ip-ranges``, ...); their inventories hold the fields the 5.3.0 query of each documents.
 """
 
 from __future__ import annotations
@@ -33,11 +38,63 @@ L3 = {
     "private": (uid("l3/private"), uid("ipr/private"), "192.168.10.", "255.255.255.0", "192.168.10.1"),
 }
 
+L2 = uid("l2/l2-1")
+INSTANCE_OFFERING_SIZES = {"small": (1, 2 * GiB), "medium": (4, 8 * GiB), "large": (8, 16 * GiB)}  # cpuNum, memorySize
+_BUILT = datetime(2023, 1, 5, 10, 0, 0)  # when the resources below were made
+
 IMAGES = [
-    {"uuid": uid("image/centos-7"), "name": "centos-7-x86_64", "size": 40 * GiB, "actualSize": 1396703232},
-    {"uuid": uid("image/ubuntu-22.04"), "name": "ubuntu-22.04-server", "size": 20 * GiB, "actualSize": 676331520},
+    {"uuid": uid("image/centos-7"), "name": "centos-7-x86_64", "size": 40 * GiB, "actualSize": 1396703232, "guestOsType": "Centos 7"},
+    {"uuid": uid("image/ubuntu-22.04"), "name": "ubuntu-22.04-server", "size": 20 * GiB, "actualSize": 676331520,
+     "guestOsType": "Ubuntu 22.04"},
 ]
-_IMAGE_OS = {IMAGES[0]["uuid"]: "Centos 7", IMAGES[1]["uuid"]: "Ubuntu 22.04"}
+_IMAGE_OS = {img["uuid"]: img["guestOsType"] for img in IMAGES}
+
+
+def _image(img: dict) -> dict:
+    return {**img, "state": "Enabled", "status": "Ready", "mediaType": "RootVolumeTemplate", "format": "qcow2", "platform": "Linux",
+            "architecture": "x86_64", "type": "zstack", "system": False, "virtio": True, "md5Sum": "not calculated",
+            "url": f"http://images.example/{img['name']}.qcow2", "createDate": _BUILT, "lastOpDate": _BUILT}
+
+
+def _dated(**fields) -> dict:
+    return {**fields, "createDate": _BUILT, "lastOpDate": _BUILT}
+
+
+def _ip_range(l3: str) -> dict:
+    l3_uuid, range_uuid, prefix, netmask, gateway = L3[l3]
+    return _dated(uuid=range_uuid, l3NetworkUuid=l3_uuid, name=f"{l3}-range", startIp=f"{prefix}10", endIp=f"{prefix}200",
+                  netmask=netmask, gateway=gateway, networkCidr=f"{prefix}0/24", ipVersion=4, ipRangeType="Normal")
+
+
+def resources() -> dict[str, list[dict]]:
+    """The resources the VMs name, by collection (the names :mod:`..contract.resources` gives)."""
+    hosts = [_dated(uuid=h, name=f"kvm-{n}", zoneUuid=ZONE, clusterUuid=CLUSTER, managementIp=f"172.20.0.{10 + n}",
+                    hypervisorType="KVM", state="Enabled", status="Connected", totalCpuCapacity=64, availableCpuCapacity=40,
+                    cpuSockets=2, totalMemoryCapacity=128 * GiB, availableMemoryCapacity=96 * GiB, cpuNum=32, architecture="x86_64")
+             for n, h in enumerate(HOSTS, start=1)]
+    return {
+        "zones": [_dated(uuid=ZONE, name="zone-1", state="Enabled", type="zstack")],
+        "clusters": [_dated(uuid=CLUSTER, name="cluster-1", zoneUuid=ZONE, state="Enabled", hypervisorType="KVM", type="zstack")],
+        "hosts": hosts,
+        "primary-storage": [_dated(uuid=PRIMARY_STORAGE, name="local-1", zoneUuid=ZONE, url="/zstack_ps", mountPath="/zstack_ps",
+                                   type="LocalStorage", state="Enabled", status="Connected", totalCapacity=4096 * GiB,
+                                   availableCapacity=3000 * GiB, totalPhysicalCapacity=4096 * GiB,
+                                   availablePhysicalCapacity=3000 * GiB, systemUsedCapacity=0, attachedClusterUuids=[CLUSTER])],
+        "instance-offerings": [_dated(uuid=INSTANCE_OFFERINGS[name], name=name, cpuNum=cpus, cpuSpeed=0, memorySize=memory,
+                                      type="UserVm", allocatorStrategy="LastHostPreferredAllocatorStrategy", sortKey=0,
+                                      state="Enabled")
+                               for name, (cpus, memory) in INSTANCE_OFFERING_SIZES.items()],
+        "disk-offerings": [_dated(uuid=DISK_OFFERING, name="data-100g", diskSize=100 * GiB, sortKey=0, state="Enabled",
+                                  type="DefaultDiskOfferingType", allocatorStrategy="DefaultPrimaryStorageAllocationStrategy")],
+        "l2-networks": [_dated(uuid=L2, name="l2-1", zoneUuid=ZONE, physicalInterface="eth0", type="L2NoVlanNetwork",
+                               attachedClusterUuids=[CLUSTER])],
+        "l3-networks": [_dated(uuid=L3[name][0], name=name, type="L3BasicNetwork", zoneUuid=ZONE, l2NetworkUuid=L2, state="Enabled",
+                               system=False, category="Public" if name == "public" else "Private", ipVersion=4, enableIPAM=True,
+                               isolated=False, dns=[], ipRanges=[_ip_range(name)], networkServices=[], hostRoute=[],
+                               reservedIpRanges=[])
+                        for name in L3],
+        "l3-networks/ip-ranges": [_ip_range(name) for name in L3],
+    }
 
 
 def _nic(vm_uuid: str, vm_name: str, internal_id: int, device: int, l3: str, host_octet: int, when: datetime) -> dict:
@@ -188,4 +245,5 @@ def seed() -> dict:
         _vm("batch-1", "nightly batch runner", "Paused", ubuntu, "small", 2 * GiB, 1, 15,
             [("private", 51)], [], datetime(2024, 1, 11, 0, 30, 0)),
     ]
-    return {"vms": vms, "images": [centos, ubuntu], "accounts": [{"name": "admin", "password": "password"}]}
+    return {"vms": vms, "images": [_image(centos), _image(ubuntu)], "resources": resources(),
+            "accounts": [{"name": "admin", "password": "password"}]}

@@ -167,9 +167,10 @@ class Simulator:
     def _seed_from_samples(self) -> None:
         """Each query API's sample inventories (or, with no sample, two made up from its schema,
         with uuids of their own), in its collection when the data set gave it none, so that
-        queries and reads find something."""
+        queries and reads find something. The data set's resources are never made up again: a
+        collection it holds anything in (its VMs' parts included) gets no sample."""
         for api in sorted(self.apis.values(), key=lambda a: a.name):
-            if api.kind != "query" or not api.collection or self.state.store.get(api.collection):
+            if api.kind != "query" or not api.collection or self.state.all(api.collection):
                 continue
             if (api.response or {}).get("examples"):
                 inventories = [i for name in api.success for i in sample_answer(api).get(name) or ()]

@@ -2,6 +2,11 @@
 (``vm-instances``, ``images``, ...), each an inventory by uuid in the simulator's internal form
 (dates are datetimes; rendering is the answer's business).
 
+A VM's parts (its volumes, NICs and CD-ROMs) are kept in the VM, as a node's inventory nests
+them, and are also the resources of their own collections (:data:`PARTS`): a query of volumes
+finds the VMs' volumes, with no second copy to fall out of step; what is made in such a
+collection apart from a VM (a data volume) is kept there.
+
 One lock guards everything; handlers hold it for the few microseconds a change takes. An
 asynchronous API takes effect when it is submitted; its job only *reports* the outcome once
 ``job_delay`` has passed, so no timer threads exist.
@@ -24,6 +29,21 @@ JOB_RETENTION = 3 * 3600.0  # finished jobs are kept for three hours
 # run does not grow without end. A poll of a job let go answers as one expired.
 JOBS_KEPT = 5000
 DEFAULT_API_TIMEOUT_MS = 1_800_000
+
+
+# The collections of a VM's parts (named as contract.resources names them), and the VM's fields
+# holding them (a used IP is in a NIC's usedIps).
+PARTS = {"volumes": ("allVolumes",), "vm-instances/nics": ("vmNics",), "vm-instances/cdroms": ("vmCdRoms",),
+         "used-ips": ("vmNics", "usedIps")}
+
+
+def _parts(holder: dict, fields: tuple[str, ...]) -> list[tuple[dict, str, dict]]:
+    """(the object holding it, its field, the part) of each part at ``fields`` below ``holder``."""
+    found = []
+    for p in holder.get(fields[0]) or ():
+        if isinstance(p, dict):
+            found += [(holder, fields[0], p)] if len(fields) == 1 else _parts(p, fields[1:])
+    return found
 
 
 def now() -> datetime:
@@ -72,8 +92,10 @@ class State:
         self.session_timeout = float(session_timeout)
         self.store: dict[str, dict[str, dict]] = {
             "vm-instances": {vm["uuid"]: copy.deepcopy(vm) for vm in dataset["vms"]},
-            "images": {img["uuid"]: dict(img) for img in dataset["images"]},
+            "images": {img["uuid"]: copy.deepcopy(img) for img in dataset["images"]},
         }
+        for name, items in dataset.get("resources", {}).items():
+            self.store.setdefault(name, {}).update({r["uuid"]: copy.deepcopy(r) for r in items})
         self.accounts = {
             a["name"]: {"uuid": uid(f"account/{a['name']}"), "password": password_hash(a["password"])}
             for a in dataset["accounts"]
@@ -94,27 +116,46 @@ class State:
         """The resources of a collection (an empty one is made when first asked for)."""
         return self.store.setdefault(name, {})
 
+    def _items(self, collection: str) -> dict[str, dict]:
+        """The resources of a collection, the live objects: a part collection's own and the VMs' parts."""
+        own = self.store.get(collection, {})
+        fields = PARTS.get(collection)
+        if fields is None:
+            return own
+        parts = {p["uuid"]: p for vm in self.vms.values() for _, _, p in _parts(vm, fields) if "uuid" in p}
+        return {**own, **parts}
+
     def exists(self, collection: str, uuid: str) -> bool:
         with self.lock:
-            return uuid in self.store.get(collection, {})
+            return uuid in self._items(collection)
 
     def get(self, collection: str, uuid: str) -> dict | None:
         """A copy of a resource, or None."""
         with self.lock:
-            found = self.store.get(collection, {}).get(uuid)
+            found = self._items(collection).get(uuid)
             return copy.deepcopy(found) if found is not None else None
+
+    def find(self, collection: str, uuid: str) -> dict | None:
+        """The resource itself (to change it, holding the lock), or None."""
+        return self._items(collection).get(uuid)
 
     def all(self, collection: str) -> list[dict]:
         with self.lock:
-            return [copy.deepcopy(r) for r in self.store.get(collection, {}).values()]
+            return [copy.deepcopy(r) for r in self._items(collection).values()]
 
     def put(self, collection: str, resource: dict) -> None:
         with self.lock:
             self.collection(collection)[resource["uuid"]] = copy.deepcopy(resource)
 
     def remove(self, collection: str, uuid: str) -> None:
+        """The resource goes (a VM's part: from its VM too)."""
         with self.lock:
             self.store.get(collection, {}).pop(uuid, None)
+            fields = PARTS.get(collection)
+            for vm in self.vms.values() if fields else ():
+                for holder, key, part in _parts(vm, fields):
+                    if part.get("uuid") == uuid:
+                        holder[key] = [p for p in holder[key] if p is not part]
 
     def all_vms(self) -> list[dict]:
         return self.all("vm-instances")

@@ -9,19 +9,24 @@ gives them.
 Server code these follow (by file and method), ``compute/.../vm/``: ``VmInstanceBase.handle`` of
 ``APISetVmBootOrderMsg``, ``APIGetVmBootOrderMsg``, ``APISetVmConsolePasswordMsg``,
 ``APIGetVmConsolePasswordMsg``, ``APIDeleteVmConsolePasswordMsg``; ``VmInstanceManagerImpl.handle``
-of ``APIGetVmsCapabilitiesMsg`` and ``VmCapabilitiesJudger.judge``.
+of ``APIGetVmsCapabilitiesMsg`` and ``VmCapabilitiesJudger.judge``; the creation of a VM:
+``VmInstanceApiInterceptor.validate(APICreateVmInstanceMsg)`` (the default L3 network),
+``VmInstanceManagerImpl.handle(APICreateVmInstanceMsg)`` and its creation flow (a host, a NIC on
+each L3 network, a root volume from the image, then started: ``strategy`` InstantStart).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from ..facts.ids import new_uuid
 from .apis import Api, Param
 from .generic import WORK as GENERIC_WORK
 from .generic import Call, Outcome, act, error
 from .render import error_code, error_text
 from .seed import uid
-from .state import stamp
+from .state import now, stamp
 
 VM_ACTIONS = "/v1/vm-instances/{uuid}/actions"
 
@@ -210,7 +215,102 @@ def _judge(call: Call, vm: dict) -> dict:
             "supportMemorySnapshot": True}
 
 
-WORK = {"LogInByAccount": log_in, "LogOut": log_out, "ReimageVmInstance": reimage, "StopVmInstance": stop, "StartVmInstance": start,
+# -- creating a VM --------------------------------------------------------------------------------
+# The state a VM is left in by its creation strategy (VmCreationStrategy; InstantStart is the default).
+CREATED_STATE = {"InstantStart": "Running", "CreateStopped": "Stopped", "JustCreate": "Created"}
+
+
+def create_vm(call: Call) -> Outcome:
+    """A VM as a node makes one from what the call names (each found by the resource check)."""
+    given = call.value
+    l3s = [str(u) for u in given("l3NetworkUuids") or ()]
+    default = given("defaultL3NetworkUuid")
+    if default is None and len(l3s) > 1:
+        return error("SYS.1007", "there are more than one L3 network specified in l3NetworkUuids, but defaultL3NetworkUuid is null")
+    if default is None and l3s:
+        default = l3s[0]
+    elif default is not None and default not in l3s:
+        return error("SYS.1007", f"defaultL3NetworkUuid[uuid:{default}] is not in l3NetworkUuids[{', '.join(l3s)}]")
+    state_ = CREATED_STATE.get(str(given("strategy") or "InstantStart"), "Running")
+    with call.state.lock:
+        host = _host_for(call)
+        if host is None and state_ != "Created":
+            return error("SYS.1006", "no host is available to create the vm: none is Enabled and Connected where the call places it")
+        offering = call.state.get("instance-offerings", str(given("instanceOfferingUuid"))) or {}
+        image = call.state.get("images", str(given("imageUuid"))) or {}
+        when = now()
+        vm_uuid = str(given("resourceUuid") or new_uuid())
+        internal_id = 1 + max((int(vm.get("internalId") or 0) for vm in call.state.vms.values()), default=0)
+        root = _root_volume(call, vm_uuid, str(given("name")), image, host, when)
+        vm = {
+            "uuid": vm_uuid, "name": given("name"), "description": given("description"),
+            "zoneUuid": host["zoneUuid"] if host else given("zoneUuid"), "clusterUuid": host["clusterUuid"] if host else given("clusterUuid"),
+            "imageUuid": image.get("uuid"), "hostUuid": host["uuid"] if host and state_ == "Running" else None,
+            "lastHostUuid": host["uuid"] if host else None, "instanceOfferingUuid": offering.get("uuid"),
+            "rootVolumeUuid": root["uuid"], "platform": given("platform") or image.get("platform") or "Linux",
+            "architecture": given("architecture") or image.get("architecture") or "x86_64",
+            "guestOsType": given("guestOsType") or image.get("guestOsType"), "defaultL3NetworkUuid": default,
+            "type": given("type") or "UserVm", "hypervisorType": "KVM",
+            "memorySize": offering.get("memorySize", given("memorySize")), "reservedMemorySize": given("reservedMemorySize") or 0,
+            "cpuNum": offering.get("cpuNum", given("cpuNum")), "cpuSpeed": offering.get("cpuSpeed", 0),
+            "allocatorStrategy": offering.get("allocatorStrategy"), "createDate": when, "lastOpDate": when, "state": state_,
+            "internalId": internal_id, "allVolumes": [root], "vmCdRoms": [],
+            "vmNics": [_nic(call, vm_uuid, internal_id, device, l3, when) for device, l3 in enumerate(l3s)],
+        }
+        call.state.put("vm-instances", vm)
+        return 200, {"inventory": call.state.get("vm-instances", vm_uuid)}
+
+
+def _host_for(call: Call) -> dict | None:
+    """The host given, else the first of the data set in the cluster and zone given (if given)
+    that is Enabled and Connected (the host allocator's candidates)."""
+    wanted = {k: call.value(k) for k in ("hostUuid", "clusterUuid", "zoneUuid") if call.value(k) is not None}
+    for host in sorted(call.state.all("hosts"), key=lambda h: h["uuid"]):
+        if wanted.get("hostUuid", host["uuid"]) != host["uuid"] or wanted.get("clusterUuid", host.get("clusterUuid")) != host.get("clusterUuid") \
+                or wanted.get("zoneUuid", host.get("zoneUuid")) != host.get("zoneUuid"):
+            continue
+        if "hostUuid" in wanted or (host.get("state"), host.get("status")) == ("Enabled", "Connected"):
+            return host
+    return None
+
+
+def _root_volume(call: Call, vm_uuid: str, name: str, image: dict, host: dict | None, when) -> dict:
+    """The root volume: the image's size, on the primary storage given, else one of the host's cluster."""
+    storage = call.value("primaryStorageUuidForRootVolume")
+    if storage is None:
+        cluster = host.get("clusterUuid") if host else None
+        storage = next((ps["uuid"] for ps in sorted(call.state.all("primary-storage"), key=lambda ps: ps["uuid"])
+                        if cluster is None or cluster in (ps.get("attachedClusterUuids") or ())), None)
+    vol_uuid = new_uuid()
+    return {"uuid": vol_uuid, "name": f"ROOT-for-{name}", "primaryStorageUuid": storage, "vmInstanceUuid": vm_uuid,
+            "rootImageUuid": image.get("uuid"), "installPath": f"/zstack_ps/rootVolumes/vol-{vol_uuid}/{vol_uuid}.qcow2",
+            "type": "Root", "format": image.get("format") or "qcow2", "size": image.get("size") or 0,
+            "actualSize": image.get("actualSize") or 0, "deviceId": 0, "state": "Enabled", "status": "Ready", "createDate": when,
+            "lastOpDate": when, "isShareable": False, "lastAttachDate": when}
+
+
+def _nic(call: Call, vm_uuid: str, internal_id: int, device: int, l3_uuid: str, when) -> dict:
+    """A NIC on the L3 network, with the first free address of its first IP range."""
+    l3 = call.state.get("l3-networks", l3_uuid) or {}
+    ranges = l3.get("ipRanges") or [r for r in call.state.all("l3-networks/ip-ranges") if r.get("l3NetworkUuid") == l3_uuid]
+    ip_range = ranges[0] if ranges else {}
+    used = {ip.get("ip") for vm in call.state.vms.values() for nic in vm.get("vmNics") or () for ip in nic.get("usedIps") or ()}
+    ip = None
+    if ip_range.get("startIp") and ip_range.get("endIp"):
+        first, last = (int(ipaddress.IPv4Address(ip_range[k])) for k in ("startIp", "endIp"))
+        ip = next((str(ipaddress.IPv4Address(n)) for n in range(first, last + 1) if str(ipaddress.IPv4Address(n)) not in used), None)
+    nic_uuid, ip_uuid = new_uuid(), new_uuid()
+    used_ip = {"uuid": ip_uuid, "ipRangeUuid": ip_range.get("uuid"), "l3NetworkUuid": l3_uuid, "ipVersion": 4, "ip": ip,
+               "netmask": ip_range.get("netmask"), "gateway": ip_range.get("gateway"), "usedFor": "Vm",
+               "ipInLong": int(ipaddress.IPv4Address(ip)) if ip else None, "vmNicUuid": nic_uuid, "createDate": when, "lastOpDate": when}
+    return {"uuid": nic_uuid, "vmInstanceUuid": vm_uuid, "usedIpUuid": ip_uuid, "l3NetworkUuid": l3_uuid, "ip": ip,
+            "mac": "fa:%02x:%02x:%02x:%02x:%02x" % tuple(bytes.fromhex(nic_uuid)[:5]), "hypervisorType": "KVM",
+            "netmask": ip_range.get("netmask"), "gateway": ip_range.get("gateway"), "ipVersion": 4, "driverType": "virtio",
+            "internalName": f"vnic{internal_id}.{device}", "deviceId": device, "type": "VNIC", "state": "enable", "usedIps": [used_ip],
+            "createDate": when, "lastOpDate": when}
+
+
+WORK = {"LogInByAccount": log_in, "CreateVmInstance": create_vm, "LogOut": log_out, "ReimageVmInstance": reimage, "StopVmInstance": stop, "StartVmInstance": start,
         "SetVmBootOrder": set_boot_order, "GetVmBootOrder": get_boot_order, "SetVmConsolePassword": set_console_password,
         "DeleteVmConsolePassword": delete_console_password, "GetVmConsolePassword": get_console_password,
         "GetVmsCapabilities": get_vms_capabilities}
