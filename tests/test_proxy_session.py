@@ -283,3 +283,14 @@ def test_a_violation_whose_checks_still_run_when_the_proxy_stops_makes_the_exit_
             out, err = proc.communicate(timeout=HANG * 2)
     assert proc.returncode == 1, err[-2000:]
     assert "/cpuNum: expected integer" in out and "1 exchange(s) checked" in err
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("{logIn:{password:'p4ss', name:'password: not this'}}", "{logIn:{password:'***', name:'password: not this'}}"),
+    ('{"a": "x, password: y", "b": ["password", "z"]}', '{"a": "x, password: y", "b": ["password", "z"]}'),  # words in strings
+    ("{a: {sshPassword = \"it\\\"s\"}; accessKeySecret => bare-word, c: 1}", "{a: {sshPassword = \"***\"}; accessKeySecret => ***, c: 1}"),
+    ("{'oldPassword': '%s'}" % ("ab" * 64), "{'oldPassword': '%s'}" % FAKE_SHA512),  # the shape kept
+    ("{password: ''}", "{password: ''}"),  # empty hides nothing
+])
+def test_secret_fields_of_a_lenient_json_text_are_masked_where_they_stand(text, masked):
+    assert secrets.mask_text(text) == masked
