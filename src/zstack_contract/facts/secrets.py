@@ -12,11 +12,13 @@ has its secret fields masked where they stand in its text (:func:`mask_text`).
 A :class:`Redactor` also knows the run's own secrets (its sessions, the password and its hash) and
 masks them where nothing tells their place. One of a shape no innocent text has (a uuid, a hash)
 is masked wherever it stands; a Redactor keeps the :data:`KEPT_SECRETS` it learned last of those
-(a proxy's session learns one per log-in, for as long as it runs), and finds them in a text by
-their shape, at a cost that does not grow with how many it knows. A typed password may be a common word (the simulator's is
-``password``): it is masked in free text (a log line, a message) where it stands as a word of its
-own, and in recorded data only where it stands as a secret (a password field), never inside a
-path or a name (``/console-passwords``, ``field[password]`` in an error's details).
+(a proxy's session learns one per log-in, for as long as it runs) and finds them in a text by
+their shape, at a cost that does not grow with how many it knows. A typed password may be a
+common word (the simulator's is ``password``): it is masked in free text (a log line, a message)
+where it stands as a word of its own, and in recorded data only where it stands as a secret (a
+password field), never inside a path or a name (``/console-passwords``, ``field[password]`` in an
+error's details). What a proxy learns from traffic (:meth:`Redactor.learn`) is never a word: only
+values of a session's or a hash's shape.
 
 A masked value keeps its shape, so that what is recorded still validates and replays: a uuid
 becomes :data:`FAKE_UUID`, a SHA-512 hash :data:`FAKE_SHA512`, anything else :data:`MASK`; the same
@@ -75,14 +77,6 @@ def is_session(value: str) -> bool:
     """Whether a value has the shape of a session (a uuid; a SHA-512 hash counts too: a log-in's
     password): what a proxy may learn from traffic. Any other word is never learned."""
     return stand_in(value.strip()) not in (MASK, "")
-
-
-def session_of_authorization(value: str) -> str | None:
-    """The session an ``Authorization: OAuth <session>`` header carries, when it has a session's
-    shape; None for any other scheme or credential (``OAuth cpuNum`` names no session)."""
-    scheme, _, credential = value.strip().partition(" ")
-    credential = credential.strip()
-    return credential if scheme == "OAuth" and credential and is_session(credential) else None
 
 
 def answers_session(response_schema: Any) -> bool:

@@ -54,8 +54,8 @@ SOURCE = "proxy"
 KEEP_OF_EACH = 100  # findings of one API, check and path kept for the reports; the rest are printed and counted
 LISTED = 1000  # paths of no known API (and unusable exchanges) listed in the reports; the rest are counted
 QUEUED = 1000  # finished exchanges waiting for the checks; one more is passed on unchecked, and counted
-# Why an exchange passed on was not checked, as the summary and the reports say it.
 QUIET = 0.5  # seconds without a new step before the session's close stops taking exchanges (see close)
+# Why an exchange passed on was not checked, as the summary and the reports say it.
 QUEUE_FULL = "the checks were behind (their queue was full)"
 TOO_LONG = "too long to keep, or broken off"
 AT_CLOSE = "still queued when the session closed (its checks' deadline passed)"
