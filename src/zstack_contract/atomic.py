@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from .errors import OutputError
 
@@ -37,6 +37,49 @@ def write_atomic(path: Path, data: bytes | Iterable[str]) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise OutputError(str(path), f"cannot write: {reason(exc)}") from None
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def writable_folder(folder: Path, what: str) -> None:
+    """Make sure ``folder`` is a folder files can be written into (created when missing), by
+    writing one and removing it; else one OutputError naming it and ``what`` it is for."""
+    folder = Path(folder)
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise OutputError(str(folder), f"{what}: not a folder (a file is there)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = _new_file(folder, ".zstack-contract-probe.", ".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputError(str(folder), f"{what}: cannot write files here: {reason(exc)}") from None
+
+
+def write_new(folder: Path, name_of: Callable[[int], str], first: int, data: bytes) -> tuple[Path, int]:
+    """Write ``data`` atomically as a new file of ``folder``: the first ``name_of(n)``, from
+    ``n = first`` on, that does not exist, never replacing one (another writer's, at the same
+    time or before); (its path, n). The data is written to a temporary file first, then linked
+    under the name, which fails when the name is taken."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _new_file(folder, ".recording.", ".tmp")
+    except OSError as exc:
+        raise OutputError(str(folder / name_of(first)), f"cannot write: {reason(exc)}") from None
+    n = first
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        while True:
+            try:
+                os.link(tmp, folder / name_of(n))
+                return folder / name_of(n), n
+            except FileExistsError:
+                n += 1
+    except OSError as exc:
+        raise OutputError(str(folder / name_of(n)), f"cannot write: {reason(exc)}") from None
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)

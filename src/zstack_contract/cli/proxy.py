@@ -4,7 +4,10 @@ Prints the proxy's base URL (the target's context path on the proxy's address) a
 soon as it listens, then one line per new finding as exchanges finish; on SIGINT or SIGTERM it
 stops, writes the reports and prints a summary line on stderr. Exit codes as ``validate``'s, from
 the session's verdict: 0 clean, 1 a new violation was seen, 2 unusable input (schemas, baseline,
-address, or a target that answered no request all session: one line on stderr says so).
+address, a ``--record`` or ``--report`` folder that cannot be written, refused before the proxy
+listens; or a target that answered no request all session: one line on stderr says so). Exchanges
+still being checked when it stops are checked before the verdict (for at most ``--drain``
+seconds); recordings go on after the numbers already in the ``--record`` folder, never over them.
 
 ``--target``, ``--strict``, ``--baseline``, ``--record`` and ``--report`` default to ``url``,
 ``strict``, ``baseline``, ``record`` and ``report`` of the project's ``[tool.zstack-contract]``
@@ -22,6 +25,7 @@ import sys
 import threading
 from urllib.parse import urlsplit
 
+from ..proxy import DRAIN_FOR
 from . import fail, stop_on_signal
 from .contract_option import add_contract_options, load_chosen
 
@@ -40,6 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--report", metavar="DIR", help=f"folder for the reports, written at the end (default: {REPORTS}/ of the working directory)")
     p.add_argument("--report-every", type=float, metavar="SECONDS", help="also write the reports this often")
     p.add_argument("--no-rewrite", action="store_true", help="leave the job location of a 202 as the node wrote it (clients then poll the node itself)")
+    p.add_argument("--drain", type=float, default=DRAIN_FOR, metavar="SECONDS",
+                   help=f"when stopped, wait this long at most for the checks of exchanges still queued (default {DRAIN_FOR:g}); the rest are counted as not checked")
     p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="give up on an answer of the target after this long (default 300): a 502")
 
 
@@ -52,6 +58,7 @@ def _listen(text: str) -> tuple[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..atomic import writable_folder
     from ..errors import ContractError
     from ..facts.secrets import Redactor
     from ..findings.baseline import Baseline
@@ -64,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.target:
         args._parser.error("the following arguments are required: --target (or url in [tool.zstack-contract])")
     args.report = args.report or REPORTS
-    for name in ("report_every", "timeout"):
+    for name in ("report_every", "timeout", "drain"):
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
             fail(f"--{name.replace('_', '-')} takes a number of seconds above 0, got {value}")
@@ -74,7 +81,10 @@ def run(args: argparse.Namespace) -> int:
         validation = Validation(load_chosen(args, node=args.target), strict=bool(args.strict),
                                 baseline=Baseline.load(args.baseline) if args.baseline else None, redactor=Redactor())
         clear_reports(args.report)
-        session = ProxyRun(validation, sys.stdout, record=args.record, report=args.report, target=args.target)
+        writable_folder(args.report, "--report")
+        if args.record:
+            writable_folder(args.record, "--record")
+        session = ProxyRun(validation, sys.stdout, record=args.record, report=args.report, target=args.target, drain_for=args.drain)
         forwarder = Forwarder(args.target, session.step, rewrite=not args.no_rewrite, timeout=(3.0, args.timeout),
                               on_no_answer=session.no_answer)
     except (ValueError, ContractError) as exc:

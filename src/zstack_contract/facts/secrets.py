@@ -4,14 +4,21 @@ A value is masked by where it stands, whatever it is: the value of a secret head
 (``Authorization: OAuth <session>``, cookies), a secret field of a body (:func:`is_secret_field`:
 a password, the SHA-512 hash a log-in sends in it, a ``...Secret``, a private key, a session uuid),
 the session a log-in answers (``inventory.uuid`` of the answer to a ``logIn...`` call,
-:func:`login_of`) and the session a path names (``/accounts/sessions/<uuid>``, :func:`mask_url`).
+:func:`login_of`), the session a path names (``/accounts/sessions/<uuid>``, :func:`mask_url`) and
+the password of a URL's user info (``http://admin:<password>@mn:8080``, :func:`mask_url`). A body
+that is not strict JSON (the lenient JSON a node's Gson reads: ``{logInByAccount:{password:'...'}}``)
+has its secret fields masked where they stand in its text (:func:`mask_text`).
 
 A :class:`Redactor` also knows the run's own secrets (its sessions, the password and its hash) and
 masks them where nothing tells their place. One of a shape no innocent text has (a uuid, a hash)
-is masked wherever it stands. A typed password may be a common word (the simulator's is
-``password``): it is masked in free text (a log line, a message) where it stands as a word of its
-own, and in recorded data only where it stands as a secret (a password field), never inside a
-path or a name (``/console-passwords``, ``field[password]`` in an error's details).
+is masked wherever it stands; a Redactor keeps the :data:`KEPT_SECRETS` it learned last of those
+(a proxy's session learns one per log-in, for as long as it runs) and finds them in a text by
+their shape, at a cost that does not grow with how many it knows. A typed password may be a
+common word (the simulator's is ``password``): it is masked in free text (a log line, a message)
+where it stands as a word of its own, and in recorded data only where it stands as a secret (a
+password field), never inside a path or a name (``/console-passwords``, ``field[password]`` in an
+error's details). What a proxy learns from traffic (:meth:`Redactor.learn`) is never a word: only
+values of a session's or a hash's shape.
 
 A masked value keeps its shape, so that what is recorded still validates and replays: a uuid
 becomes :data:`FAKE_UUID`, a SHA-512 hash :data:`FAKE_SHA512`, anything else :data:`MASK`; the same
@@ -42,6 +49,13 @@ _SHAPES = ((re.compile(r"[0-9a-fA-F]{32}"), FAKE_UUID),
            (re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"), FAKE_DASHED_UUID),
            (re.compile(r"[0-9a-fA-F]{128}"), FAKE_SHA512))
 _SESSION_IN_PATH = re.compile(r"(/accounts/sessions/)([^/?#]+)")
+_USERINFO_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/?#@:]*:)([^/?#@]*)(@)")
+_HEX_RUN = re.compile(r"[0-9a-fA-F]{32,}|[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+KEPT_SECRETS = 10_000  # secrets of a uuid's or a hash's shape a Redactor keeps (the newest)
+# A text body, as a tokenizer of the lenient JSON a node reads sees it: strings (either quote),
+# the separators, and bare words (unquoted keys and values).
+_TOKENS = re.compile(r""""(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|=>|[{}\[\],;:=]|[^\s{}\[\],;:='"]+""")
+_MAYBE_SECRET = re.compile(r"(?i)password|secret|privatekey|sessionid|sessionuuid")
 _WORD = "A-Za-z0-9_-"  # a password inside a run of these is part of another word (console-passwords)
 
 
@@ -57,6 +71,79 @@ def stand_in(value: str) -> str:
 def is_secret_field(name: str) -> bool:
     """A body field whose string value is a secret wherever it stands."""
     return name in SECRET_FIELDS or name.lower().endswith(SECRET_FIELD_SUFFIXES)
+
+
+def is_session(value: str) -> bool:
+    """Whether a value has the shape of a session (a uuid; a SHA-512 hash counts too: a log-in's
+    password): what a proxy may learn from traffic. Any other word is never learned."""
+    return stand_in(value.strip()) not in (MASK, "")
+
+
+def answers_session(response_schema: Any) -> bool:
+    """Whether an API's response schema says its answer carries a session: an ``inventory`` that
+    is a ``SessionInventory`` (every log-in API, and a session's renewal)."""
+    props = response_schema.get("properties") if isinstance(response_schema, dict) else None
+    inventory = props.get("inventory") if isinstance(props, dict) else None
+    return isinstance(inventory, dict) and inventory.get("x-page-type") == "SessionInventory"
+
+
+def action_key_of_text(text: str) -> str | None:
+    """The action key of a body in lenient JSON (``{logInByAccount:{...}}``, ``{'logIn': {...}}``):
+    its first key, when that key's value is an object; else None."""
+    tokens = [m.group() for _, m in zip(range(4), _TOKENS.finditer(text))]
+    if len(tokens) == 4 and tokens[0] == "{" and tokens[2] in (":", "=", "=>") and tokens[3] == "{":
+        return _unquoted(tokens[1])
+    return None
+
+
+def is_login(body: Any, text: str | None = None) -> bool:
+    """Whether a request is a log-in by its action key (strict JSON or lenient text)."""
+    if login_of(body) is not None:
+        return True
+    key = action_key_of_text(text) if text else None
+    return bool(key and key.startswith("logIn"))
+
+
+def _unquoted(token: str) -> str:
+    if len(token) >= 2 and token[0] == token[-1] and token[0] in "\"'":
+        inner = token[1:-1]
+        return re.sub(r"\\(.)", r"\1", inner) if "\\" in inner else inner
+    return token
+
+
+def _secret_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, value) of every value of a secret field in a body's text: a key (quoted either
+    way, or bare) that :func:`is_secret_field` names, a ``:`` (or Gson's ``=``, ``=>``), a string
+    or a bare word; the value without its quotes."""
+    if not _MAYBE_SECRET.search(text):
+        return []
+    spans: list[tuple[int, int, str]] = []
+    before: list[tuple[str, int, int]] = []  # the last three tokens
+    for m in _TOKENS.finditer(text):
+        token = m.group()
+        if len(before) == 3 and before[2][0] in (":", "=", "=>") and before[0][0] in ("{", ",", ";") \
+                and is_secret_field(_unquoted(before[1][0])) and token not in "{}[],;:=" and token != "=>":
+            if token[0] in "\"'":
+                if len(token) >= 2 and token[-1] == token[0]:
+                    spans.append((m.start() + 1, m.end() - 1, token[1:-1]))
+            else:
+                spans.append((m.start(), m.end(), token))
+        before = [*before[-2:], (token, m.start(), m.end())]
+    return spans
+
+
+def mask_text(text: str) -> str:
+    """A body's text (one that is not strict JSON) with the value of every secret field masked
+    where it stands (:func:`stand_in`: in its quotes, keeping its shape)."""
+    spans = _secret_spans(text)
+    for start, end, value in reversed(spans):
+        text = text[:start] + stand_in(value) + text[end:]
+    return text
+
+
+def text_secrets(text: str) -> list[str]:
+    """The values of the secret fields of a body's text (see :func:`mask_text`)."""
+    return [value for _, _, value in _secret_spans(text)]
 
 
 def login_of(body: Any) -> dict | None:
@@ -78,7 +165,9 @@ def session_of_login(answer: Any) -> str | None:
 
 def mask_url(url: str) -> str:
     """A URL with the session its path names as a session masked (``/accounts/sessions/<FAKE_UUID>``:
-    a log-out, a renewal)."""
+    a log-out, a renewal), and the password of its user info (``http://admin:***@mn``)."""
+    if "@" in url:
+        url = _USERINFO_PASSWORD.sub(lambda m: m.group(1) + (MASK if m.group(2) else "") + m.group(3), url)
     return _SESSION_IN_PATH.sub(lambda m: m.group(1) + stand_in(m.group(2)), url)
 
 
@@ -96,9 +185,10 @@ def mask_header(name: str, value: str) -> str:
 class Redactor:
     """Masks secrets by where they stand (see the module), and the secrets it has been told."""
 
-    def __init__(self, secrets: set[str] | None = None):
-        self.secrets: set[str] = set()  # masked wherever they stand: uuids, hashes
+    def __init__(self, secrets: set[str] | None = None, kept: int = KEPT_SECRETS):
+        self.secrets: dict[str, None] = {}  # masked wherever they stand: uuids, hashes (the newest ``kept``, oldest first)
         self.words: set[str] = set()  # masked where they stand as a word of their own in free text
+        self.kept = kept
         self._word_pattern: re.Pattern[str] | None = None
         for s in secrets or ():
             self.add(s)
@@ -110,19 +200,52 @@ class Redactor:
         any other (a typed password) only as a word of its own in free text."""
         for form in (secret, secret.strip() if secret else None):
             if form and len(form) >= 6:  # a short value would mask innocent text
-                if stand_in(form.strip()) != MASK:
-                    self.secrets.add(form)
+                if is_session(form):
+                    self._keep(form.strip())
                 elif form not in self.words:
                     self.words.add(form)
                     self._word_pattern = None
 
+    def learn(self, secret: str | None) -> None:
+        """Learn a secret of the traffic (a proxy's): kept only when it has a session's or a hash's
+        shape (:func:`is_session`); any other value is masked where it stands, never learned as a
+        word (a client's ``Authorization: OAuth cpuNum`` must not mask every ``cpuNum``)."""
+        if secret and is_session(secret):
+            self._keep(secret.strip())
+
+    def _keep(self, core: str) -> None:
+        secrets = self.secrets
+        if core in secrets:
+            del secrets[core]  # the newest again
+        secrets[core] = None
+        while len(secrets) > self.kept:
+            del secrets[next(iter(secrets))]
+
     def string(self, value: str) -> str:
         """A string of recorded data (a URL, a body's text, a header's value) with every known secret
-        of a uuid's or a hash's shape replaced by its stand-in."""
-        for s in sorted(self.secrets, key=len, reverse=True):
-            if s in value:
-                value = value.replace(s, stand_in(s.strip()))
-        return value
+        of a uuid's or a hash's shape replaced by its stand-in (found by shape: each run of hex
+        digits is looked up, not each known secret searched for)."""
+        if not self.secrets or len(value) < 32:
+            return value
+        return _HEX_RUN.sub(self._masked_run, value)
+
+    def _masked_run(self, m: re.Match[str]) -> str:
+        run, secrets = m.group(), self.secrets
+        if run in secrets:
+            return stand_in(run)
+        if len(run) <= 32 or "-" in run:
+            return run
+        out, i = [], 0  # a longer run of hex digits: a known secret may stand anywhere inside it
+        while i < len(run):
+            for size in (128, 32):
+                if run[i:i + size] in secrets:
+                    out.append(stand_in(run[i:i + size]))
+                    i += size
+                    break
+            else:
+                out.append(run[i])
+                i += 1
+        return "".join(out)
 
     def text(self, value: str) -> str:
         """Free text (a message, a log line, a finding): :meth:`string`, and every known password

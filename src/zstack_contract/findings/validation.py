@@ -70,6 +70,9 @@ class Validation:
     # counted in not_kept. None keeps all: a run over files ends. A proxy's session need not.
     keep_at_most: int | None = None
     not_kept: int = 0
+    # Exchanges passed on but not checked, by why (a proxy whose checks fell behind, an answer too
+    # long to keep): counted in the reports, not findings, and no change to the verdict.
+    not_checked: dict[str, int] = field(default_factory=dict)
     # Work the run did not do: a pytest run's tests that failed for other reasons than findings
     # (the plugin's run keeps them over its processes, and sets them here for the reports).
     not_done: list[NotDone] = field(default_factory=list)
@@ -186,6 +189,7 @@ class Validation:
             "exercised": self.exercised.to_wire(self.strict),
             "uncheckedFiles": self.unchecked_files,
             "notKept": self.not_kept,
+            "notChecked": self.not_checked,
         }
 
     def merge_wire(self, wire: dict) -> None:
@@ -198,6 +202,8 @@ class Validation:
         self.exercised.merge_wire(wire.get("exercised", {}))
         self.unchecked_files.extend(wire.get("uncheckedFiles", ()))
         self.not_kept += wire.get("notKept", 0)
+        for why, n in wire.get("notChecked", {}).items():
+            self.not_checked[why] = self.not_checked.get(why, 0) + n
         files, exchanges, documents = wire["counts"]
         self.files += files
         self.exchanges += exchanges

@@ -14,9 +14,11 @@ from typing import Any, Iterator
 from ..facts.secrets import (
     SECRET_HEADERS,
     Redactor,
+    is_login,
     is_secret_field,
-    login_of,
+    mask_text,
     session_of_login,
+    text_secrets,
 )
 
 
@@ -83,14 +85,14 @@ class Exchange:
         """A copy with every secret masked where it stands, each keeping its shape (see
         :mod:`~zstack_contract.facts.secrets`); this one is left as it was."""
         ex = copy.deepcopy(self)
-        login = login_of(ex.call.request.body) is not None
+        login = is_login(ex.call.request.body, ex.call.request.text)
         for step in ex.steps:
             for msg in (step.request, step.response):
                 msg.headers = redactor.headers(msg.headers)
                 if msg.has_json:
                     msg.body = redactor.value(msg.body, login_answer=login and msg is step.response)
-                if msg.text is not None:
-                    msg.text = redactor.string(msg.text)
+                if msg.text is not None:  # not strict JSON (the lenient JSON a node reads, say): its secret fields where they stand
+                    msg.text = redactor.string(mask_text(msg.text))
             step.request.url = redactor.url(step.request.url)
         ex.source = redactor.text(ex.source)
         return ex
@@ -108,7 +110,9 @@ def exchange_secrets(exchange: Exchange) -> Iterator[str]:
                     yield value.split(None, 1)[1] if scheme_and_credentials else value
             if msg.has_json:
                 yield from _secret_fields(msg.body)
-        if step.request.has_json and login_of(step.request.body) is not None and step.response.has_json:
+            elif msg.text is not None:
+                yield from text_secrets(msg.text)
+        if is_login(step.request.body, step.request.text) and step.response.has_json:
             session = session_of_login(step.response.body)
             if session:
                 yield session

@@ -37,16 +37,20 @@ from .exchange import MISSING
 
 MAX_BYTES = 20 * 1024 * 1024  # a response body of a real node is kilobytes; bigger is not a recording
 MAX_DEPTH = 201  # jiter's own limit, so the native reader needs no check of its own
+# Levels of an exchange record above a body it holds (the record, its steps, a step, the step's
+# request or response): a body that holds to MAX_DEPTH on the wire holds to it in its record too.
+RECORD_ENVELOPE = 4
 BOM = b"\xef\xbb\xbf"
 SLOW = object()  # loads_exact's answer when only the reference reader can tell
 
 
-def read_json(raw: bytes, shown: str) -> Any:
-    """The JSON document in ``raw``, or a one-line InputError naming ``shown``."""
+def read_json(raw: bytes, shown: str, max_depth: int = MAX_DEPTH) -> Any:
+    """The JSON document in ``raw``, or a one-line InputError naming ``shown``. ``max_depth``:
+    the levels it may nest (an exchange record's bodies are :data:`RECORD_ENVELOPE` levels down)."""
     if len(raw) > MAX_BYTES:
         raise too_big(len(raw), shown)
-    doc = loads_exact(raw, MAX_DEPTH)
-    return _read_with_stdlib(raw, shown) if doc is SLOW else doc
+    doc = loads_exact(raw, max_depth)
+    return _read_with_stdlib(raw, shown, max_depth=max_depth) if doc is SLOW else doc
 
 
 def read_body(raw: bytes | str, shown: str, where: str) -> tuple[Any, str | None]:
@@ -106,7 +110,7 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _read_with_stdlib(raw: bytes, shown: str, where: str = "") -> Any:
+def _read_with_stdlib(raw: bytes, shown: str, where: str = "", max_depth: int = MAX_DEPTH) -> Any:
     """The reference reader: the document, or an InputError naming ``shown`` (and ``where`` in it);
     :class:`_NotJson` when ``raw`` is no JSON document at all."""
     at = f"{where}: " if where else ""
@@ -128,7 +132,7 @@ def _read_with_stdlib(raw: bytes, shown: str, where: str = "") -> Any:
         raise InputError(shown, at + str(exc)) from None
     except RecursionError:  # deeper than the interpreter's recursion limit, so than MAX_DEPTH too
         raise InputError(shown, f"{at}JSON nested more than {MAX_DEPTH} levels deep") from None
-    if depth_over(doc, MAX_DEPTH):
+    if depth_over(doc, max_depth):
         raise InputError(shown, f"{at}JSON nested more than {MAX_DEPTH} levels deep")
     return doc
 

@@ -18,7 +18,7 @@ from ..facts.oneline import one_line
 from .exchange import Exchange, bare_body_exchange
 from .files import file_problem, not_regular, special_file, stat_problem
 from .har import exchanges_from_har
-from .json_reader import MAX_BYTES, read_json, too_big
+from .json_reader import MAX_BYTES, MAX_DEPTH, RECORD_ENVELOPE, depth_over, read_json, too_big
 from .records import exchange_from_record, is_exchange_record
 
 SUFFIXES = (".json", ".har")
@@ -149,8 +149,12 @@ def read_bytes(path: str | Path, shown: str) -> bytes:
 
 
 def exchanges_in(raw: bytes, shown: str, har: bool = False) -> list[Exchange]:
-    """The exchanges a file's bytes hold (see :func:`read_exchanges`)."""
-    doc = read_json(raw, shown)
+    """The exchanges a file's bytes hold (see :func:`read_exchanges`). Every body holds to the
+    depth rule of a body on the wire (:data:`MAX_DEPTH`): an exchange record's from the level it
+    stands at, so that what a proxy checked, recorded, still reads."""
+    doc = read_json(raw, shown, MAX_DEPTH + RECORD_ENVELOPE)
+    if raw.count(b"[") + raw.count(b"{") >= MAX_DEPTH and not is_exchange_record(doc) and depth_over(doc, MAX_DEPTH):
+        raise InputError(shown, f"JSON nested more than {MAX_DEPTH} levels deep")
     if har:
         return exchanges_from_har(doc, shown)
     if is_exchange_record(doc):

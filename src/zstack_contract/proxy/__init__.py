@@ -4,3 +4,5 @@
 ``202``'s job location; :mod:`.stitch` makes exchanges of calls and their job polls; :mod:`.run`
 checks each, prints new findings, records and reports. ``zstack-contract proxy`` is the face.
 """
+
+DRAIN_FOR = 60.0  # seconds a session's close waits at most for the checks of what is queued (``--drain``)

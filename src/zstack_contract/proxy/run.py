@@ -1,10 +1,22 @@
-"""A proxy's session: each finished exchange held to the contract as it happens (the named checks
-of ``validate``, one printed line per new finding), drift and coverage kept over the session,
+"""A proxy's session: each finished exchange held to the contract (the named checks of
+``validate``, one printed line per new finding), drift and coverage kept over the session,
 exchanges recorded (redacted) when asked, the reports written when asked and at the end.
 
-Secrets: the redactor learns every session the traffic carries (``Authorization``, a log-in's
-answer) and every password hash a log-in sends, before anything of the exchange is shown or kept;
-recordings mask them where they stand, keeping their shape (``facts.secrets``).
+Off the forwarding path: the forwarder's threads only stitch each step into its exchange
+(:mod:`.stitch`, a few dictionary operations) and put each finished exchange on a bounded queue;
+one worker takes them in order, learns their secrets, checks, records and prints. A slow or huge
+exchange delays no client's bytes. When the queue is full (the checks are behind by
+:data:`QUEUED` exchanges) an exchange is passed on unchecked and unrecorded, and counted
+(:attr:`ProxyRun.not_checked`: in the summary line and the reports), never waited for.
+:meth:`ProxyRun.close` lets the worker finish what is queued, for at most ``drain_for`` seconds;
+what is left then is counted as not checked too.
+
+Secrets, by what the protocol and the contract say, never by guessing: the session of an
+``Authorization: OAuth <session>`` header, the session the answer of a log-in API carries (an API
+whose answer's ``inventory`` is a ``SessionInventory`` in the contract, or whose action key starts
+with ``logIn``), the values of secret fields in bodies (strict or lenient JSON): each learned only
+when it has a session's or a hash's shape, the newest :data:`~zstack_contract.facts.secrets.KEPT_SECRETS`
+kept; anything else is masked where it stands (``facts.secrets``), never learned as a word.
 An exchange is dropped once checked; of the exchanges no known API answers, each path (uuids
 standing as ``{uuid}``) is kept once, with a count.
 
@@ -16,37 +28,47 @@ reports say it and the session's verdict is not PASS (exit 2).
 from __future__ import annotations
 
 import dataclasses
+import queue
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Callable, TextIO
 
 from ..checks.registry import RECORDED
 from ..errors import ContractError, InputError
-from ..facts.secrets import login_of, mask_url, session_of_login
+from ..facts.secrets import answers_session, mask_url, session_of_login
 from ..facts.urls import api_path
 from ..findings.baseline import is_new
 from ..findings.validation import Validation
-from ..inputs.exchange import Exchange, Step
+from ..inputs.exchange import Exchange, Step, exchange_secrets
 from ..live.recorder import Recorder
 from ..reporting import write_reports
 from ..reporting.terminal import shown_target
 from ..reporting.wording import contract_said
+from . import DRAIN_FOR
 from .stitch import Stitcher
 
 _UUIDS = re.compile(r"/[0-9a-fA-F]{32}(?=/|$|\?)")
 SOURCE = "proxy"
 KEEP_OF_EACH = 100  # findings of one API, check and path kept for the reports; the rest are printed and counted
 LISTED = 1000  # paths of no known API (and unusable exchanges) listed in the reports; the rest are counted
+QUEUED = 1000  # finished exchanges waiting for the checks; one more is passed on unchecked, and counted
+QUIET = 0.5  # seconds without a new step before the session's close stops taking exchanges (see close)
+# Why an exchange passed on was not checked, as the summary and the reports say it.
+QUEUE_FULL = "the checks were behind (their queue was full)"
+TOO_LONG = "too long to keep, or broken off"
+AT_CLOSE = "still queued when the session closed (its checks' deadline passed)"
 
 
 class ProxyRun:
     """A session of the proxy. It keeps at most :data:`KEEP_OF_EACH` findings of one fingerprint in
     ``validation`` (a node that breaks a rule breaks it in every answer, for as long as the session
-    runs); every new finding is still printed as it happens."""
+    runs); every new finding is still printed as it happens. Its worker starts with it; call
+    :meth:`close` at the end."""
 
     def __init__(self, validation: Validation, out: TextIO, record: str | None = None, report: str | None = None,
-                 target: str = "the target"):
+                 target: str = "the target", queued: int = QUEUED, drain_for: float = DRAIN_FOR):
         self.validation = validation
         self.target = shown_target(target) if "://" in target else target  # as the reports name it: no user info, query or fragment
         if validation.keep_at_most is None:
@@ -58,45 +80,91 @@ class ProxyRun:
         if self.recorder is not None:
             self.recorder.current = SOURCE
         self.stitcher = Stitcher(self._finished)
-        self.incomplete = 0  # exchanges passed on but not checked: a body too long to keep, or broken off
+        self.not_checked = validation.not_checked  # why -> exchanges passed on but not checked (shared with the reports)
         self._unknown: dict[str, int] = {}  # path of no known API -> how many (LISTED paths at most)
         self._unknown_unlisted = 0  # exchanges of no known API on a path past those
         self.unusable = 0
         self.answered = 0  # requests the target answered
         self.unanswered = 0  # requests it did not (the client got a 502)
         self._no_answer = ""  # why, the last time
-        self._lock = threading.Lock()
+        self._session_apis = frozenset(c.api for c in validation.contracts if answers_session(c.response))
+        self.drain_for = drain_for
+        self._counts = threading.Lock()  # the counters the forwarder's threads move
+        self._lock = threading.Lock()  # the validation: the worker's checks, the reports
+        self._queue: queue.Queue[Exchange | None] = queue.Queue(queued)
+        self._pending = 0  # exchanges queued or being checked
+        self._last_step = time.monotonic()
+        self._closed = False
+        self._worker = threading.Thread(target=self._check_queued, name="zstack-contract-proxy-checks", daemon=True)
+        self._worker.start()
 
-    # -- what the forwarder sees ---------------------------------------------------------------------
+    # -- what the forwarder sees (cheap: its threads call these between a client's bytes) -------------
     def step(self, step: Step, complete: bool) -> None:
-        with self._lock:
+        step.request.url = mask_url(step.request.url)  # before anything names it (a job not followed)
+        with self._counts:
             self.answered += 1
-        self._learn(step)
+            self._last_step = time.monotonic()
         if not complete:
-            with self._lock:
-                self.incomplete += 1
+            self._count_not_checked(TOO_LONG)
             return
         self.stitcher.step(step, SOURCE)
 
     def no_answer(self, reason: str) -> None:
         """The target did not answer a request (the forwarder's ``on_no_answer``)."""
-        with self._lock:
+        with self._counts:
             self.unanswered += 1
             self._no_answer = reason
 
-    def _learn(self, step: Step) -> None:
-        """The step's secrets, before anything of it is shown or kept."""
-        for name, value in step.request.headers.items():
-            if name.lower() == "authorization" and isinstance(value, str):
-                self.redactor.add(value.split(None, 1)[1] if " " in value.strip() else value)
-        login = login_of(step.request.body if step.request.has_json else None)
-        if login is not None:
-            if isinstance(login.get("password"), str):
-                self.redactor.add(login["password"])
-            self.redactor.add(session_of_login(step.response.body if step.response.has_json else None))
-        step.request.url = mask_url(step.request.url)
-
     def _finished(self, exchange: Exchange) -> None:
+        """A finished exchange, for the worker; counted and dropped when the queue is full (or
+        the session has closed)."""
+        with self._counts:
+            try:
+                if self._closed:
+                    why = AT_CLOSE
+                else:
+                    self._queue.put_nowait(exchange)
+                    self._pending += 1
+                    return
+            except queue.Full:
+                why = QUEUE_FULL
+            self.not_checked[why] = self.not_checked.get(why, 0) + 1
+
+    def _count_not_checked(self, why: str, n: int = 1) -> None:
+        with self._counts:
+            self.not_checked[why] = self.not_checked.get(why, 0) + n
+
+    # -- the worker -------------------------------------------------------------------------------------
+    def _check_queued(self) -> None:
+        while (exchange := self._queue.get()) is not None:
+            if self._closed:  # taken as the close counted it: not checked
+                continue
+            try:
+                self._learn(exchange)
+                self._check(exchange)
+            except Exception as exc:  # noqa: BLE001  (the worker must go on: one line, and the exchange counted)
+                self._count_not_checked(f"the proxy failed on it ({type(exc).__name__})")
+                self._print(f"not checked: {type(exc).__name__}: {exc}")
+            finally:
+                with self._counts:
+                    if not self._closed:  # else the close has counted it
+                        self._pending -= 1
+
+    def _learn(self, exchange: Exchange) -> None:
+        """The exchange's secrets, before anything of it is shown or kept: each of a session's or a
+        hash's shape (:meth:`~zstack_contract.facts.secrets.Redactor.learn`)."""
+        learn = self.redactor.learn
+        for secret in exchange_secrets(exchange):
+            learn(secret)
+        answer = exchange.final.response
+        session = session_of_login(answer.body) if answer.has_json else None
+        if session is not None and self._session_apis:  # does the contract say this API answers a session?
+            call = exchange.call.request
+            routed = self.validation.contracts.route(call.method, call.url, call.body if call.has_json else None)
+            if routed.api is not None and routed.api.api in self._session_apis:
+                learn(session)
+
+    def _check(self, exchange: Exchange) -> None:
         with self._lock:
             v = self.validation
             before = len(v.skipped_notes)
@@ -144,9 +212,28 @@ class ProxyRun:
             return write_reports(self.validation, self.report)
 
     def close(self) -> None:
-        """The proxy stops: open jobs are set aside as not followed; a target that answered no
-        request is an unusable input (:meth:`silent_target`)."""
+        """The proxy stops: open jobs are set aside as not followed; the worker finishes what is
+        queued, and what the forwarder still passes on (until no step came for :data:`QUIET`
+        seconds: an answer it was sending when told to stop), for at most ``drain_for`` seconds;
+        what is left then is counted as not checked. A target that answered no request is an
+        unusable input (:meth:`silent_target`)."""
         self.stitcher.close()
+        deadline = time.monotonic() + self.drain_for
+        while (now := time.monotonic()) < deadline and (self._pending or now - self._last_step < QUIET):
+            time.sleep(0.02)
+        with self._counts:
+            self._closed = True  # a later exchange is counted, not queued
+            left = 0
+            while True:
+                try:
+                    left += self._queue.get_nowait() is not None
+                except queue.Empty:
+                    break
+            busy = self._pending - left  # the one being checked, whose findings come too late
+            self._pending = 0
+        if left or busy:
+            self._count_not_checked(AT_CLOSE, left + busy)
+        self._queue.put(None)  # the worker ends
         problem = self.silent_target()
         if problem is not None:
             with self._lock:
@@ -168,10 +255,16 @@ class ProxyRun:
                  f"{unknown} of no known API ({len(self._unknown)} path(s){' listed' if self._unknown_unlisted else ''})",
                  *([f"{self.unusable} unusable"] if self.unusable else []),
                  *([f"{self.unanswered} request(s) the target did not answer"] if self.unanswered else []),
-                 f"{s.not_followed_count} job(s) not followed to their end", f"{self.incomplete} not checked (too long or broken off)",
+                 f"{s.not_followed_count} job(s) not followed to their end",
+                 f"{sum(self.not_checked.values())} not checked{not_checked_said(self.not_checked)}",
                  *([f"{v.not_kept} finding(s) like earlier ones printed but not kept"] if v.not_kept else [])]
         contract = contract_said({"release": v.contracts.release, "why": v.contracts.why})
         return "zstack-contract proxy: " + ", ".join(parts) + f"; contract: {contract}"
+
+
+def not_checked_said(not_checked: dict[str, int]) -> str:
+    """`` (2 the checks were behind ..., 1 too long ...)``: why, when any."""
+    return f" ({', '.join(f'{n} {why}' for why, n in sorted(not_checked.items()))})" if not_checked else ""
 
 
 def clients_fault(exchange: Exchange) -> str | None:

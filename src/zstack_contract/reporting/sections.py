@@ -52,6 +52,9 @@ def intro(report: dict[str, Any]) -> list[Paragraph]:
     if s["notKept"]:
         out.append(Paragraph((f"{plural(s['notKept'], 'more finding')} of the same API, check and path as those listed "
                               "were seen and not kept (a long session keeps so many of each).",)))
+    if s.get("notChecked"):
+        why = "; ".join(f"{n} {entry['reason']}" for entry in report.get("notChecked", []) for n in (entry["exchanges"],))
+        out.append(Paragraph((f"{plural(s['notChecked'], 'exchange')} passed on but not checked (nor recorded): {why}.",)))
     if report["baseline"] is not None:
         out.append(Paragraph(("Baseline: ", Code(report["baseline"] or "-"),
                               f" ({plural(s['staleBaseline'], 'stale entry', 'stale entries')} among the cases this run exercised).")))
