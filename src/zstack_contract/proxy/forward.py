@@ -155,7 +155,7 @@ class _Server(web.Server):
                 self.open.pop(other, None)
                 return
         transport.write(_BUSY)
-        handler.force_close()
+        self._loop.call_soon(handler.force_close)  # once aiohttp has started the connection's task (it asserts so)
         self.open.pop(handler, None)
 
     def connection_lost(self, handler: _Connection, exc: BaseException | None = None) -> None:
@@ -363,7 +363,8 @@ class _Handler:
         step = Step(Request(method=request.method, url=url, headers=request_headers, body=sent_body, text=sent_text),
                     Response(status=upstream.status, headers=answer_headers, body=got_body, text=got_text),
                     (time.monotonic() - started) * 1000)
-        fwd.on_step(step, complete)  # before the answer's end goes out: its job's polls come after it
+        if upstream.status == 202 or not whole:  # a job's step before its answer's end goes out: its polls come after it
+            fwd.on_step(step, complete)
         if not whole:
             upstream.close()
             out.force_close()
@@ -374,12 +375,18 @@ class _Handler:
             await out.write_eof()
         except (ConnectionError, OSError):
             pass
+        if upstream.status != 202:
+            fwd.on_step(step, complete)
         return out
 
 
 class _Passed(web.StreamResponse):
     """An answer as the target gave it: without the ``Server``, ``Date`` and ``Content-Type``
-    that aiohttp adds when they are missing (a node sends no ``Content-Type``)."""
+    that aiohttp adds when they are missing (a node sends no ``Content-Type``). Its head goes out
+    with the first bytes of its body (one write, not two: a write to a loopback socket was a third
+    of the proxy's time)."""
+
+    _send_headers_immediately = False
 
     def __init__(self, *, kept_names: set[str], **kwargs):
         super().__init__(**kwargs)
