@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import resource
 import signal
 import socket
 import subprocess
@@ -23,10 +22,10 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from conftest import HANG, ROOT
 from test_never_hang import socket_server
 from test_proxy import request_head
+
+from conftest import HANG, ROOT
 from zstack_contract.contract.loading import load_contracts
 from zstack_contract.facts.ids import new_uuid
 from zstack_contract.facts.secrets import Redactor
@@ -232,7 +231,7 @@ def test_a_dripping_target_is_cut_at_the_whole_answer_deadline():
             except OSError:
                 return
 
-    with socket_server(node) as target, proxy(target, answer_timeout=1.0) as (host, port, steps, _run):
+    with socket_server(node) as target, proxy(target, answer_timeout=1.0) as (_host, port, steps, _run):
         got = exchange(port, b"GET /zstack/v1/zones HTTP/1.1\r\nHost: x\r\n\r\n", to_close=True)
         deadline = time.monotonic() + HANG
         while not steps and time.monotonic() < deadline:
@@ -267,18 +266,18 @@ def test_an_answer_past_the_checked_bound_passes_whole_unchecked():
 # -- 2. client connections: deadlines and a cap --------------------------------------------------------------
 
 def test_a_half_sent_head_is_closed_at_the_request_deadline_and_an_idle_connection_at_the_idle_one():
-    with recording_target() as (target, received), proxy(target, request_timeout=0.5, idle_timeout=0.5) as (_host, port, _steps, _run):
-        with socket.create_connection(("127.0.0.1", port), timeout=HANG) as half, \
-                socket.create_connection(("127.0.0.1", port), timeout=HANG) as idle, \
-                socket.create_connection(("127.0.0.1", port), timeout=HANG) as slow_body:
-            half.sendall(b"DELETE /zstack/v1/vm-instances/0123 HTTP/1.1\r\nHost: x\r\n")
-            slow_body.sendall(b"PUT /zstack/v1/zones HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{}")
-            idle.sendall(b"GET /zstack/v1/zones HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert idle.recv(65536).startswith(b"HTTP/1.1 200")
-            assert half.recv(65536) == b""  # closed by the proxy, well within the hang bound
-            late = slow_body.recv(65536)
-            assert late.startswith(b"HTTP/1.1 408") or late == b""
-            assert idle.recv(65536) == b""
+    with recording_target() as (target, received), proxy(target, request_timeout=0.5, idle_timeout=0.5) as (_host, port, _steps, _run), \
+            socket.create_connection(("127.0.0.1", port), timeout=HANG) as half, \
+            socket.create_connection(("127.0.0.1", port), timeout=HANG) as idle, \
+            socket.create_connection(("127.0.0.1", port), timeout=HANG) as slow_body:
+        half.sendall(b"DELETE /zstack/v1/vm-instances/0123 HTTP/1.1\r\nHost: x\r\n")
+        slow_body.sendall(b"PUT /zstack/v1/zones HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{}")
+        idle.sendall(b"GET /zstack/v1/zones HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert idle.recv(65536).startswith(b"HTTP/1.1 200")
+        assert half.recv(65536) == b""  # closed by the proxy, well within the hang bound
+        late = slow_body.recv(65536)
+        assert late.startswith(b"HTTP/1.1 408") or late == b""
+        assert idle.recv(65536) == b""
     assert [data.split(b" ")[0] for data in received] == [b"GET"]  # only the whole request went on
 
 
@@ -320,13 +319,11 @@ def test_past_the_connection_cap_a_new_client_takes_the_place_of_an_idle_one_or_
 def test_1100_half_sent_heads_do_not_make_real_requests_fail(tmp_path):
     """The command, as a service starts it (1 024 open files allowed): 1 100 connections each
     holding half a head, then real clients."""
-    def few_files():
-        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
-
     exe = str(Path(sys.executable).with_name("zstack-contract"))
     with Simulator(job_delay=0.005) as sim:
-        proc = subprocess.Popen([exe, "proxy", "--target", sim.base_url, "--listen", "127.0.0.1:0", "--report", str(tmp_path / "rep")],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, preexec_fn=few_files)
+        proc = subprocess.Popen(["sh", "-c", 'ulimit -Sn 1024 && exec "$0" "$@"', exe, "proxy", "--target", sim.base_url,
+                                 "--listen", "127.0.0.1:0", "--report", str(tmp_path / "rep")],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
         heads = []
         try:
             url = proc.stdout.readline().strip()
@@ -371,7 +368,7 @@ JOB = "0123456789abcdef0123456789abcdef"
                                       f"http:\\/\\/mn:8080\\/zstack\\/v1\\/api-jobs\\/{JOB}".encode(),
                                       f"\\u0068ttp://mn:8080/zstack/v1/api-jobs/{JOB}".encode()])
 def test_a_job_location_in_any_json_spelling_names_the_host_the_client_used(spelling):
-    with socket_server(job_node(spelling)) as target, proxy(target, listen="0.0.0.0") as (_host, port, steps, _run):
+    with socket_server(job_node(spelling)) as target, proxy(target, listen="0.0.0.0") as (_host, port, _steps, _run):
         r = requests.put(f"http://localhost:{port}/zstack/v1/vm-instances/{new_uuid()}/actions", json={"rebootVmInstance": {}},
                          timeout=HANG)
         assert r.json()["location"] == f"http://localhost:{port}/zstack/v1/api-jobs/{JOB}"  # not 127.0.0.1, not the node's

@@ -190,7 +190,8 @@ class ProxyServer:
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:  # poll_interval: socketserver's signature; unused
         try:
-            asyncio.run(self._serve())
+            with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+                runner.run(self._serve())
         finally:
             self._done.set()
 
@@ -229,6 +230,16 @@ class ProxyServer:
             listening.close()
             await server.shutdown(0.5)
             await client.close()
+
+
+def _loop_factory():
+    """uvloop's event loop (libuv underneath: about a tenth less of the proxy's CPU a request,
+    benchmarks/RESULTS.md), where it is installed (not on Windows), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 async def _sweep(server: _Server, every: float) -> None:
