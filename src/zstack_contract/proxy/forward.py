@@ -55,6 +55,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "transfer-encoding", "upgrade", "host", "content-length", "expect"})
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})  # resent once, when a kept connection broke before any answer
 _ADDED_BY_AIOHTTP = ("Server", "Date", "Content-Type")  # set on an answer unless present: removed unless the target's
+LOOPS = 2  # event loops, each in a thread of its own: one a core of the machine it was measured on (ProxyServer says why)
 _BUSY_TEXT = b"zstack-contract proxy: every connection it may hold is busy; try again\n"
 _BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
          b"Content-Length: %d\r\n\r\n%s" % (len(_BUSY_TEXT), _BUSY_TEXT))  # written as the connection opens: no request to answer
@@ -132,34 +133,61 @@ class _Connection(web.RequestHandler):
         super().data_received(data)
 
 
-class _Server(web.Server):
-    """aiohttp's low-level server, holding at most ``max_connections`` client connections."""
+class _Gate:
+    """The client connections of every event loop, oldest first, at most ``max_connections``:
+    a new one past that takes the place of the oldest that is idle or still sending its head,
+    else it is refused. Thread-safe (each loop has a thread)."""
 
-    def __init__(self, handler, limits: Limits, **kwargs):
+    def __init__(self, max_connections: int):
+        self.max_connections = max_connections
+        self.open: dict[_Connection, asyncio.AbstractEventLoop] = {}
+        self._lock = threading.Lock()
+
+    def enter(self, handler: _Connection, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether ``handler`` may stay (closing the one whose place it takes)."""
+        with self._lock:
+            self.open[handler] = loop
+            if len(self.open) <= self.max_connections:
+                return True
+            victim = next((other for other in self.open if other is not handler and not other.busy), None)
+            if victim is None:
+                del self.open[handler]
+                return False
+            victim_loop = self.open.pop(victim)
+        if victim_loop is loop:
+            victim.force_close()
+        else:
+            victim_loop.call_soon_threadsafe(victim.force_close)
+        return True
+
+    def leave(self, handler: _Connection) -> None:
+        with self._lock:
+            self.open.pop(handler, None)
+
+
+class _Server(web.Server):
+    """aiohttp's low-level server of one event loop, its connections let in by the shared gate."""
+
+    def __init__(self, handler, limits: Limits, gate: _Gate, **kwargs):
         super().__init__(handler, **kwargs)
         self.limits = limits
-        self.open: dict[_Connection, asyncio.Transport] = {}  # oldest first
+        self.gate = gate
+        self.open: set[_Connection] = set()
 
     def __call__(self) -> _Connection:
         return _Connection(self, loop=self._loop, **self._kwargs)
 
     def connection_made(self, handler: _Connection, transport: asyncio.Transport) -> None:
         super().connection_made(handler, transport)
-        handler.opened = self._loop.time()
-        self.open[handler] = transport
-        if len(self.open) <= self.limits.max_connections:
+        if self.gate.enter(handler, self._loop):
+            self.open.add(handler)
             return
-        for other in self.open:  # oldest first: one idle or still sending its head gives way
-            if other is not handler and not other.busy:
-                other.force_close()
-                self.open.pop(other, None)
-                return
         transport.write(_BUSY)
         self._loop.call_soon(handler.force_close)  # once aiohttp has started the connection's task (it asserts so)
-        self.open.pop(handler, None)
 
     def connection_lost(self, handler: _Connection, exc: BaseException | None = None) -> None:
-        self.open.pop(handler, None)
+        self.open.discard(handler)
+        self.gate.leave(handler)
         super().connection_lost(handler, exc)
 
     def late_heads(self) -> None:
@@ -168,12 +196,15 @@ class _Server(web.Server):
         limit = self.limits.request_timeout
         for handler in [h for h in self.open if not h.busy and h.since is not None and now - h.since > limit]:
             handler.force_close()
-            self.open.pop(handler, None)
 
 
 class ProxyServer:
-    """The proxy listening on ``address``: ``serve_forever`` runs its event loop in the calling
-    thread until ``shutdown`` (from another thread); ``server_close`` frees the address."""
+    """The proxy listening on ``address``: ``serve_forever`` runs its :data:`LOOPS` event loops
+    (one in the calling thread, each other in a thread of its own, all taking connections from
+    the one listening socket) until ``shutdown`` (from another thread); ``server_close`` frees the
+    address. More than one loop: the proxy's Python runs one thread at a time, but its writes to
+    sockets overlap, and on cores shared with the clients and the node a single thread got too
+    small a share of them (benchmarks/RESULTS.md, "Proxy engine (issue 25)")."""
 
     def __init__(self, address: tuple[str, int], forwarder: Forwarder):
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
@@ -183,31 +214,44 @@ class ProxyServer:
         shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
         forwarder.public_origin = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
         self.server_address = (host, port)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._started = threading.Event()
+        self._gate = _Gate(forwarder.limits.max_connections)
+        self._running: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._serving = threading.Event()
         self._done = threading.Event()
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:  # poll_interval: socketserver's signature; unused
+        self._serving.set()
+        others = [threading.Thread(target=self._run, name=f"zstack-contract-proxy-{n}", daemon=True) for n in range(1, LOOPS)]
         try:
-            with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-                runner.run(self._serve())
+            for thread in others:
+                thread.start()
+            self._run()
         finally:
+            for thread in others:
+                thread.join()
             self._done.set()
 
     def shutdown(self) -> None:
-        """Stops ``serve_forever`` and waits for it (a no-op when it was never started)."""
-        if not self._started.is_set():
-            return
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._done.wait()
+        """Stops ``serve_forever`` and waits for it (at once when it was never started)."""
+        with self._lock:
+            self._stopping = True
+            for loop, stop in self._running:
+                loop.call_soon_threadsafe(stop.set)
+        if self._serving.is_set():
+            self._done.wait()
 
     def server_close(self) -> None:
         self.socket.close()
 
+    def _run(self) -> None:
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(self._serve())
+
     async def _serve(self) -> None:
         fwd, limits = self.forwarder, self.forwarder.limits
-        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        loop, stop = asyncio.get_running_loop(), asyncio.Event()
         tracing = aiohttp.TraceConfig()
         tracing.on_connection_reuseconn.append(_reused)
         client = aiohttp.ClientSession(
@@ -217,14 +261,16 @@ class ProxyServer:
             skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"))
         client._retry_connection = False  # aiohttp resends PUT and DELETE on a broken kept connection: never (see the module)
         handler = _Handler(fwd, client)
-        server = _Server(handler.handle, limits, keepalive_timeout=limits.idle_timeout, access_log=None, logger=_SILENT,
+        server = _Server(handler.handle, limits, self._gate, keepalive_timeout=limits.idle_timeout, access_log=None, logger=_SILENT,
                          max_line_size=8190, max_field_size=8190)
-        handler.server = server
-        listening = await self._loop.create_server(server, sock=self.socket)
+        listening = await loop.create_server(server, sock=self.socket.dup())  # its own descriptor: each loop closes its own
         sweeping = asyncio.create_task(_sweep(server, min(1.0, limits.request_timeout / 4)))
-        self._started.set()
+        with self._lock:
+            self._running.append((loop, stop))
+            if self._stopping:
+                stop.set()
         try:
-            await self._stop.wait()
+            await stop.wait()
         finally:
             sweeping.cancel()
             listening.close()
@@ -258,7 +304,6 @@ class _Handler:
     def __init__(self, fwd: Forwarder, client: aiohttp.ClientSession):
         self.fwd = fwd
         self.client = client
-        self.server: _Server | None = None
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         connection: _Connection = request.protocol  # type: ignore[assignment]
