@@ -375,3 +375,12 @@ def test_a_job_location_in_any_json_spelling_names_the_host_the_client_used(spel
         assert r.content.endswith(b',"apiTimeout":60000}')  # the rest as the node wrote it
         plain = exchange(port, b"PUT /zstack/v1/vm-instances/x/actions HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}")
         assert json.loads(plain.partition(b"\r\n\r\n")[2])["location"] == f"http://127.0.0.1:{port}/zstack/v1/api-jobs/{JOB}"  # no Host: the address reached
+
+
+@pytest.mark.parametrize("option", [["--max-connections", "0"], ["--request-timeout", "-1"], ["--idle-timeout", "nan"],
+                                    ["--max-request", "0"], ["--max-checked", "inf"]])
+def test_a_bound_that_is_no_bound_is_refused_in_one_line(option):
+    exe = str(Path(sys.executable).with_name("zstack-contract"))
+    r = subprocess.run([exe, "proxy", "--target", "http://127.0.0.1:9/zstack", "--listen", "127.0.0.1:0", *option],
+                       capture_output=True, text=True, cwd=ROOT, timeout=HANG)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and option[0] in r.stderr, r.stderr
