@@ -1,7 +1,7 @@
 """The forwarding half of the proxy, on aiohttp: its server (the llhttp parser, which refuses
 malformed framing with a ``400``) takes the clients' requests, its client passes them to the
-target, one event loop in one thread for both, streaming every answer back while keeping a copy
-of each exchange for the checks (benchmarks/RESULTS.md, "Proxy engine (issue 25)", says why this one).
+target, both on each of :data:`LOOPS` event loops (:class:`ProxyServer`), streaming every answer
+back while keeping a copy of each exchange for the checks (benchmarks/RESULTS.md, "Proxy engine (issue 25)", says why this one).
 
 What passes unchanged: the method, the path and query (in origin form: an absolute-form target's
 host is never passed on), the headers but the hop-by-hop ones (and ``Host``), the body bytes; the
@@ -69,7 +69,7 @@ _SILENT.setLevel(logging.CRITICAL + 1)
 
 class Forwarder:
     """What the proxy's connections share: the target and ``on_step(step, complete)``, called on
-    the event loop with every forwarded request and its answer (``complete`` False when the
+    an event loop's thread (so from more than one thread) with every forwarded request and its answer (``complete`` False when the
     answer was too long to keep whole or the exchange broke off), so it must return at once and
     never wait on anything; ``on_no_answer(reason)``, if given, with every request the target did
     not answer (the client got a ``502`` or ``504``)."""
