@@ -4,7 +4,6 @@ simulator (or a socket server playing a node) on loopback, as tests/test_proxy.p
 
 from __future__ import annotations
 
-import io
 import json
 import signal
 import subprocess
@@ -15,40 +14,26 @@ from pathlib import Path
 
 import pytest
 import requests
+from test_never_hang import socket_server
+from test_proxy import proxy as shared_proxy
 
 from conftest import HANG, ROOT
-from test_never_hang import socket_server
 from zstack_contract import check
 from zstack_contract.checks import REGISTRY
 from zstack_contract.contract.loading import load_contracts
 from zstack_contract.facts import secrets
 from zstack_contract.facts.ids import new_uuid, password_hash
 from zstack_contract.facts.secrets import FAKE_SHA512, FAKE_UUID, MASK, Redactor
-from zstack_contract.findings.validation import Validation
 from zstack_contract.proxy import run as proxy_run
-from zstack_contract.proxy.forward import Forwarder, ProxyServer
-from zstack_contract.proxy.run import ProxyRun
 from zstack_contract.simulator import Simulator
 
 EXE = str(Path(sys.executable).with_name("zstack-contract"))
 
 
-@contextmanager
 def proxy(target: str, schemas=None, **session):
-    """A proxy to ``target`` in this process: (its base URL, its session, what it printed). Held to
-    the newest release's contract unless told otherwise; ``session``: ProxyRun's keywords."""
-    out = io.StringIO()
-    run = ProxyRun(Validation(load_contracts(schemas), redactor=Redactor()), out, **session)
-    forwarder = Forwarder(target, run.step)
-    server = ProxyServer(("127.0.0.1", 0), forwarder)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield forwarder.public_origin + "/zstack", run, out
-    finally:
-        server.shutdown()
-        server.server_close()
-        run.close()
+    """A proxy to ``target`` in this process (test_proxy's), held to the newest release's contract
+    unless told otherwise."""
+    return shared_proxy(target, schemas=schemas, **session)
 
 
 @contextmanager
@@ -294,3 +279,17 @@ def test_a_violation_whose_checks_still_run_when_the_proxy_stops_makes_the_exit_
 ])
 def test_secret_fields_of_a_lenient_json_text_are_masked_where_they_stand(text, masked):
     assert secrets.mask_text(text) == masked
+
+
+def test_the_password_of_the_targets_user_info_is_neither_sent_nor_shown_when_it_does_not_answer():
+    """The user info of ``--target`` never goes to the node (no basic authentication on a node's
+    REST API) and its password is masked in the 502 a target that does not answer gives."""
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with proxy(f"http://admin:pw-in-the-url@127.0.0.1:{port}") as (url, run, out):
+        r = requests.get(f"{url}/v1/vm-instances", timeout=HANG)
+    assert r.status_code == 502 and "pw-in-the-url" not in r.text and f"admin:{MASK}@127.0.0.1:{port}" in r.text
+    assert "pw-in-the-url" not in out.getvalue() + run.summary()

@@ -26,6 +26,7 @@ import threading
 from urllib.parse import urlsplit
 
 from ..proxy import DRAIN_FOR
+from ..proxy.limits import MIB, Limits
 from . import fail, stop_on_signal
 from .contract_option import add_contract_options, load_chosen
 
@@ -46,7 +47,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-rewrite", action="store_true", help="leave the job location of a 202 as the node wrote it (clients then poll the node itself)")
     p.add_argument("--drain", type=float, default=DRAIN_FOR, metavar="SECONDS",
                    help=f"when stopped, wait this long at most for the checks of exchanges still queued (default {DRAIN_FOR:g}); the rest are counted as not checked")
-    p.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS", help="give up on an answer of the target after this long (default 300): a 502")
+    limits = Limits()
+    p.add_argument("--timeout", type=float, default=limits.answer_timeout, metavar="SECONDS",
+                   help=f"an answer must have passed whole this long after its request went out, else it is cut (a 504 when nothing of it came) (default {limits.answer_timeout:g})")
+    p.add_argument("--request-timeout", type=float, default=limits.request_timeout, metavar="SECONDS",
+                   help=f"a request must arrive whole, head and body, this long after its first byte, else its connection is closed (default {limits.request_timeout:g})")
+    p.add_argument("--idle-timeout", type=float, default=limits.idle_timeout, metavar="SECONDS",
+                   help=f"a kept-alive client connection idle this long is closed (default {limits.idle_timeout:g})")
+    p.add_argument("--max-connections", type=int, default=limits.max_connections, metavar="N",
+                   help=f"client connections held at once; a new one past that takes the place of the oldest idle one, else gets a 503 (default {limits.max_connections})")
+    p.add_argument("--max-request", type=float, default=limits.max_request / MIB, metavar="MIB",
+                   help=f"a request body over this many MiB is refused with a 413 (default {limits.max_request // MIB:g})")
+    p.add_argument("--max-checked", type=float, default=limits.kept / MIB, metavar="MIB",
+                   help=f"of an answer, this many MiB are kept for the checks; a longer one streams through unchecked (default {limits.kept // MIB:g})")
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -63,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     from ..facts.secrets import Redactor
     from ..findings.baseline import Baseline
     from ..findings.validation import Validation
-    from ..proxy.forward import Forwarder, ProxyServer
+    from ..proxy.forward import Forwarder, ProxyServer, fit_open_files
     from ..proxy.run import ProxyRun, every
     from ..reporting import clear_reports
     from ..reporting.wording import contract_said
@@ -71,11 +84,17 @@ def run(args: argparse.Namespace) -> int:
     if not args.target:
         args._parser.error("the following arguments are required: --target (or url in [tool.zstack-contract])")
     args.report = args.report or REPORTS
-    for name in ("report_every", "timeout", "drain"):
+    for name in ("report_every", "timeout", "drain", "request_timeout", "idle_timeout", "max_request", "max_checked"):
         value = getattr(args, name)
         if value is not None and not (math.isfinite(value) and value > 0):
-            fail(f"--{name.replace('_', '-')} takes a number of seconds above 0, got {value}")
+            unit = "MiB" if name.startswith("max_") else "seconds"
+            fail(f"--{name.replace('_', '-')} takes a number of {unit} above 0, got {value}")
             return 2
+    if args.max_connections < 1:
+        fail(f"--max-connections takes a whole number above 0, got {args.max_connections}")
+        return 2
+    limits = Limits(request_timeout=args.request_timeout, idle_timeout=args.idle_timeout, answer_timeout=args.timeout,
+                    max_connections=args.max_connections, max_request=int(args.max_request * MIB), kept=int(args.max_checked * MIB))
     try:
         address = _listen(args.listen)
         validation = Validation(load_chosen(args, node=args.target), strict=bool(args.strict),
@@ -85,11 +104,13 @@ def run(args: argparse.Namespace) -> int:
         if args.record:
             writable_folder(args.record, "--record")
         session = ProxyRun(validation, sys.stdout, record=args.record, report=args.report, target=args.target, drain_for=args.drain)
-        forwarder = Forwarder(args.target, session.step, rewrite=not args.no_rewrite, timeout=(3.0, args.timeout),
-                              on_no_answer=session.no_answer)
+        forwarder = Forwarder(args.target, session.step, rewrite=not args.no_rewrite, limits=limits, on_no_answer=session.no_answer)
     except (ValueError, ContractError) as exc:
         fail(str(exc))
         return 2
+    files = fit_open_files(limits)
+    if files is not None:
+        print(f"zstack-contract proxy: {files}", file=sys.stderr, flush=True)
     try:
         server = ProxyServer(address, forwarder)
     except OSError as exc:

@@ -1,121 +1,98 @@
-"""The forwarding half of the proxy: an HTTP/1.1 server (the standard library's, a thread per
-connection, kept alive) that sends every request on to the target as it came and every answer
-back as it came, streaming, while keeping a copy of each for the checks.
+"""The forwarding half of the proxy, on aiohttp: its server (the llhttp parser, which refuses
+malformed framing with a ``400``) takes the clients' requests, its client passes them to the
+target, both on each of :data:`LOOPS` event loops (:class:`ProxyServer`), streaming every answer
+back while keeping a copy of each exchange for the checks (benchmarks/RESULTS.md, "Proxy engine (issue 25)", says why this one).
 
-What passes unchanged: the method, the path and query, the headers but the hop-by-hop ones (and
-``Host``), the body bytes; the answer's status, reason, headers but the hop-by-hop ones, and its
-body bytes (a length-delimited body keeps its length; another goes to the client chunked). The one
-change: the job ``location`` of a ``202`` names the proxy instead of the target (so that the client
-polls through it), unless the proxy was told not to rewrite. A target that cannot be reached, or
-that breaks off an answer before its headers, is a ``502`` with one line of text.
+What passes unchanged: the method, the path and query (in origin form: an absolute-form target's
+host is never passed on), the headers but the hop-by-hop ones (and ``Host``), the body bytes; the
+answer's status, reason, headers but the hop-by-hop ones, and its body bytes (a length-delimited
+body keeps its length; another goes to the client chunked). The one change: the job ``location``
+of a ``202`` names the address the client used (:mod:`.location`), unless the proxy was told not
+to rewrite. A request is sent on only once it has arrived whole. A target that cannot be reached,
+or that breaks off an answer before its head, is a ``502`` with one line of text (``504`` when the
+answer deadline passed first).
+
+Bounds (:class:`Limits`, each an option of ``zstack-contract proxy``, docs/proxy.md): a request
+must arrive whole within ``request_timeout`` of its first byte; a kept-alive connection idle for
+``idle_timeout`` is closed; an answer must have passed whole within ``answer_timeout``; at most
+``max_connections`` client connections are held (a new one past that takes the place of the oldest
+that is idle or still sending its head, else gets a ``503``); a request body over ``max_request``
+is a ``413``; of an answer, ``kept`` bytes are kept for the checks (the rest streams through and
+the exchange is passed on as not complete).
+
+A request is never sent twice but for a safe method (GET, HEAD, OPTIONS) whose kept-alive
+connection the target closed before any byte of the answer came: every ZStack action is a PUT
+and every delete a DELETE that starts a job, so the RFC's idempotent PUT and DELETE are not
+resent (RFC 9110 9.2.2 allows, never requires, an automatic retry).
 """
 
 from __future__ import annotations
 
-import http.client
-import json
-import select
+import asyncio
+import logging
+import resource
 import socket
 import ssl
+import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
+from collections.abc import Callable
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDict
+from yarl import URL
+
+from ..facts.secrets import mask_url
 from ..facts.urls import api_path, url_problem
 from ..inputs.exchange import Request, Response, Step
 from ..inputs.json_reader import decode_body
 from ..live.transport import ca_bundle
+from .limits import DEFAULTS, MIB, Limits
+from .location import client_origin, rewritten
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
-                        "transfer-encoding", "upgrade", "host", "content-length"})
-KEPT = 20 * 1024 * 1024  # bytes of a body kept for the checks; a longer one is passed on unchecked
-MAX_REQUEST = 64 * 1024 * 1024  # a request body longer than this is refused (413): no client of an API sends one
-CHUNK = 64 * 1024
-_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"})
+                        "transfer-encoding", "upgrade", "host", "content-length", "expect"})
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})  # resent once, when a kept connection broke before any answer
+_ADDED_BY_AIOHTTP = ("Server", "Date", "Content-Type")  # set on an answer unless present: removed unless the target's
+LOOPS = 2  # event loops, each in a thread of its own: one a core of the machine it was measured on (ProxyServer says why)
+_BUSY_TEXT = b"zstack-contract proxy: every connection it may hold is busy; try again\n"
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
+         b"Content-Length: %d\r\n\r\n%s" % (len(_BUSY_TEXT), _BUSY_TEXT))  # written as the connection opens: no request to answer
+
+
+_SILENT = logging.getLogger("zstack_contract.proxy.engine")  # aiohttp's logs of bad requests quote their headers: a session
+_SILENT.addHandler(logging.NullHandler())
+_SILENT.propagate = False
+_SILENT.setLevel(logging.CRITICAL + 1)
 
 
 class Forwarder:
-    """What the handler threads share: the target and ``on_step(step, complete)``, called with
-    every forwarded request and its answer (``complete`` False when a body was too long to keep
-    whole or the exchange broke off); ``on_no_answer(reason)``, if given, with every request the
-    target did not answer (the client got a ``502``)."""
+    """What the proxy's connections share: the target and ``on_step(step, complete)``, called on
+    an event loop's thread (so from more than one thread) with every forwarded request and its answer (``complete`` False when the
+    answer was too long to keep whole or the exchange broke off), so it must return at once and
+    never wait on anything; ``on_no_answer(reason)``, if given, with every request the target did
+    not answer (the client got a ``502`` or ``504``)."""
 
     def __init__(self, target: str, on_step: Callable[[Step, bool], None], rewrite: bool = True,
-                 timeout: tuple[float, float] = (3.0, 300.0), on_no_answer: Callable[[str], None] | None = None):
+                 limits: Limits = DEFAULTS, on_no_answer: Callable[[str], None] | None = None):
         problem = url_problem(target)
         parts = urlsplit(target)
         if problem or parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"--target must be an http(s) URL with a host: {problem or target!r}")
-        self.origin = f"{parts.scheme}://{parts.netloc}"
+        # Requests go to the host and port alone: the user info of the URL is not sent (a node's
+        # REST API has no basic authentication); what is shown and recorded names it, its
+        # password masked (facts.secrets.mask_url).
+        host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname or ""
+        self.origin = f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port is not None else "")
+        self.shown_origin = mask_url(f"{parts.scheme}://{parts.netloc}")
         self.tls = _tls_context() if parts.scheme == "https" else None
-        self.host, self.port = parts.hostname or "", parts.port
         self.on_step = on_step
         self.on_no_answer = on_no_answer
         self.rewrite = rewrite
-        self.timeout = timeout
+        self.limits = limits
         self.public_origin = ""  # http://host:port of the proxy, set once it listens
-
-
-class Upstream:
-    """The connection to the target of one client connection (whose thread alone uses it), kept
-    alive as the client's is: the standard library's ``http.client``, with nothing between (a
-    pool and its retries were the largest part of the proxy's cost). Made anew when the target
-    has closed it since its last answer, and dropped after an answer that was not read whole."""
-
-    def __init__(self, fwd: Forwarder):
-        self.fwd = fwd
-        self.conn: http.client.HTTPConnection | None = None
-
-    def send(self, method: str, path: str, headers: dict[str, str], body: bytes) -> http.client.HTTPResponse:
-        """The target's answer (its head read). A kept-alive connection the target closes just as a
-        request goes out is tried once more on a new one, for an idempotent method (RFC 9112 9.3.1)."""
-        reused = self._connection()
-        try:
-            return self._send(method, path, headers, body)
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            if not reused or method not in _IDEMPOTENT:
-                raise
-        self._connection()
-        return self._send(method, path, headers, body)
-
-    def _send(self, method: str, path: str, headers: dict[str, str], body: bytes) -> http.client.HTTPResponse:
-        conn = self.conn
-        try:
-            conn.putrequest(method, path, skip_accept_encoding=True)  # Host: the target's
-            for key, value in headers.items():
-                conn.putheader(key, value)
-            if body or method in ("POST", "PUT", "PATCH"):
-                conn.putheader("Content-Length", str(len(body)))
-            conn.endheaders(body or None)
-            return conn.getresponse()
-        except BaseException:
-            self.close()
-            raise
-
-    def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-    def _connection(self) -> bool:
-        """Makes sure of a connection; whether it is one kept from an earlier answer."""
-        fwd = self.fwd
-        if self.conn is not None and (self.conn.sock is None or _closed_by_peer(self.conn.sock)):
-            self.close()
-        if self.conn is not None:
-            return True
-        if fwd.tls is not None:
-            self.conn = http.client.HTTPSConnection(fwd.host, fwd.port, timeout=fwd.timeout[0], context=fwd.tls)
-        else:
-            self.conn = http.client.HTTPConnection(fwd.host, fwd.port, timeout=fwd.timeout[0])
-        try:
-            self.conn.connect()
-            self.conn.sock.settimeout(fwd.timeout[1])  # for each read of an answer
-        except BaseException:
-            self.close()
-            raise
-        return False
 
 
 def _tls_context() -> ssl.SSLContext:
@@ -129,186 +106,403 @@ def _tls_context() -> ssl.SSLContext:
         raise ValueError(f"the CA bundle the environment names cannot be used: {getattr(exc, 'strerror', None) or exc}") from None
 
 
-def _closed_by_peer(sock: socket.socket) -> bool:
-    """Whether a kept-alive connection between answers has something to read: the target's end
-    of it (or bytes nobody asked for), so not to be sent on."""
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
-    return bool(poller.poll(0))
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: "ProxyServer"
-
-    def setup(self) -> None:
-        super().setup()
-        self.upstream = Upstream(self.server.forwarder)
-        # An answer goes out as its head, then its body: without this the body waits for the
-        # client's delayed acknowledgement of the head (Nagle's algorithm), some 40 ms an answer.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def finish(self) -> None:
+def fit_open_files(limits: Limits) -> str | None:
+    """Raises this process's limit of open files to what ``max_connections`` needs (a client's
+    connection and one to the target each, and some to spare), as far as the hard limit allows;
+    a line saying so when it cannot."""
+    need = 2 * limits.max_connections + 64
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < need:
+        new = need if hard == resource.RLIM_INFINITY else min(need, hard)
         try:
-            super().finish()
-        finally:
-            self.upstream.close()
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        except (ValueError, OSError):
+            new = soft
+        if new < need:
+            return f"--max-connections {limits.max_connections} needs {need} open files, the system allows {new}: lower it"
+    return None
 
-    def send_response(self, code: int, message: str | None = None) -> None:
-        """As the standard library's, without its own ``Server`` and ``Date`` (the target's pass)."""
-        self.log_request(code)
-        self.send_response_only(code, message)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002  (the standard library's name)
-        pass
+class _Connection(web.RequestHandler):
+    """aiohttp's handler of one client connection, telling the proxy when a request's first byte
+    came (``since``) and whether one is being forwarded (``busy``), for the deadlines and the cap."""
 
-    def do_GET(self) -> None:  # every method is forwarded alike
-        self.forward()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.since: float | None = None
+        self.busy = False
+        self.opened = 0.0
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+    def data_received(self, data: bytes) -> None:
+        if self.since is None and not self.busy:
+            self.since = self._loop.time()
+        super().data_received(data)
 
-    def forward(self) -> None:
-        fwd = self.server.forwarder
-        body = self._request_body()
-        if body is None:
+
+class _Gate:
+    """The client connections of every event loop, oldest first, at most ``max_connections``:
+    a new one past that takes the place of the oldest that is idle or still sending its head,
+    else it is refused. Thread-safe (each loop has a thread)."""
+
+    def __init__(self, max_connections: int):
+        self.max_connections = max_connections
+        self.open: dict[_Connection, asyncio.AbstractEventLoop] = {}
+        self._lock = threading.Lock()
+
+    def enter(self, handler: _Connection, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether ``handler`` may stay (closing the one whose place it takes)."""
+        with self._lock:
+            self.open[handler] = loop
+            if len(self.open) <= self.max_connections:
+                return True
+            victim = next((other for other in self.open if other is not handler and not other.busy), None)
+            if victim is None:
+                del self.open[handler]
+                return False
+            victim_loop = self.open.pop(victim)
+        if victim_loop is loop:
+            victim.force_close()
+        else:
+            victim_loop.call_soon_threadsafe(victim.force_close)
+        return True
+
+    def leave(self, handler: _Connection) -> None:
+        with self._lock:
+            self.open.pop(handler, None)
+
+
+class _Server(web.Server):
+    """aiohttp's low-level server of one event loop, its connections let in by the shared gate."""
+
+    def __init__(self, handler, limits: Limits, gate: _Gate, **kwargs):
+        super().__init__(handler, **kwargs)
+        self.limits = limits
+        self.gate = gate
+        self.open: set[_Connection] = set()
+
+    def __call__(self) -> _Connection:
+        return _Connection(self, loop=self._loop, **self._kwargs)
+
+    def connection_made(self, handler: _Connection, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        if self.gate.enter(handler, self._loop):
+            self.open.add(handler)
             return
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-        url = fwd.origin + self.path
-        started = time.monotonic()
-        try:
-            upstream = self.upstream.send(self.command, self.path, headers, body)
-        except (http.client.HTTPException, OSError, ValueError) as exc:
-            self._plain(502, f"zstack-contract proxy: {fwd.origin} did not answer {self.command} {_path(url)}: {type(exc).__name__}")
-            if fwd.on_no_answer is not None:
-                fwd.on_no_answer(f"{type(exc).__name__}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else type(exc).__name__)
-            return
-        if not self._answer(fwd, upstream, url, headers, body, started):
-            self.upstream.close()
+        transport.write(_BUSY)
+        self._loop.call_soon(handler.force_close)  # once aiohttp has started the connection's task (it asserts so)
 
-    def _answer(self, fwd: Forwarder, upstream: http.client.HTTPResponse, url: str, headers: dict, body: bytes, started: float) -> bool:
-        """Passes the answer on; False when it was not read whole from the target."""
-        out_headers = [(k, v) for k, v in upstream.getheaders() if k.lower() not in HOP_BY_HOP]
-        length = upstream.getheader("Content-Length")
-        kept = bytearray()
-        complete = whole = True
-        try:
-            if upstream.status == 202 and fwd.rewrite:  # small: read whole, to rewrite the job location
-                data = self._rewritten(fwd, upstream.read())
-                kept += data
-                self._head(upstream, out_headers + [("Content-Length", str(len(data)))])
-                self._write(data)
-            else:
-                chunked = length is None and self.command != "HEAD" and upstream.status not in (204, 304)
-                self._head(upstream, out_headers + ([("Content-Length", length)] if length is not None else [])
-                           + ([("Transfer-Encoding", "chunked")] if chunked else []))
-                while piece := upstream.read1(CHUNK):
-                    if len(kept) + len(piece) <= KEPT:
-                        kept += piece
-                    else:
-                        complete = False
-                    self._write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
-                if chunked:
-                    self._write(b"0\r\n\r\n")
-            upstream.read()  # nothing left; marks an answer of no body (HEAD, 204, 304) read
-        except (http.client.HTTPException, OSError, ValueError):  # the target broke off: so does the answer
-            self.close_connection = True
-            complete = whole = False
-        sent_body, sent_text = decode_body(body)
-        got_body, got_text = decode_body(bytes(kept))
-        answer_headers: dict[str, str] = {}
-        for key, value in upstream.getheaders():
-            answer_headers[key] = f"{answer_headers[key]}, {value}" if key in answer_headers else value
-        step = Step(Request(method=self.command, url=url, headers=dict(headers), body=sent_body, text=sent_text),
-                    Response(status=upstream.status, headers=answer_headers, body=got_body, text=got_text),
-                    (time.monotonic() - started) * 1000)
-        fwd.on_step(step, complete)
-        return whole and upstream.isclosed()
+    def connection_lost(self, handler: _Connection, exc: BaseException | None = None) -> None:
+        self.open.discard(handler)
+        self.gate.leave(handler)
+        super().connection_lost(handler, exc)
 
-    def _rewritten(self, fwd: Forwarder, data: bytes) -> bytes:
-        """The 202 body with its job location naming the proxy; other bytes as they came."""
-        try:
-            location = json.loads(data).get("location")
-        except (ValueError, AttributeError):
-            return data
-        if not isinstance(location, str) or url_problem(location) or not fwd.public_origin:
-            return data
-        parts = urlsplit(location)
-        ours = fwd.public_origin + parts.path + (f"?{parts.query}" if parts.query else "")
-        old = json.dumps(location)[1:-1].encode()
-        return data.replace(old, json.dumps(ours)[1:-1].encode(), 1)
-
-    def _request_body(self) -> bytes | None:
-        """The request's body (None, answered, when it cannot be read)."""
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._chunked_body()
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            self._plain(400, "zstack-contract proxy: the Content-Length is not a number")
-            return None
-        if length > MAX_REQUEST:
-            self._plain(413, f"zstack-contract proxy: a request body over {MAX_REQUEST // 2**20} MiB")
-            return None
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _chunked_body(self) -> bytes | None:
-        out = bytearray()
-        while True:
-            line = self.rfile.readline(1024)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                self._plain(400, "zstack-contract proxy: a chunk size is not hexadecimal")
-                return None
-            if size == 0:
-                while self.rfile.readline(1024).strip():  # trailers
-                    pass
-                return bytes(out)
-            if len(out) + size > MAX_REQUEST:
-                self._plain(413, f"zstack-contract proxy: a request body over {MAX_REQUEST // 2**20} MiB")
-                return None
-            out += self.rfile.read(size)
-            self.rfile.readline(16)
-
-    def _head(self, upstream: http.client.HTTPResponse, headers: list[tuple[str, str]]) -> None:
-        self.send_response(upstream.status, upstream.reason or "")
-        for key, value in headers:
-            self.send_header(key, value)
-        self.end_headers()
-
-    def _write(self, data: bytes) -> None:
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    def _plain(self, status: int, text: str) -> None:
-        data = (text + "\n").encode("utf-8")
-        self.send_response(status, "")
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self._write(data)
-        self.close_connection = status != 502  # the target went away; the client's connection may stay
+    def late_heads(self) -> None:
+        """Closes every connection whose request has not arrived whole within the deadline."""
+        now = self._loop.time()
+        limit = self.limits.request_timeout
+        for handler in [h for h in self.open if not h.busy and h.since is not None and now - h.since > limit]:
+            handler.force_close()
 
 
-class ProxyServer(ThreadingHTTPServer):
-    daemon_threads = True  # a client that keeps its connection open does not hold the proxy at exit
-    request_queue_size = 1024
+class ProxyServer:
+    """The proxy listening on ``address``: ``serve_forever`` runs its :data:`LOOPS` event loops
+    (one in the calling thread, each other in a thread of its own, all taking connections from
+    the one listening socket) until ``shutdown`` (from another thread); ``server_close`` frees the
+    address. More than one loop: the proxy's Python runs one thread at a time, but its writes to
+    sockets overlap, and on cores shared with the clients and the node a single thread got too
+    small a share of them (benchmarks/RESULTS.md, "Proxy engine (issue 25)")."""
 
     def __init__(self, address: tuple[str, int], forwarder: Forwarder):
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self.address_family = family
-        super().__init__(address, Handler)
+        self.socket = socket.create_server(address, family=family, backlog=1024)
         self.forwarder = forwarder
-        host, port = self.server_address[:2]
+        host, port = self.socket.getsockname()[:2]
         shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
         forwarder.public_origin = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+        self.server_address = (host, port)
+        self._gate = _Gate(forwarder.limits.max_connections)
+        self._running: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._serving = threading.Event()
+        self._done = threading.Event()
 
-    def handle_error(self, request, client_address) -> None:
-        pass  # a client that hangs up is not news
+    def serve_forever(self, poll_interval: float = 0.5) -> None:  # poll_interval: socketserver's signature; unused
+        self._serving.set()
+        others = [threading.Thread(target=self._run, name=f"zstack-contract-proxy-{n}", daemon=True) for n in range(1, LOOPS)]
+        try:
+            for thread in others:
+                thread.start()
+            self._run()
+        finally:
+            for thread in others:
+                thread.join()
+            self._done.set()
+
+    def shutdown(self) -> None:
+        """Stops ``serve_forever`` and waits for it (at once when it was never started)."""
+        with self._lock:
+            self._stopping = True
+            for loop, stop in self._running:
+                loop.call_soon_threadsafe(stop.set)
+        if self._serving.is_set():
+            self._done.wait()
+
+    def server_close(self) -> None:
+        self.socket.close()
+
+    def _run(self) -> None:
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            runner.run(self._serve())
+
+    async def _serve(self) -> None:
+        fwd, limits = self.forwarder, self.forwarder.limits
+        loop, stop = asyncio.get_running_loop(), asyncio.Event()
+        tracing = aiohttp.TraceConfig()
+        tracing.on_connection_reuseconn.append(_reused)
+        client = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=0, ssl=fwd.tls if fwd.tls is not None else True, keepalive_timeout=limits.idle_timeout),
+            timeout=aiohttp.ClientTimeout(total=None, connect=limits.connect_timeout, sock_connect=limits.connect_timeout),
+            auto_decompress=False, trust_env=False, cookie_jar=aiohttp.DummyCookieJar(), trace_configs=[tracing],
+            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"))
+        client._retry_connection = False  # aiohttp resends PUT and DELETE on a broken kept connection: never (see the module)
+        handler = _Handler(fwd, client)
+        server = _Server(handler.handle, limits, self._gate, keepalive_timeout=limits.idle_timeout, access_log=None, logger=_SILENT,
+                         max_line_size=8190, max_field_size=8190)
+        listening = await loop.create_server(server, sock=self.socket.dup())  # its own descriptor: each loop closes its own
+        sweeping = asyncio.create_task(_sweep(server, min(1.0, limits.request_timeout / 4)))
+        with self._lock:
+            self._running.append((loop, stop))
+            if self._stopping:
+                stop.set()
+        try:
+            await stop.wait()
+        finally:
+            sweeping.cancel()
+            listening.close()
+            await server.shutdown(0.5)
+            await client.close()
 
 
-def _path(url: str) -> str:
+def _loop_factory():
+    """uvloop's event loop (libuv underneath: about a tenth less of the proxy's CPU a request,
+    benchmarks/RESULTS.md), where it is installed (not on Windows), else asyncio's."""
     try:
-        return api_path(url)
-    except ValueError:
-        return "(a URL that cannot be read)"
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+async def _sweep(server: _Server, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        server.late_heads()
+
+
+async def _reused(session, context, params) -> None:
+    context.trace_request_ctx.reused = True
+
+
+class _Handler:
+    """Forwards one request and its answer; one per server, its state on each call's stack."""
+
+    def __init__(self, fwd: Forwarder, client: aiohttp.ClientSession):
+        self.fwd = fwd
+        self.client = client
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        connection: _Connection = request.protocol  # type: ignore[assignment]
+        since = connection.since if connection.since is not None else asyncio.get_running_loop().time()
+        connection.busy, connection.since = True, None
+        try:
+            return await self._forward(request, since)
+        except Exception as exc:  # noqa: BLE001  (one line, never a traceback: a request's headers may hold a session)
+            return _plain(502, f"zstack-contract proxy: {request.method} {api_path(request.path)} failed: {type(exc).__name__}", close=True)
+        finally:
+            connection.busy = False
+
+    async def _forward(self, request: web.BaseRequest, since: float) -> web.StreamResponse:
+        fwd, limits = self.fwd, self.fwd.limits
+        loop = asyncio.get_running_loop()
+        started = time.monotonic()
+        if request.headers.get("Expect", "").lower() == "100-continue" and request.version >= (1, 1):
+            request.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        try:
+            async with asyncio.timeout_at(since + limits.request_timeout):
+                body = await _request_body(request, limits.max_request)
+        except TimeoutError:
+            return _plain(408, f"zstack-contract proxy: the request did not arrive whole within {limits.request_timeout:g} s", close=True)
+        except (aiohttp.ClientPayloadError, aiohttp.http_exceptions.HttpProcessingError, ConnectionError):
+            return _plain(400, "zstack-contract proxy: the request's body broke off or is malformed", close=True)
+        if body is None:
+            return _plain(413, f"zstack-contract proxy: a request body over {limits.max_request / MIB:g} MiB", close=True)
+        path = _origin_form(request.raw_path)
+        url = fwd.origin + path
+        shown_url = fwd.shown_origin + path
+        dropped = {name.strip().lower() for value in request.headers.getall("Connection", []) for name in value.split(",")}
+        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP and k.lower() not in dropped]
+        method = request.method
+        deadline = loop.time() + limits.answer_timeout
+        try:
+            async with asyncio.timeout_at(deadline):
+                upstream = await self._send(method, url, headers, body)
+        except (TimeoutError, aiohttp.ClientError, OSError, ValueError) as exc:
+            late = isinstance(exc, TimeoutError)
+            why = "TimeoutError" if late else _why(exc)
+            if fwd.on_no_answer is not None:
+                fwd.on_no_answer(why)
+            return _plain(504 if late else 502, f"zstack-contract proxy: {fwd.shown_origin} did not answer {method} {api_path(url)}: {why}")
+        try:
+            return await self._answer(request, upstream, shown_url, headers, body, started, deadline)
+        finally:
+            upstream.release()
+
+    async def _send(self, method: str, url: str, headers: list, body: bytes) -> aiohttp.ClientResponse:
+        data = body if body or method in ("POST", "PUT", "PATCH") else None
+        context = SimpleNamespace(reused=False)
+        try:
+            return await self.client.request(method, URL(url, encoded=True), headers=headers, data=data, allow_redirects=False,
+                                             trace_request_ctx=context)
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+            if isinstance(exc, aiohttp.ClientConnectorError) or not context.reused or method not in _SAFE:
+                raise
+        return await self.client.request(method, URL(url, encoded=True), headers=headers, data=data, allow_redirects=False)
+
+    async def _answer(self, request: web.BaseRequest, upstream: aiohttp.ClientResponse, url: str, headers: list, body: bytes,
+                      started: float, deadline: float) -> web.StreamResponse:
+        fwd, limits = self.fwd, self.fwd.limits
+        theirs = CIMultiDict((k.decode("latin-1"), v.decode("latin-1")) for k, v in upstream.raw_headers)
+        out = _Passed(status=upstream.status, reason=upstream.reason or "", kept_names={k.lower() for k in theirs})
+        for key, value in theirs.items():
+            if key.lower() not in HOP_BY_HOP:
+                out.headers.add(key, value)
+        length = upstream.content_length if "Content-Length" in theirs else None
+        bodiless = request.method == "HEAD" or upstream.status in (204, 304) or 100 <= upstream.status < 200
+        kept = bytearray()
+        complete = whole = True
+        try:
+            async with asyncio.timeout_at(deadline):
+                first = b""
+                if upstream.status == 202 and fwd.rewrite and not bodiless:  # read (to a bound) to rewrite the job location
+                    first = await _read_up_to(upstream, limits.kept + 1)
+                    if len(first) <= limits.kept and upstream.content.at_eof():
+                        origin = client_origin(request.headers.get("Host"), request.transport.get_extra_info("sockname")
+                                               if request.transport else None) or fwd.public_origin
+                        first = rewritten(first, origin) if origin else first
+                        length = len(first)
+                if length is not None:
+                    out.content_length = length
+                elif not bodiless and request.version >= (1, 1):
+                    out.enable_chunked_encoding()
+                await out.prepare(request)
+                kept += first[:limits.kept]
+                complete = len(first) <= limits.kept
+                if first:
+                    await out.write(first)
+                while piece := await upstream.content.readany():
+                    if complete and len(kept) + len(piece) <= limits.kept:
+                        kept += piece
+                    else:
+                        complete = False
+                    await out.write(piece)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:  # the target broke off, was late, or the client went
+            complete = whole = False
+            if not out.prepared:
+                late = isinstance(exc, TimeoutError)
+                if fwd.on_no_answer is not None:
+                    fwd.on_no_answer("TimeoutError" if late else _why(exc))
+                return _plain(504 if late else 502,
+                              f"zstack-contract proxy: {fwd.shown_origin} did not answer {request.method} {api_path(url)}: "
+                              f"{'TimeoutError' if late else _why(exc)}")
+        sent_body, sent_text = decode_body(body)
+        got_body, got_text = decode_body(bytes(kept))
+        answer_headers: dict[str, str] = {}
+        for key, value in theirs.items():
+            answer_headers[key] = f"{answer_headers[key]}, {value}" if key in answer_headers else value
+        request_headers: dict[str, str] = {}
+        for key, value in headers:
+            request_headers[key] = f"{request_headers[key]}, {value}" if key in request_headers else value
+        step = Step(Request(method=request.method, url=url, headers=request_headers, body=sent_body, text=sent_text),
+                    Response(status=upstream.status, headers=answer_headers, body=got_body, text=got_text),
+                    (time.monotonic() - started) * 1000)
+        if upstream.status == 202 or not whole:  # a job's step before its answer's end goes out: its polls come after it
+            fwd.on_step(step, complete)
+        if not whole:
+            upstream.close()
+            out.force_close()
+            if request.transport is not None:
+                request.transport.close()
+            return out
+        try:
+            await out.write_eof()
+        except (ConnectionError, OSError):
+            pass
+        if upstream.status != 202:
+            fwd.on_step(step, complete)
+        return out
+
+
+class _Passed(web.StreamResponse):
+    """An answer as the target gave it: without the ``Server``, ``Date`` and ``Content-Type``
+    that aiohttp adds when they are missing (a node sends no ``Content-Type``). Its head goes out
+    with the first bytes of its body (one write, not two: a write to a loopback socket was a third
+    of the proxy's time)."""
+
+    _send_headers_immediately = False
+
+    def __init__(self, *, kept_names: set[str], **kwargs):
+        super().__init__(**kwargs)
+        self._theirs = kept_names
+
+    async def _prepare_headers(self) -> None:
+        await super()._prepare_headers()
+        for name in _ADDED_BY_AIOHTTP:
+            if name.lower() not in self._theirs:
+                self.headers.popall(name, None)
+
+
+async def _request_body(request: web.BaseRequest, limit: int) -> bytes | None:
+    """The whole body (None when over ``limit``); raises when it breaks off."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    out = bytearray()
+    while piece := await request.content.readany():
+        out += piece
+        if len(out) > limit:
+            return None
+    return bytes(out)
+
+
+async def _read_up_to(upstream: aiohttp.ClientResponse, size: int) -> bytes:
+    out = bytearray()
+    while len(out) < size and (piece := await upstream.content.read(size - len(out))):
+        out += piece
+    return bytes(out)
+
+
+def _origin_form(target: str) -> str:
+    """The path and query of a request target; an absolute-form one (``http://host/path``) loses its host."""
+    if target.startswith("/"):
+        return target
+    parts = urlsplit(target)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return "SSLCertVerificationError"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "RemoteDisconnected"
+    if isinstance(exc, aiohttp.ClientConnectorError) and exc.os_error is not None and exc.os_error.strerror:
+        return f"{type(exc.os_error).__name__}: {exc.os_error.strerror}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{type(exc).__name__}: {exc.strerror}"
+    return type(exc).__name__
+
+
+def _plain(status: int, text: str, close: bool = False) -> web.Response:
+    answer = web.Response(status=status, text=text + "\n", content_type="text/plain", charset="utf-8")
+    if close:
+        answer.force_close()
+    return answer
