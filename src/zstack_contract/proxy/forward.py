@@ -56,6 +56,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "transfer-encoding", "upgrade", "host", "content-length", "expect"})
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})  # resent once, when a kept connection broke before any answer
 _ADDED_BY_AIOHTTP = ("Server", "Date", "Content-Type")  # set on an answer unless present: removed unless the target's
+SHUTDOWN_GRACE = 10.0  # seconds the requests in flight when the proxy stops get to finish (their answers reach the checks)
 LOOPS = 2  # event loops, each in a thread of its own: one a core of the machine it was measured on (ProxyServer says why)
 _BUSY_TEXT = b"zstack-contract proxy: every connection it may hold is busy; try again\n"
 _BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n"
@@ -280,7 +281,7 @@ class ProxyServer:
         finally:
             sweeping.cancel()
             listening.close()
-            await server.shutdown(0.5)
+            await server.shutdown(SHUTDOWN_GRACE)
             await client.close()
 
 
