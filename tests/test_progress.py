@@ -1,4 +1,4 @@
-"""The progress line of the long commands (``validate``, ``derive``, ``diff``): drawn on
+"""The progress line of the long commands (``validate``, ``derive``, ``diff``, the proxy): drawn on
 stderr when it is a terminal (a real pseudo-terminal here, ``os.openpty``), never when it is not,
 when ``CI`` is set, or with ``-q``; wiped before other output and at the end, so the terminal keeps
 what a run without it prints; stdout and the files written are the same bytes either way."""
@@ -7,18 +7,24 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
+import signal
 import struct
 import subprocess
 import sys
 import termios
 import threading
+import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from conftest import HANG, ROOT
 from zstack_contract.cli.progress import Progress, progress_for
+from zstack_contract.facts.ids import password_hash
+from zstack_contract.simulator import Simulator
 
 SAMPLE = (ROOT / "contract_tests" / "recordings" / "ReimageVmInstance.page-sample.json").read_text()
 COMMAND = [sys.executable, "-m", "zstack_contract.cli"]
@@ -159,6 +165,34 @@ def test_diff_of_two_releases_says_what_it_reads_and_prints_the_same_bytes(tmp_p
     assert b"\rzstack-contract diff: reading 3.10.40" in raw and screen(raw) == []
     rc2, out2, err2 = run(*args, tty=False, cwd=tmp_path)
     assert (rc, out, written) == (rc2, out2, (tmp_path / "diff.json").read_bytes()) and rc == 1 and out and err2 == b""
+
+
+def test_the_proxy_shows_its_counts_on_a_terminal_and_no_secret(tmp_path):
+    term = Terminal()
+    with Simulator(faults=("float-cpu",), job_delay=0.005) as sim:
+        proc = subprocess.Popen([*COMMAND, "proxy", "--target", sim.base_url, "--listen", "127.0.0.1:0", "--report", str(tmp_path / "rep")],
+                                stdout=subprocess.PIPE, stderr=term.slave, stdin=subprocess.DEVNULL, cwd=ROOT, env=environment())
+        try:
+            url = proc.stdout.readline().decode().strip()
+            login = requests.put(f"{url}/v1/accounts/login", json={"logInByAccount": {"accountName": "admin", "password": password_hash("password")}})
+            session = login.json()["inventory"]["uuid"]
+            auth = {"Authorization": f"OAuth {session}"}
+            vm = next(u for u, v in sim.vms.items() if v["state"] == "Stopped")
+            location = requests.put(f"{url}/v1/vm-instances/{vm}/actions", json={"reimageVmInstance": {}}, headers=auth).json()["location"]
+            while requests.get(location, headers=auth).status_code == 202:
+                time.sleep(0.01)
+            deadline = time.monotonic() + HANG  # a bound on a hang: the line is drawn every half second
+            while time.monotonic() < deadline and not re.search(rb"answered, 1 checked, 1 finding", term.text()):
+                time.sleep(0.05)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            out = proc.communicate(timeout=HANG)[0]
+    raw = term.close()
+    assert re.search(rb"\rzstack-contract proxy: [3-9]\d* answered, 1 checked, 1 finding\(s\)", raw)
+    assert b"/inventory/cpuNum: expected integer" in out and b"\r" not in out
+    shown = screen(raw)  # the summary line is the last; no count line is left
+    assert shown[-1].startswith("zstack-contract proxy: 1 exchange(s) checked, 1 new violation(s)") and not any(" answered, " in line for line in shown)
+    assert session.encode() not in raw + out and password_hash("password").encode() not in raw + out
 
 
 def test_the_line_fits_the_terminal_is_one_line_and_is_wiped(tmp_path):
