@@ -116,7 +116,7 @@ def test_a_previous_junit_file_is_removed_when_the_run_starts(tmp_path, monkeypa
 
     seen = []
     real = command.validate_files
-    monkeypatch.setattr(command, "validate_files", lambda *a: (seen.append(junit.exists()), real(*a))[1])
+    monkeypatch.setattr(command, "validate_files", lambda *a, **k: (seen.append(junit.exists()), real(*a, **k))[1])
     assert cli("validate", good, "--report", tmp_path / "rep", "--junit", junit)[0] == 0
     assert seen == [False] and cases(junit)[0][0].get("tests") == "1"
 

@@ -16,6 +16,7 @@ stderr, and the others are still derived; a summary table ends the run.
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -29,8 +30,10 @@ from ..derive.schema_files import Apis, DerivedPage, derive_page, derive_source,
 from ..derive.since import CHECK as SINCE_AFTER_RELEASE, after_release
 from ..errors import ContractError, OutputError, PageError, internal_error
 from ..facts.oneline import one_line
+from ..facts.words import plural
 from ..inputs.files import special_file
 from . import fail
+from .progress import Progress, progress_for
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,6 +60,7 @@ class _Run:
     stale: list[tuple[str, str]] = field(default_factory=list)
     unwritten: bool = False
     after_release: set[str] = field(default_factory=set)  # file:line of each field newer than --release-of
+    progress: Progress = field(default_factory=lambda: Progress("derive", sys.stderr, enabled=False))
 
     def count(self, kind: str, what: str, n: int = 1) -> None:
         self.counts.setdefault(kind, {"inputs": 0, "apis": 0, "with findings": 0, "unusable": 0, "known defects": 0})[what] += n
@@ -128,11 +132,12 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             fail(f"--out {args.out}: cannot create the folder: {reason(exc)}")
             return 2
-    state = _Run(args, overlay, out)
-    if args.source:
-        _derive_sources(state)
-    if args.pages:
-        _derive_pages(state)
+    state = _Run(args, overlay, out, progress=progress_for("derive", quiet=args.quiet))
+    with state.progress.printing():
+        if args.source:
+            _derive_sources(state)
+        if args.pages:
+            _derive_pages(state)
     again = " ".join([*args.pages, *(f"--source {s}" for s in args.source)])
     for path, why in state.stale:
         print(one_line(f"{path}: {why}; run: zstack-contract derive {again} --out {args.out}"))
@@ -147,9 +152,12 @@ def run(args: argparse.Namespace) -> int:
 def _derive_sources(state: _Run) -> None:
     kind = "sources"
     state.count(kind, "inputs", 0)
+    state.progress.show("reading doc sources")
     tree = read_sources(state.args.source, lambda exc: state.unusable(kind, exc))
     state.count(kind, "inputs", len(tree.files))
-    for api, result in derive_sources(tree, state.overlay):
+    total = len(tree.apis()) if state.progress.enabled else 0
+    for n, (api, result) in enumerate(derive_sources(tree, state.overlay), start=1):
+        state.progress.show(f"doc sources: {n} of {plural(total, 'API')} read")  # derive_sources derived API n before it gave it
         if isinstance(result, PageError):
             state.unusable(kind, result)
             continue
@@ -172,6 +180,7 @@ def _derive_pages(state: _Run) -> None:
             state.unusable(kind, exc)
         except Exception as exc:  # noqa: BLE001  (a fault of ours on one page: one line, and the rest derive)
             state.unusable(kind, internal_error(shown, exc))
+        state.progress.show(f"{plural(state.counts[kind]['inputs'], 'page')} read, {plural(state.counts[kind]['apis'], 'API')} derived")
 
 
 def summary(counts: dict[str, dict[str, int]]) -> str:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from ..atomic import write_atomic
 from ..errors import ContractError, OutputError
+from ..facts.words import plural
 from . import fail
+from .progress import Progress, progress_for
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -56,13 +59,16 @@ def run(args: argparse.Namespace) -> int:
         fail(f"--levels {exc}")
         return 2
     sides = []
-    for given in (args.old, args.new):
-        try:
-            sides.append(read_side(given, on_error))
-        except ContractError as exc:
-            fail(str(exc))
-            return 2
-    judged = judge(compare_sets(sides[0].contracts, sides[1].contracts), levels)
+    progress = progress_for("diff", quiet=args.quiet)
+    with progress.printing():
+        for given in (args.old, args.new):
+            try:
+                sides.append(read_side(given, on_error, _counted(progress, given)))
+            except ContractError as exc:
+                fail(str(exc))
+                return 2
+        progress.show(f"comparing {plural(len(sides[0].contracts.by_api | sides[1].contracts.by_api), 'API')}")
+        judged = judge(compare_sets(sides[0].contracts, sides[1].contracts), levels)
     doc = document(sides[0].label, sides[1].label, judged, args.fail_on, unusable)
     outputs = {"markdown": lambda: "\n".join(markdown_lines(doc)) + "\n", "json": lambda: json_text(doc),
                "junit": lambda: "".join(junit_pieces(doc))}
@@ -84,3 +90,17 @@ def run(args: argparse.Namespace) -> int:
         for line in terminal_lines(doc) if not args.quiet else [summary_line(doc)]:
             print(line)
     return doc["summary"]["exitCode"]
+
+
+def _counted(progress: Progress, side: str) -> Callable[[], None]:
+    """What :func:`read_side` calls after each input it derives a side from: their count on the
+    progress line (a shipped release is read whole: its name alone)."""
+    progress.show(f"reading {side}")
+    read = 0
+
+    def step() -> None:
+        nonlocal read
+        read += 1
+        progress.show(f"reading {side}: {plural(read, 'input')}")
+
+    return step

@@ -29,6 +29,7 @@ from ..proxy import DRAIN_FOR
 from ..proxy.limits import MIB, Limits
 from . import fail, stop_on_signal
 from .contract_option import add_contract_options, load_chosen
+from .progress import progress_for
 
 SETTINGS = {"target": "url", "strict": "strict", "baseline": "baseline", "record": "record", "report": "report"}  # option -> key of [tool.zstack-contract]
 REPORTS = "reports"
@@ -103,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
         writable_folder(args.report, "--report")
         if args.record:
             writable_folder(args.record, "--record")
-        session = ProxyRun(validation, sys.stdout, record=args.record, report=args.report, target=args.target, drain_for=args.drain)
+        progress = progress_for("proxy")  # the session's counts on a terminal; its finding lines wipe them first
+        session = ProxyRun(validation, progress.guard(sys.stdout), record=args.record, report=args.report, target=args.target, drain_for=args.drain)
         forwarder = Forwarder(args.target, session.step, rewrite=not args.no_rewrite, limits=limits, on_no_answer=session.no_answer)
     except (ValueError, ContractError) as exc:
         fail(str(exc))
@@ -127,8 +129,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             print(forwarder.public_origin + urlsplit(args.target).path.rstrip("/"), flush=True)
             while not stop.wait(0.5):
-                pass
+                progress.show(f"{session.answered} answered, {validation.exchanges} checked, {len(validation.findings)} finding(s)")
         finally:
+            progress.clear()
             server.shutdown()
             server.server_close()
     session.close()

@@ -18,7 +18,7 @@ import gc
 import os
 import sys
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from ..atomic import reason, write_atomic
 from ..checks.registry import load_plugin
@@ -34,6 +34,7 @@ from ..reporting.report import build_report
 from ..facts.words import plural
 from . import fail
 from .contract_option import add_contract_options, load_chosen
+from .progress import Progress, progress_for
 
 
 SETTINGS = {"strict": "strict", "baseline": "baseline", "report": "report"}  # option -> key of [tool.zstack-contract]
@@ -106,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
     missing: list[InputError] = []
     files: list[str] = []  # the files read, for --junit
     names = iter_files(args.paths, missing)
-    validate_files(v, _kept(names, files) if args.junit else names, args.jobs or default_jobs())
+    progress = progress_for("validate", quiet=args.quiet)
+    with progress.printing():
+        validate_files(v, _kept(names, files) if args.junit else names, args.jobs or default_jobs(), done=_counted(progress))
     v.input_errors[:0] = unusable_schemas + missing  # schema files and paths that gave no file are named first
 
     unwritten = False
@@ -137,6 +140,20 @@ def run(args: argparse.Namespace) -> int:
             unwritten = True
     print(console.summary_line(report, written))
     return 2 if unwritten else report["summary"]["exitCode"]
+
+
+def _counted(progress: Progress) -> Callable[[int], None] | None:
+    """What :func:`validate_files` calls as files are checked: the count on the progress line."""
+    if not progress.enabled:
+        return None
+    checked = 0
+
+    def done(n: int) -> None:
+        nonlocal checked
+        checked += n
+        progress.show(f"{plural(checked, 'file')} checked")
+
+    return done
 
 
 def _kept(names: Iterable[str], into: list[str]) -> Iterator[str]:

@@ -6,7 +6,8 @@ anywhere under it), else pages (``*.txt``). Pages and doc sources are derived in
 
 A side that cannot be used at all is an InputError (one line); an input of a usable side that
 cannot be used (a page, a doc source, a schema file) is one line to ``on_error``, and the side
-goes on without it."""
+goes on without it. ``step()``, when given, is called after each page or doc source a folder's
+side is derived from (a command's progress line counts them)."""
 
 from __future__ import annotations
 
@@ -42,17 +43,21 @@ class Side:
     contracts: ContractSet
 
 
-def read_side(given: str, on_error: Callable[[ContractError], None]) -> Side:
+def read_side(given: str, on_error: Callable[[ContractError], None], step: Callable[[], None] | None = None) -> Side:
     path = Path(given)
     if path.is_dir():
-        return Side(given, _folder(given, on_error))
+        return Side(given, _folder(given, on_error, step or _nothing))
     if path.exists() or "/" in given or "\\" in given:
         raise InputError(given, "not a folder of schema files, pages or doc sources, nor a shipped release")
     release = find_release(given)  # InputError listing the releases when there is none such
     return Side(f"release {release.name}", load_contracts(release=release.name))
 
 
-def _folder(folder: str, on_error: Callable[[ContractError], None]) -> ContractSet:
+def _nothing() -> None:
+    pass
+
+
+def _folder(folder: str, on_error: Callable[[ContractError], None], step: Callable[[], None]) -> ContractSet:
     if any(Path(folder).glob("*" + SUFFIXES["response"])):
         unusable: list[InputError] = []
         contracts = load_contracts(folder, unusable=unusable)
@@ -60,9 +65,9 @@ def _folder(folder: str, on_error: Callable[[ContractError], None]) -> ContractS
             on_error(exc)
         return contracts
     if next(files_in(folder, lambda name: name.endswith(DOC_SUFFIX)), None) is not None:
-        return _derived(_sources(folder, on_error), folder)
+        return _derived(_sources(folder, on_error, step), folder)
     if next(files_in(folder, lambda name: name.lower().endswith(".txt")), None) is not None:
-        return _derived(_pages(folder, on_error), folder)
+        return _derived(_pages(folder, on_error, step), folder)
     raise InputError(folder, f"holds no schema files (*{SUFFIXES['response']}), doc sources (*{DOC_SUFFIX}) nor pages (*.txt)")
 
 
@@ -77,12 +82,13 @@ def _variant(file: str) -> str:
     return next(v for suffix, v in _VARIANTS.items() if file.endswith(suffix))
 
 
-def _sources(folder: str, on_error: Callable[[ContractError], None]) -> dict[str, DerivedPage]:
+def _sources(folder: str, on_error: Callable[[ContractError], None], step: Callable[[], None]) -> dict[str, DerivedPage]:
     overlay = load_overlay()
     tree = read_sources([folder], on_error)
     claims = Apis()
     found: dict[str, DerivedPage] = {}
     for api, result in derive_sources(tree, overlay):
+        step()
         if isinstance(result, PageError):
             on_error(result)
             continue
@@ -90,11 +96,12 @@ def _sources(folder: str, on_error: Callable[[ContractError], None]) -> dict[str
     return found
 
 
-def _pages(folder: str, on_error: Callable[[ContractError], None]) -> dict[str, DerivedPage]:
+def _pages(folder: str, on_error: Callable[[ContractError], None], step: Callable[[], None]) -> dict[str, DerivedPage]:
     overlay = load_overlay()
     claims = Apis()
     found: dict[str, DerivedPage] = {}
     for path in page_files([folder], on_error):
+        step()
         shown = shown_path(path)
         problem = special_file(path)
         if problem:

@@ -24,7 +24,7 @@ import sys
 import threading
 from collections import deque
 from itertools import chain, islice
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from ..errors import InputError, where_raised
 from ..inputs.recordings import read_file
@@ -42,10 +42,11 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def check_files(v: Validation, names: Iterable[str]) -> None:
+def check_files(v: Validation, names: Iterable[str], done: Callable[[int], None] | None = None) -> None:
     """Check each file in ``v`` (an unusable one is recorded in ``v.input_errors``; a check that
     raises on one is a finding of that check: :func:`~zstack_contract.checks.runner.check_view`).
-    A file the reader fails on (a fault of the reader) is recorded as such; the run goes on."""
+    A file the reader fails on (a fault of the reader) is recorded as such; the run goes on.
+    ``done(1)`` is called after each file."""
     for name in names:
         try:
             got: list | InputError = read_file(name)
@@ -57,18 +58,22 @@ def check_files(v: Validation, names: Iterable[str]) -> None:
             v.check_file(got)
         except InputError:
             pass  # recorded; the run goes on
+        if done is not None:
+            done(1)
 
 
-def validate_files(v: Validation, names: Iterable[str], jobs: int, chunk: int = CHUNK) -> set[int]:
+def validate_files(v: Validation, names: Iterable[str], jobs: int, chunk: int = CHUNK,
+                   done: Callable[[int], None] | None = None) -> set[int]:
     """Check every file into ``v``, over ``jobs`` processes when there is more than one chunk of
-    files; returns the ids of the processes that did the checking."""
+    files; returns the ids of the processes that did the checking. ``done(n)`` is called as ``n``
+    more files are checked (after each file, or each chunk merged), in this process."""
     if jobs <= 1:
-        check_files(v, names)
+        check_files(v, names, done)
         return {os.getpid()}
     it = iter(names)
     head = list(islice(it, chunk + 1))
     if len(head) <= chunk:  # a single chunk: not worth starting processes
-        check_files(v, head)
+        check_files(v, head, done)
         return {os.getpid()}
     from concurrent.futures import ProcessPoolExecutor  # imported only when there is work to spread
 
@@ -78,15 +83,24 @@ def validate_files(v: Validation, names: Iterable[str], jobs: int, chunk: int = 
         pending: deque = deque()
         try:
             for c in _chunks(chain(head, it), chunk, tail=jobs * chunk):
-                pending.append(pool.submit(_check_chunk, c))
+                pending.append((pool.submit(_check_chunk, c), len(c)))
                 if len(pending) > 2 * jobs:
-                    pids.add(_merge(v, pending.popleft().result()))
+                    pids.add(_next_merged(v, pending, done))
             while pending:
-                pids.add(_merge(v, pending.popleft().result()))
+                pids.add(_next_merged(v, pending, done))
         except BaseException:  # Ctrl-C, say: no chunk is started after it
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     return pids
+
+
+def _next_merged(v: Validation, pending: deque, done: Callable[[int], None] | None) -> int:
+    """Merge the oldest chunk in flight (a future and its number of files), waiting for it."""
+    future, files = pending.popleft()
+    pid = _merge(v, future.result())
+    if done is not None:
+        done(files)
+    return pid
 
 
 def _merge(v: Validation, result: tuple[int, dict]) -> int:
