@@ -598,6 +598,13 @@ def default_python2() -> str:
     return str(pyenv) if pyenv.exists() else (shutil.which("python2") or "python2")
 
 
+def summary_unchecked(summary: str) -> bool:
+    """Whether the proxy's summary line says some exchange went unchecked: of no known API,
+    unusable, unanswered, a job not followed to its end, or not checked (or there is no summary)."""
+    clean = re.search(r"exchange\(s\) checked, .*\b0 of no known API\b.*\b0 job\(s\) not followed to their end, 0 not checked;", summary)
+    return clean is None or " unusable" in summary or "did not answer" in summary
+
+
 def proxy_findings(report: Path) -> dict[str, set[str]]:
     """The APIs of each check's findings in the proxy's JSON report ({} when it has none or cannot be read)."""
     try:
@@ -621,7 +628,7 @@ def run_release(args: argparse.Namespace, base: str, commit: str, folder: Path, 
     try:
         contracts = load_contracts(None, args.release)
     except (InputError, ValueError, LookupError) as exc:
-        print(f"sdk_run: --release {args.release}: {exc}", file=sys.stderr)
+        print(f"sdk_run: --release: {exc}", file=sys.stderr)
         return 2
     (folder / "zssdk.py").write_text(sdk_module(base, contracts))
     calls = release_calls(contracts, Simulator(schemas=contracts).state)
@@ -651,7 +658,7 @@ def run_release(args: argparse.Namespace, base: str, commit: str, folder: Path, 
     if findings:
         print("the proxy's findings (the checks' verdicts on the simulator's answers; the same answers came directly): "
               + "; ".join(f"{len(apis)} {check} ({', '.join(sorted(apis))})" for check, apis in sorted(findings.items())))
-    unchecked = re.search(r" 0 of no known API .* 0 job\(s\) not followed to their end, 0 not checked", proxied.proxy_summary or "") is None
+    unchecked = summary_unchecked(proxied.proxy_summary or "")
     if proxied.proxy_exit != 0:
         print(f"the proxy exited {proxied.proxy_exit}")
     if proxied.secrets_seen:

@@ -175,3 +175,14 @@ def test_outcomes_are_compared_by_fields_code_or_sdk_error_without_the_target_ad
     direct = outcome({"outcome": "exception", "detail": "URLError: http://127.0.0.1:1/zstack refused"}, "http://127.0.0.1:1/zstack")
     proxied = outcome({"outcome": "exception", "detail": "URLError: http://127.0.0.1:2/zstack refused"}, "http://127.0.0.1:2/zstack")
     assert direct == proxied != outcome({"outcome": "exception", "detail": "KeyError: 'uuid'"}, "x")
+
+
+def test_a_summary_is_clean_only_when_nothing_went_unchecked():
+    clean = ("zstack-contract proxy: 561 exchange(s) checked, 46 new violation(s), 0 of no known API (0 path(s)), "
+             "0 job(s) not followed to their end, 0 not checked; contract: 5.3.0: named")
+    assert not sdk_run.summary_unchecked(clean)  # violations are findings, not unchecked exchanges
+    assert sdk_run.summary_unchecked(clean.replace(" 0 not checked", " 2 not checked (2 too large to check)"))
+    assert sdk_run.summary_unchecked(clean.replace("0 of no known API", "10 of no known API"))
+    assert sdk_run.summary_unchecked(clean.replace("0 job(s)", "1 job(s)"))
+    assert sdk_run.summary_unchecked(clean.replace("0 of no known API (0 path(s)), ", "0 of no known API (0 path(s)), 1 unusable, "))
+    assert sdk_run.summary_unchecked("")
