@@ -2,7 +2,7 @@
 pages (issue 27): a developer check, not a test. The SDK is read from a ZStack clone into a
 temporary folder and never enters the project.
 
-    .venv/bin/python benchmarks/sdk_run.py [--git-dir DIR] [--rev REV] [--python2 PATH] [--json FILE]
+    .venv/bin/python benchmarks/sdk_run.py [--git-dir DIR] [--rev REV] [--python2 PATH] [--json FILE] [--release RELEASE]
 
 1. Reads ``testlib/src/main/resources/zssdk.py`` at ``--rev`` of ``--git-dir`` and appends one action
    class per API of our derived contract of ``tests/pages``, as the tree's generator
@@ -18,6 +18,16 @@ temporary folder and never enters the project.
    the server file and method it follows), prints a table and a summary; then makes the same calls
    through the validation proxy (``zstack-contract proxy``) in front of a fresh simulator.
 
+With ``--release RELEASE`` (issue 25), instead: the whole shipped contract of that release
+(``Simulator(schemas=load_contracts(None, RELEASE))``, what ``pytest contract_tests`` runs against by
+default), an action class for each of its APIs, and one call per API as a user makes it
+(:func:`release_calls`: the admin login first, then reads, changes, creates, removals, by name; the
+mandatory fields and path variables filled by :func:`example_value`), made on a fresh simulator
+directly and on a fresh one through the proxy (``--release``). Each call's outcome is compared
+(:func:`outcome_of`); the counts, the outcomes by kind, every difference and the proxy's summary
+and findings are printed. Exit 0 when every call is alike, the proxy's summary shows nothing
+unchecked and no session uuid shows in its output; 1 otherwise; 2 for unusable input.
+
 Python 2.7 needs ``urllib3<2``: when ``--python2`` cannot import it, it is installed with pip into
 the temporary folder. Exit 0 when every call ends as the node says, directly and through the proxy,
 and the proxy saw no violation; 1 otherwise; 2 when the SDK, Python 2 or the pages cannot be had.
@@ -28,12 +38,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +57,7 @@ from measure import ROOT, machine
 sys.path.insert(0, str(ROOT / "src"))
 
 from zstack_contract.contract.compiled import Contract, ContractSet
+from zstack_contract.facts.ids import is_uuid_param
 
 SDK_PATH = "testlib/src/main/resources/zssdk.py"
 GENERATOR = "testlib/src/main/java/org/zstack/testlib/PythonSdkGenerator.groovy"
@@ -360,6 +373,101 @@ out.close()
 '''
 
 
+# -- 2b. every API of a shipped release: one call each, as a user makes it ------------------------
+
+# Reads first, then what changes a resource, removals last: a removal does not take away a
+# resource a later call names. Within a kind, by API name. The login that gives the session first.
+KIND_ORDER = ("query", "get", "action", "update", "create", "delete")
+LOGIN = Call("LogInByAccount", "admin with the SHA-512 of its password", {"accountName": "admin", "password": "@password"}, "",
+             "the session every other call uses", gives_session=True)
+
+
+def _type(schema: dict[str, Any]) -> str | None:
+    """The JSON type a value of ``schema`` takes (the first one that is not null)."""
+    t = schema.get("type")
+    return next((x for x in t if x != "null"), None) if isinstance(t, list) else t
+
+
+def _fixed_uuid(seed: str) -> str:
+    """A random-looking uuid (version 4) that names nothing, the same on every run."""
+    import hashlib
+    import uuid
+
+    return str(uuid.UUID(bytes=hashlib.sha256(seed.encode()).digest()[:16], version=4).hex)
+
+
+def example_value(name: str, schema: dict[str, Any], uuid_of: Any) -> Any:
+    """A value a user would pass for a parameter: a valid value when the schema lists them, a
+    uuid from ``uuid_of(name)`` for a uuid parameter, else a string, number, boolean or list of
+    the schema's type, within its bounds."""
+    if schema.get("enum"):
+        return schema["enum"][0]
+    t = _type(schema)
+    if t == "array":
+        return [example_value(name, schema.get("items") or {"type": "string"}, uuid_of)]
+    if t == "boolean":
+        return True
+    if t in ("integer", "number"):
+        low, high = schema.get("minimum", 1), schema.get("maximum", 1)
+        return max(low, min(1, high))
+    if t == "object":
+        return {}
+    if is_uuid_param(name):
+        return uuid_of(name)
+    text = f"sdk-{name}"[: schema.get("maxLength", 255)]
+    return text.ljust(schema.get("minLength", 0), "x")
+
+
+def release_calls(contracts: ContractSet, state: Any) -> tuple[Call, ...]:
+    """One call per API of ``contracts``, in :data:`KIND_ORDER` (the admin login first): its
+    mandatory fields filled by :func:`example_value`; a uuid names the first resource (by uuid) of
+    its collection in ``state`` (a fresh simulator's, whose seed uuids are the same on every run),
+    else a fixed random uuid. A query is called with no conditions."""
+    first: dict[str, str | None] = {}
+
+    def uuid_for(api: str, template: str) -> Any:
+        def uuid_of(name: str) -> str:
+            collection = contracts.resources.of_param(name, template)
+            if collection is not None and collection.name not in first:
+                first[collection.name] = min((r["uuid"] for r in state.all(collection.name) if isinstance(r.get("uuid"), str)), default=None)
+            return (first[collection.name] if collection is not None else None) or _fixed_uuid(f"{api}.{name}")
+        return uuid_of
+
+    calls = [LOGIN]
+    rank = {kind: n for n, kind in enumerate(KIND_ORDER)}
+    for contract in sorted(contracts, key=lambda c: (rank.get(c.kind, len(rank)), c.api)):
+        if contract.api == LOGIN.api:
+            continue
+        route = contract.routes[0]
+        if contract.kind == "query":
+            params: dict[str, Any] = {"conditions": []}
+        else:
+            uuid_of = uuid_for(contract.api, route.template)
+            # a path variable too: the SDK cannot build the URL without it (string.Template.substitute)
+            params = {p.name: example_value(p.name, p.schema, uuid_of) for p in contract.parameters if p.required or p.where == "path"}
+        calls.append(Call(contract.api, f"{route.method} {route.template}", params, "", contract.kind))
+    return tuple(calls)
+
+
+def outcome_of(got: dict[str, Any], base_url: str) -> tuple:
+    """What is compared of an outcome: a success's top-level fields, an error's code (and the
+    status the SDK saw), or an SDK-side error's type and words (the target's address left out)."""
+    kind = got.get("outcome")
+    if kind == "success":
+        return ("success", tuple(got.get("fields", ())))
+    if kind == "error":
+        return ("error", got.get("code"), got.get("http"))
+    return (kind, (got.get("detail") or "").replace(base_url, "<target>"))
+
+
+def said(key: tuple) -> str:
+    if key[0] == "success":
+        return "success: " + (", ".join(key[1]) or "{}")
+    if key[0] == "error":
+        return f"error {key[1]}" + (f" ({key[2]})" if key[2] else "")
+    return f"{key[0]}: {key[1]}"
+
+
 # -- 3. running the calls, directly and through the proxy ------------------------------------------
 
 def python2_with_urllib3(python2: str, folder: Path) -> None:
@@ -373,13 +481,14 @@ def python2_with_urllib3(python2: str, folder: Path) -> None:
         raise ValueError(f"{python2}: cannot install urllib3<2: {(r.stderr.strip().splitlines() or ['failed'])[-1]}")
 
 
-def drive(python2: str, folder: Path, base_url: str, known: dict[str, Any], timeout: float = 600) -> tuple[list[dict], float]:
-    """Run every call of CALLS with the SDK in ``folder`` against ``base_url``; the outcomes and the seconds taken."""
+def drive(python2: str, folder: Path, base_url: str, known: dict[str, Any], timeout: float = 600,
+          calls: tuple[Call, ...] = CALLS) -> tuple[list[dict], float]:
+    """Run every call of ``calls`` with the SDK in ``folder`` against ``base_url``; the outcomes and the seconds taken."""
     from urllib.parse import urlsplit
 
     url = urlsplit(base_url)
     plan, out = folder / "plan.json", folder / "outcomes.jsonl"
-    plan.write_text(json.dumps({"known": known, "calls": [c.plan() for c in CALLS]}))
+    plan.write_text(json.dumps({"known": known, "calls": [c.plan() for c in calls]}))
     (folder / "driver.py").write_text(DRIVER)
     started = time.perf_counter()
     r = subprocess.run([python2, str(folder / "driver.py"), str(folder), str(plan), str(out), url.hostname, str(url.port), url.path],
@@ -422,6 +531,8 @@ class Run:
     proxy_exit: int | None = None
     secrets_seen: list[str] = field(default_factory=list)
     report_files: int = 0
+    base_url: str = ""  # the address the SDK was configured to
+    log: str = ""  # what the proxy wrote to stderr (its findings, its summary)
 
     @property
     def rows(self) -> list[tuple[Call, dict]]:
@@ -433,33 +544,35 @@ class Run:
         return sum(judge(c, o) for c, o in self.rows)
 
 
-def run_direct(schemas: Path, python2: str, folder: Path, known: dict) -> Run:
+def run_direct(schemas: Path | ContractSet, python2: str, folder: Path, known: dict, calls: tuple[Call, ...] = CALLS) -> Run:
     from zstack_contract.simulator.server import Simulator
 
     sim = Simulator(schemas=schemas).start()
     try:
-        outcomes, seconds = drive(python2, folder, sim.base_url, known)
+        outcomes, seconds = drive(python2, folder, sim.base_url, known, calls=calls)
     finally:
         sim.stop()
-    return Run("direct", outcomes, seconds)
+    return Run("direct", outcomes, seconds, base_url=sim.base_url)
 
 
-def run_proxied(schemas: Path, python2: str, folder: Path, known: dict, env: dict) -> Run:
+def run_proxied(schemas: Path | ContractSet, python2: str, folder: Path, known: dict, env: dict, calls: tuple[Call, ...] = CALLS) -> Run:
     """The same calls through ``zstack-contract proxy`` before a fresh simulator; its summary line
     and exit code, and whether a session uuid of the run shows in its output, reports or records
-    (the SDK sends the session in the query string of every GET and DELETE too)."""
+    (the SDK sends the session in the query string of every GET and DELETE too). ``schemas``: a
+    folder, or a shipped release's contract (the proxy is then given ``--release``)."""
     from zstack_contract.simulator.server import Simulator
 
     reports, records = folder / "proxy-reports", folder / "proxy-records"
+    contract = ["--release", schemas.release] if isinstance(schemas, ContractSet) else ["--schemas", str(schemas)]
     sim = Simulator(schemas=schemas).start()
     proxy = subprocess.Popen([sys.executable, "-m", "zstack_contract.cli", "proxy", "--target", sim.base_url, "--listen", "127.0.0.1:0",
-                              "--schemas", str(schemas), "--report", str(reports), "--record", str(records)],
+                              *contract, "--report", str(reports), "--record", str(records)],
                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = proxy.stdout.readline().strip()
         if not url.startswith("http"):
             raise RuntimeError(f"the proxy did not start: {proxy.stderr.read()[-2000:]}")
-        outcomes, seconds = drive(python2, folder, url, known)
+        outcomes, seconds = drive(python2, folder, url, known, calls=calls)
     finally:
         proxy.send_signal(signal.SIGINT)
         out, err = proxy.communicate(timeout=120)
@@ -468,7 +581,7 @@ def run_proxied(schemas: Path, python2: str, folder: Path, known: dict, env: dic
     summary = next((ln for ln in reversed(err.splitlines()) if "exchange(s) checked" in ln), err.strip()[-500:])
     texts = [out, err] + [p.read_text(errors="replace") for d in (reports, records) for p in d.rglob("*") if p.is_file()]
     seen = [f"session {s[:4]}..." for s in sessions if any(s in t for t in texts)]
-    return Run("through the proxy", outcomes, seconds, summary, proxy.returncode, seen, len(texts) - 2)
+    return Run("through the proxy", outcomes, seconds, summary, proxy.returncode, seen, len(texts) - 2, url, err)
 
 
 def table(run: Run) -> str:
@@ -485,6 +598,83 @@ def default_python2() -> str:
     return str(pyenv) if pyenv.exists() else (shutil.which("python2") or "python2")
 
 
+def summary_unchecked(summary: str) -> bool:
+    """Whether the proxy's summary line says some exchange went unchecked: of no known API,
+    unusable, unanswered, a job not followed to its end, or not checked (or there is no summary)."""
+    clean = re.search(r"exchange\(s\) checked, .*\b0 of no known API\b.*\b0 job\(s\) not followed to their end, 0 not checked;", summary)
+    return clean is None or " unusable" in summary or "did not answer" in summary
+
+
+def proxy_findings(report: Path) -> dict[str, set[str]]:
+    """The APIs of each check's findings in the proxy's JSON report ({} when it has none or cannot be read)."""
+    try:
+        found = json.loads(report.read_text()).get("findings") or []
+    except (OSError, ValueError):
+        return {}
+    by_check: dict[str, set[str]] = {}
+    for f in found:
+        by_check.setdefault(f.get("check") or "?", set()).add(f.get("api") or "?")
+    return by_check
+
+
+def run_release(args: argparse.Namespace, base: str, commit: str, folder: Path, env: dict) -> int:
+    """``--release``: every API of the release's contract called once (:func:`release_calls`) on a
+    fresh simulator directly and on a fresh one through the proxy; each call's outcome compared."""
+    from zstack_contract.contract.loading import load_contracts
+    from zstack_contract.errors import InputError
+    from zstack_contract.facts.ids import password_hash
+    from zstack_contract.simulator.server import DEFAULT_PASSWORD, Simulator
+
+    try:
+        contracts = load_contracts(None, args.release)
+    except (InputError, ValueError, LookupError) as exc:
+        print(f"sdk_run: --release: {exc}", file=sys.stderr)
+        return 2
+    (folder / "zssdk.py").write_text(sdk_module(base, contracts))
+    calls = release_calls(contracts, Simulator(schemas=contracts).state)
+    known = {"password": password_hash(DEFAULT_PASSWORD)}
+    try:
+        runs = [run_direct(contracts, args.python2, folder, known, calls), run_proxied(contracts, args.python2, folder, known, env, calls)]
+    except (RuntimeError, subprocess.SubprocessError) as exc:
+        print(f"sdk_run: {exc}", file=sys.stderr)
+        return 2
+    proxied = runs[1]
+    keyed = [{(o["api"], o["call"]): outcome_of(o, r.base_url) for o in r.outcomes} for r in runs]
+    missing = ("missing", "")
+    pairs = [(c, keyed[0].get((c.api, c.call), missing), keyed[1].get((c.api, c.call), missing)) for c in calls]
+    different = [(c, a, b) for c, a, b in pairs if a != b or a == missing]  # no outcome at all is no likeness
+    print(f"ZStack Python SDK {SDK_PATH} at {commit[:12]} ({args.rev}), every API of release {contracts.release}: "
+          f"{len(contracts)} APIs, {len(calls)} calls each run (the login first)\n")
+    for run, outcomes in zip(runs, keyed):
+        kinds = Counter(k[0] for k in outcomes.values())
+        codes = Counter(k[1] for k in outcomes.values() if k[0] == "error")
+        print(f"{run.name}: {len(outcomes)} outcomes, {run.seconds:.1f} s; " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+              + (" (" + ", ".join(f"{n} {c}" for c, n in sorted(codes.items(), key=lambda x: (-x[1], str(x[0])))) + ")" if codes else ""))
+    print(f"{len(calls)} calls, {len(calls) - len(different)} alike, {len(different)} different")
+    for c, a, b in different:
+        print(f"  {c.api} ({c.call}): directly {said(a)}; through the proxy {said(b)}")
+    print(proxied.proxy_summary)
+    findings = proxy_findings(folder / "proxy-reports" / "zstack-contract.json")
+    if findings:
+        print("the proxy's findings (the checks' verdicts on the simulator's answers; the same answers came directly): "
+              + "; ".join(f"{len(apis)} {check} ({', '.join(sorted(apis))})" for check, apis in sorted(findings.items())))
+    unchecked = summary_unchecked(proxied.proxy_summary or "")
+    if proxied.proxy_exit != 0:
+        print(f"the proxy exited {proxied.proxy_exit}")
+    if proxied.secrets_seen:
+        print(f"the proxy's output or reports show a session uuid ({', '.join(proxied.secrets_seen)})")
+    else:
+        print(f"no session uuid in the proxy's output or its {proxied.report_files} report and record files")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "machine": machine(), "sdk": {"path": SDK_PATH, "rev": args.rev, "commit": commit}, "release": contracts.release,
+            "calls": len(calls), "alike": len(calls) - len(different), "different": [[c.api, c.call, list(a), list(b)] for c, a, b in different],
+            "runs": [{"name": r.name, "seconds": round(r.seconds, 2), "proxy_summary": r.proxy_summary, "proxy_exit": r.proxy_exit,
+                      "proxy_log": r.log.splitlines() if r.log else None, "outcomes": r.outcomes} for r in runs],
+        }, indent=2))
+    return 0 if not different and not unchecked and not proxied.secrets_seen else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--git-dir", default=DEFAULT_GIT_DIR, help=f"a ZStack clone's git directory (default {DEFAULT_GIT_DIR})")
@@ -492,6 +682,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pages", default=str(ROOT / "tests" / "pages"), help="the pages whose APIs are called (default tests/pages)")
     p.add_argument("--python2", default=default_python2(), help="Python 2.7 (default: pyenv's 2.7.18, else python2 on PATH)")
     p.add_argument("--json", metavar="FILE", help="also write the figures and every outcome as JSON")
+    p.add_argument("--release", metavar="RELEASE",
+                   help="instead of the pages' calls: one call per API of this shipped release's contract (e.g. 5.3.0), "
+                        "directly and through the proxy, compared")
     args = p.parse_args(argv)
     from zstack_contract.contract.loading import load_contracts
     from zstack_contract.facts.ids import password_hash
@@ -508,6 +701,8 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, OSError, subprocess.SubprocessError) as exc:
             print(f"sdk_run: {exc}", file=sys.stderr)
             return 2
+        if args.release is not None:
+            return run_release(args, base, commit, folder, env)
         schemas = folder / "schemas"
         r = subprocess.run([sys.executable, "-m", "zstack_contract.cli", "derive", "-q", args.pages, "--out", str(schemas)],
                            cwd=ROOT, env=env, check=False, capture_output=True, text=True)

@@ -92,3 +92,97 @@ def test_every_api_of_the_pages_has_a_class_and_every_keyword_is_the_sdks(genera
     known = set(re.findall(r"(\w+)=", init.group(1)))
     used = {k for cls in classes.values() for p in _params(cls).values() for k in p}
     assert used and used <= known, used - known
+
+
+# -- --release: one call per API of a shipped release ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def release_plan():
+    """The 5.3.0 contract, a fresh simulator's state for it, and the calls built from both."""
+    from zstack_contract.contract.loading import load_contracts
+    from zstack_contract.simulator.server import Simulator
+
+    contracts = load_contracts(None, "5.3.0")
+    state = Simulator(schemas=contracts).state
+    return contracts, state, sdk_run.release_calls(contracts, state)
+
+
+def test_release_calls_are_one_per_api_the_login_first_then_by_kind_in_a_fixed_order(release_plan):
+    contracts, state, calls = release_plan
+    assert len(calls) == len(contracts) == 561
+    assert calls[0].api == "LogInByAccount" and calls[0].gives_session and calls[0].params["password"] == "@password"
+    assert sorted(c.api for c in calls) == sorted(contracts.by_api)
+    ranks = [sdk_run.KIND_ORDER.index(contracts.get(c.api).kind) for c in calls[1:]]
+    assert ranks == sorted(ranks) and ranks[0] == 0 and ranks[-1] == len(sdk_run.KIND_ORDER) - 1  # reads first, removals last
+    assert sdk_run.release_calls(contracts, state) == calls  # the same plan every time
+
+
+def test_release_calls_fill_every_mandatory_field_and_path_variable_a_uuid_naming_what_exists(release_plan):
+    import re
+
+    contracts, state, calls = release_plan
+    named = empty = 0
+    for call in calls[1:]:
+        contract = contracts.get(call.api)
+        if contract.kind == "query":
+            assert call.params == {"conditions": []}
+            continue
+        for p in contract.parameters:
+            if p.required or p.where == "path":
+                assert p.name in call.params, (call.api, p.name)
+        assert set(re.findall(r"{(\w+)}", call.call)) <= set(call.params), call.api  # the SDK can build the URL
+        template = contract.routes[0].template
+        for name, value in call.params.items():
+            collection = contracts.resources.of_param(name, template)
+            if collection is None:
+                continue
+            for uuid in value if isinstance(value, list) else [value]:
+                assert re.fullmatch(r"[0-9a-f]{32}", uuid), (call.api, name, uuid)
+                if state.all(collection.name):
+                    assert state.exists(collection.name, uuid), (call.api, name)
+                    named += 1
+                else:
+                    empty += 1
+    assert named > 300 and empty > 0
+    stop = next(c for c in calls if c.api == "StopVmInstance")
+    assert stop.params["uuid"] in state.vms
+    attach = next(c for c in calls if c.api == "AttachL3NetworkToVm")
+    assert attach.params["vmInstanceUuid"] in state.vms and state.exists("l3-networks", attach.params["l3NetworkUuid"])
+    assert next(c for c in calls if c.api == "CreateVmInstance").params == {"name": "sdk-name"}  # 5.3.0: only the name is mandatory
+
+
+def test_example_values_follow_the_schema():
+    def uuid_of(name):
+        return f"<{name}>"
+
+    value = sdk_run.example_value
+    assert value("type", {"type": "string", "enum": ["cold", "grace"]}, uuid_of) == "cold"  # a valid value
+    assert value("vmUuids", {"type": "array", "items": {"type": "string"}}, uuid_of) == ["<vmUuids>"]
+    assert value("hostUuid", {"type": ["null", "string"]}, uuid_of) == "<hostUuid>"
+    assert value("cpuNum", {"type": "integer", "minimum": 2, "maximum": 8}, uuid_of) == 2
+    assert value("port", {"type": "integer", "minimum": -5, "maximum": 0}, uuid_of) == 0
+    assert value("enable", {"type": "boolean"}, uuid_of) is True
+    assert value("name", {"type": "string", "maxLength": 5}, uuid_of) == "sdk-n"
+    assert value("code", {"type": "string", "minLength": 12}, uuid_of) == "sdk-codexxxx"
+    assert value("names", {"type": "array", "items": {"type": "string"}}, uuid_of) == ["sdk-names"]
+
+
+def test_outcomes_are_compared_by_fields_code_or_sdk_error_without_the_target_address():
+    outcome = sdk_run.outcome_of
+    assert outcome({"outcome": "success", "fields": ["inventory"], "values": {"x": 1}}, "http://a") == ("success", ("inventory",))
+    assert outcome({"outcome": "error", "code": "SYS.1003", "detail": "uuid 1"}, "u") == outcome({"outcome": "error", "code": "SYS.1003",
+                                                                                                  "detail": "uuid 2"}, "u")
+    direct = outcome({"outcome": "exception", "detail": "URLError: http://127.0.0.1:1/zstack refused"}, "http://127.0.0.1:1/zstack")
+    proxied = outcome({"outcome": "exception", "detail": "URLError: http://127.0.0.1:2/zstack refused"}, "http://127.0.0.1:2/zstack")
+    assert direct == proxied != outcome({"outcome": "exception", "detail": "KeyError: 'uuid'"}, "x")
+
+
+def test_a_summary_is_clean_only_when_nothing_went_unchecked():
+    clean = ("zstack-contract proxy: 561 exchange(s) checked, 46 new violation(s), 0 of no known API (0 path(s)), "
+             "0 job(s) not followed to their end, 0 not checked; contract: 5.3.0: named")
+    assert not sdk_run.summary_unchecked(clean)  # violations are findings, not unchecked exchanges
+    assert sdk_run.summary_unchecked(clean.replace(" 0 not checked", " 2 not checked (2 too large to check)"))
+    assert sdk_run.summary_unchecked(clean.replace("0 of no known API", "10 of no known API"))
+    assert sdk_run.summary_unchecked(clean.replace("0 job(s)", "1 job(s)"))
+    assert sdk_run.summary_unchecked(clean.replace("0 of no known API (0 path(s)), ", "0 of no known API (0 path(s)), 1 unusable, "))
+    assert sdk_run.summary_unchecked("")
