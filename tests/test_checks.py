@@ -122,6 +122,32 @@ def test_uuid_matches_url(contract, good):
     assert f.pointer == "/inventory/uuid" and "aaaa" in f.expected
 
 
+URL_UUID = [
+    # (API of 5.3.0, its request path: A names the inventory's own resource, B another; the
+    #  answer's uuid is A's: no finding; then B's: a finding only where the URL names the answer's resource)
+    ("StopVmInstance", "PUT", "/v1/vm-instances/A/actions", {"stopVmInstance": {}}, True),
+    ("AttachDataVolumeToVm", "POST", "/v1/volumes/A/vm-instances/B", {"params": {}}, True),  # the volume's inventory
+    ("AttachL3NetworkToVm", "POST", "/v1/vm-instances/A/l3-networks/B", {"params": {}}, True),  # the VM's
+    ("AddIpRange", "POST", "/v1/l3-networks/B/ip-ranges", {"params": {}}, False),  # a new IP range: no variable names it
+]
+
+
+@pytest.mark.parametrize("api, method, path, body, named", URL_UUID, ids=[r[0] for r in URL_UUID])
+def test_uuid_matches_url_holds_the_answer_to_the_variable_naming_its_resource(api, method, path, body, named):
+    """The URL's uuid that names the answer's resource by its inventory type: a create under a
+    parent (AddIpRange under its L3 network) answers a resource no variable names, an attach
+    answers one of the two its path names."""
+    from zstack_contract.inputs.exchange import Exchange, Request, Response, Step
+
+    a, b = "a" * 32, "b" * 32
+    contract = load_contracts(None, "5.3.0").get(api)
+    url = "http://mn:8080/zstack" + path.replace("A", a).replace("B", b)
+    for answered, finding in ((a, False), (b, named)):
+        ex = Exchange(steps=[Step(Request(method=method, url=url, body=body), Response(status=200, body={"inventory": {"uuid": answered}}))], source="test.json")
+        found = run_checks(ex, contract, ["uuid-matches-url"])
+        assert bool(found) == finding, (api, answered, found)
+
+
 def test_owner_uuid_nic_volume_and_used_ip(contract, good):
     other = "b" * 32
     good["inventory"]["vmNics"][0]["vmInstanceUuid"] = other

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..contract.compiled import Contract
+from ..contract.format import PAGE_TYPE
+from ..contract.resources import named_by_param, same_resource
 from ..facts import jvm_dates
 from ..facts.ids import is_uuid_param
 from ..facts.pointers import escape_pointer
+from ..facts.urls import api_path
 from .finding import Finding, show
 from .registry import check
 from .view import View
@@ -17,15 +21,48 @@ from .view import View
 @check("uuid-matches-url", "the inventory's uuid is the resource uuid in the request URL", needs_http=True)
 def uuid_matches_url(view: View) -> Iterator[Finding]:
     call = view.exchange.call.request
-    params = view.contract.path_params(call.method, call.url)
-    wanted = next((v for k, v in (params or {}).items() if is_uuid_param(k) and not k.endswith("Uuids")), None)
-    if wanted is None:
+    found = _route_variables(view.contract, call.method, call.url)
+    if found is None:
+        return
+    template, params = found
+    uuids = [(k, v) for k, v in params.items() if is_uuid_param(k) and not k.endswith("Uuids")]
+    if not uuids:
         return
     for i, entry in view.resources():
         obj = entry.value
-        if entry.place.top and entry.index is None and "uuid" in obj and obj["uuid"] != wanted:
+        if not (entry.place.top and entry.index is None and "uuid" in obj):
+            continue
+        wanted = _url_uuid_of(view.contract, entry.key, template, uuids)
+        if wanted is not None and obj["uuid"] != wanted:
             yield view.finding(i, pointer=entry.pointer() + "/uuid", expected=f"{wanted!r} (the uuid in the request URL)",
                                found=show(obj["uuid"]))
+
+
+def _route_variables(contract: Contract, method: str, url: str) -> tuple[str, dict[str, str]] | None:
+    """(the route's template, the path's variables) of the API's route the request took."""
+    try:
+        path = api_path(url)
+    except ValueError:
+        return None
+    for route in contract.routes:
+        got = route.match(method, path)
+        if got is not None:
+            return route.template, got
+    return None
+
+
+def _url_uuid_of(contract: Contract, field: str | None, template: str, uuids: list[tuple[str, str]]) -> str | None:
+    """The uuid of the URL that names the resource a success field holds: the variable naming the
+    field's inventory type (``AddIpRange``'s ``/l3-networks/{l3NetworkUuid}/ip-ranges`` answers an
+    IpRange: no variable names it; ``/volumes/{volumeUuid}/vm-instances/{vmInstanceUuid}`` answers
+    the volume). With no type documented, the variable the path ends with (or ends with before
+    ``/actions``), the resource acted on."""
+    page_type = contract.response.get("properties", {}).get(field or "", {}).get(PAGE_TYPE) if contract.response else None
+    if isinstance(page_type, str) and page_type.endswith("Inventory") and len(page_type) > len("Inventory"):
+        resource = page_type[: -len("Inventory")]
+        return next((v for k, v in uuids if (named := named_by_param(k, template)) and same_resource(named, resource)), None)
+    tail = template.removesuffix("/actions")
+    return next((v for k, v in uuids if tail.endswith("{" + k + "}")), None)
 
 
 @check("owner-uuid", "nested items point back at their owner (vmNics[].vmInstanceUuid is the VM's uuid, usedIps[].vmNicUuid the NIC's)")

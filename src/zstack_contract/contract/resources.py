@@ -11,8 +11,9 @@ A collection is what one query API lists: its path after ``/v1`` without the tra
   (``vmNicUuid``: VmNic), else the one whose resource ``x`` ends with (``srcHostUuid``: Host),
   else a collection made from the name (``vm-nics``) that no query lists;
 - a path parameter ``uuid`` names the collection whose path is the longest that the route's path
-  before it starts with (``/v1/vm-instances/nics/{uuid}/actions``: ``vm-instances/nics``), else the
-  route's first segment;
+  before it starts with, its variables left out (``/v1/vm-instances/nics/{uuid}/actions``:
+  ``vm-instances/nics``; ``/v1/vm-instances/{vmInstanceUuid}/cdroms/{uuid}/actions``:
+  ``vm-instances/cdroms``), else the route's first segment;
 - a query lists its own collection; a create makes a resource of its answer's inventory type
   (``IpRangeInventory``: IpRange), else of its path's collection.
 """
@@ -49,6 +50,24 @@ def path_collection(template: str) -> str | None:
             break
         static.append(p)
     return "/".join(static) or None
+
+
+def named_by_param(name: str, template: str) -> str | None:
+    """The resource a path's uuid variable names by its name alone, for telling which variable is
+    the answer's own resource: ``l3NetworkUuid``: L3Network; ``uuid``: the resource of the path's
+    segment before it (``/v1/l3-networks/{uuid}``: L3Network); None when that cannot be read."""
+    if name != "uuid":
+        m = _UUID_PARAM.match(name)
+        return m.group(1)[:1].upper() + m.group(1)[1:] if m and m.group(1) else None
+    before = [p for p in template.split("{uuid}", 1)[0].split("/") if p]
+    return _resource_of_name(before[-1]) if before and not before[-1].startswith("{") and before[-1] != "v1" else None
+
+
+def same_resource(a: str, b: str) -> bool:
+    """Whether two resource names are one resource's, one read more narrowly (``Nic`` of a path
+    ``/vm-instances/nics``, ``VmNic``; ``SrcHost``, ``Host``)."""
+    a, b = a.lower(), b.lower()
+    return a.endswith(b) or b.endswith(a)
 
 
 def _kebab_plural(word: str) -> str:
@@ -109,7 +128,7 @@ class Resources:
     def of_path(self, template: str) -> Collection | None:
         """The collection whose path is the longest the route's path before its ``{uuid}`` starts with."""
         before = template.split("{uuid}", 1)[0].rstrip("/")
-        parts = [p for p in before.split("/") if p and p != "v1"]
+        parts = [p for p in before.split("/") if p and p != "v1" and not p.startswith("{")]  # /vm-instances/{vmInstanceUuid}/cdroms: vm-instances/cdroms
         for n in range(len(parts), 0, -1):
             found = self.by_path.get("/".join(parts[:n]))
             if found is not None:

@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..contract.format import PAGE_TYPE
+from ..contract.resources import named_by_param, same_resource
 from ..facts.ids import NEW_RESOURCE_UUID, new_uuid
 from . import render, samples
 from .apis import Api
@@ -198,34 +200,74 @@ def _change(call: Call, found: tuple[str, dict, str]) -> dict | None:
         return call.state.get(collection, resource["uuid"])
 
 
-def _with_resource(call: Call, answer: dict, resource: dict | None) -> dict:
-    """The answer with the resource in place of a success object that stands for one (an inventory)."""
-    if resource is None:
-        return answer
+def _with_resources(call: Call, answer: dict, changed: tuple[str, dict | None] | None = None) -> dict:
+    """The answer with, in place of each success object that stands for a resource (an inventory),
+    the resource of its type the path names (an attach of a volume to a VM answers the volume,
+    whatever order the path names them in); ``changed``: (collection, the resource as the work
+    left it) of the resource the work changed. A success object of a type the path names none of
+    stays the page's (a create under a parent: the new child)."""
     for name in call.api.success:
-        if isinstance(answer.get(name), dict) and "uuid" in answer[name]:
-            answer[name] = resource
+        if not (isinstance(answer.get(name), dict) and "uuid" in answer[name]):
+            continue
+        for p in _path_params_of(call, name):
+            if changed is not None and changed[0] == p.collection:
+                resource = changed[1]
+            else:
+                resource = call.state.get(p.collection, str(call.value(p.name)))
+            if resource is None:  # a resource the simulator keeps no inventory of: the page's, about it
+                answer[name]["uuid"] = str(call.value(p.name))
+            else:
+                answer[name] = resource
+            break
     return answer
 
 
+def _inventory_type(api: Api, field: str) -> str | None:
+    """The resource a success field holds, by its documented inventory type (``VolumeInventory``: Volume)."""
+    page_type = (api.response or {}).get("properties", {}).get(field, {}).get(PAGE_TYPE)
+    return page_type[: -len("Inventory")] if isinstance(page_type, str) and page_type.endswith("Inventory") else None
+
+
+def _path_params_of(call: Call, field: str) -> list:
+    """The path's uuid parameters that may name the resource a success field holds: those naming a
+    resource of its inventory type (by their collection, or by their name as the checks read it:
+    :func:`~..contract.resources.named_by_param`), or every one when it has no documented type."""
+    kind = _inventory_type(call.api, field)
+    template = call.api.templates[0] if call.api.templates else ""
+
+    def names_it(p) -> bool:
+        if kind is None:
+            return True
+        by_name = named_by_param(p.name, template)
+        return bool((p.vo and same_resource(p.vo[: -len("VO")], kind)) or (by_name and same_resource(by_name, kind)))
+
+    return [p for p in call.api.params
+            if p.collection and p.where == "path" and call.value(p.name) is not None and names_it(p)]
+
+
 def act(call: Call) -> Outcome:
-    """An action, an update or a read of one resource: the page's answer, about that resource
-    (changed first where the overlay says the action changes it)."""
-    found = _resource_of(call)
-    resource = found[1] if found else None
-    if found is not None and call.api.change:
-        resource = _change(call, found)
-    return 200, _with_resource(call, sample_answer(call.api), resource)
+    """An action, an update or a read of one resource: the page's answer, about the resources its
+    path names (the one acted on changed first where the overlay says the action changes it)."""
+    changed = None
+    if call.api.change:
+        found = _resource_of(call)
+        if found is not None:
+            changed = (found[0], _change(call, found))
+    return 200, _with_resources(call, sample_answer(call.api), changed)
 
 
 def create(call: Call) -> Outcome:
-    """A new resource: the page's sample of one, with the parameters given and a uuid of its own."""
+    """A new resource: the page's sample of one, with the parameters given and a uuid of its own.
+    A POST whose path names a resource of the type it answers makes none: it acts on that one
+    (an attach: ``POST /v1/volumes/{volumeUuid}/vm-instances/{vmInstanceUuid}`` answers the volume)."""
+    if any(_inventory_type(call.api, name) and _path_params_of(call, name) for name in call.api.success):
+        return act(call)
     answer = sample_answer(call.api)
     collection = call.api.collection
     for name in call.api.success:
         made = answer.get(name)
         if isinstance(made, dict):
-            made.update({k: v for k, v in call.params.items() if k in made and not isinstance(v, (dict, list))})
+            made.update({k: v for k, v in call.params.items() if k in made and _same_kind(v, made[k])})
             made["uuid"] = call.params.get(NEW_RESOURCE_UUID) or new_uuid()
             when = now()
             for date in ("createDate", "lastOpDate"):
@@ -237,13 +279,25 @@ def create(call: Call) -> Outcome:
     return 200, answer
 
 
+def _same_kind(value: Any, sample: Any) -> bool:
+    """Whether a parameter's value may stand in a new resource's field whose sample is ``sample``:
+    a string for a string, a boolean for a boolean, a number for a number, never a structure (a
+    parameter of the same name but another type is another thing: ``prefixLen`` "24" is no number)."""
+    if isinstance(value, (dict, list)) or isinstance(sample, (dict, list)):
+        return False
+    if isinstance(value, bool) or isinstance(sample, bool):
+        return isinstance(value, bool) and isinstance(sample, bool)
+    if isinstance(value, (int, float)) and isinstance(sample, (int, float)):
+        return isinstance(value, int) or isinstance(sample, float)
+    return isinstance(value, str) and isinstance(sample, str)
+
+
 def delete(call: Call) -> Outcome:
     """The resource the path's last variable names goes (the path ends in it), or stays as the
     overlay says; a delete of a part of a resource (a path that goes on past it) leaves it."""
     found = _resource_of(call, last=True)
-    if found is not None:
-        _change(call, found)
-    return 200, sample_answer(call.api)
+    changed = (found[0], _change(call, found)) if found is not None else None
+    return 200, _with_resources(call, sample_answer(call.api), changed)
 
 
 def query(call: Call) -> Outcome:
