@@ -24,7 +24,7 @@ from zstack_contract.simulator.seed import seed
 
 SRC = ROOT / "src" / "zstack_contract"
 
-# The README's example of a check of one's own.
+# The documentation's example of a check of one's own (docs/extending/check.md).
 USER_CHECK = '''
 from zstack_contract import check
 

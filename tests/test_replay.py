@@ -93,7 +93,7 @@ def reimage(base_url: str, session: str, vm: str) -> dict:
     return answer.json()["inventory"]
 
 
-def test_client_code_gets_recorded_answers():  # the README's example
+def test_client_code_gets_recorded_answers():  # the example of docs/tasks/replay.md
     import zstack_contract
 
     with zstack_contract.replay("contract_tests/recordings/ReimageVmInstance.stopped-vm.exchange.json"):

@@ -43,7 +43,7 @@ REPORTS = "reports"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="recorded bodies or exchange records (*.json); folders are searched recursively (default: recordings in [tool.zstack-contract])")
+                   help="recorded bodies or exchange records (*.json) and HAR captures (*.har); folders are searched recursively (default: recordings in [tool.zstack-contract])")
     p.add_argument("--api", metavar="NAME", help="the API of bare response bodies (default: from the file name, or the only API known)")
     add_contract_options(p)
     p.add_argument("--strict", action="store_true", default=None, help="undocumented fields are violations, not warnings")

@@ -19,7 +19,7 @@ OPTIONS: dict[str, dict] = {
     "--zstack-release": dict(metavar="NAME", help="the contract shipped for a ZStack release, e.g. 5.3.0, or auto: the one at or below the version the node of --zstack-url says it runs (default: the newest; zstack-contract contracts lists them)"),
     "--zstack-strict": dict(action="store_true", help="undocumented fields are violations"),
     "--zstack-baseline": dict(metavar="FILE", help="known deviations that do not fail the run"),
-    "--zstack-report": dict(metavar="DIR", help="folder for zstack-contract.json and .md (default: reports)"),
+    "--zstack-report": dict(metavar="DIR", help="folder for zstack-contract.json, .md and .html (default: reports)"),
     "--zstack-url": dict(metavar="URL", help="management node base URL with its context path, e.g. http://mn:8080/zstack (default: start the embedded simulator on a free loopback port)"),
     "--zstack-replay": dict(metavar="DIR", help="run the live tests against the exchanges recorded under DIR (--zstack-record's, or HAR captures), served through responses: no server, no socket"),
     "--zstack-session": dict(metavar="UUID", help="an existing session to use instead of logging in"),
