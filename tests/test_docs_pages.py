@@ -7,8 +7,11 @@ with ``bash -c`` in one scratch folder that holds the repository's files (so ``c
 the scratch folder); a line may end with ``# exit N`` for the exit code it must give (else 0). An
 ``export`` line sets its variables, except those a test stands in for: ``ZSTACK_URL`` (with
 ``ZSTACK_ACCOUNT`` and ``ZSTACK_PASSWORD``) names a ``zstack-contract serve`` the test starts on
-loopback in the node's place. A plain fence right after the block is its output: each of its
-lines but ``...`` must be among the lines the commands printed.
+loopback in the node's place. A command ending in `` &`` runs in the background for the rest of
+its block (a server: its first line of output, printed when it listens, is waited for) and is
+stopped with SIGINT when the block ends; its ``# exit N`` is the code it must end with then. A plain
+fence right after the block is its output: each of its lines but ``...`` must be among the lines the
+commands printed.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -27,10 +31,9 @@ from conftest import ROOT
 
 MARK = "<!-- tested -->"
 TASK_PAGES = sorted((ROOT / "docs" / "tasks").glob("*.md"))
-# docs/proxy.md is the proxy's task page too; its commands need a node behind the proxy for as long
-# as it runs, and the proxy's own tests (tests/test_proxy*.py) run it so.
-PAGES = [ROOT / "README.md", *TASK_PAGES]
+PAGES = [ROOT / "README.md", *TASK_PAGES, ROOT / "docs" / "proxy.md"]  # docs/proxy.md: the proxy's task page
 _EXIT = re.compile(r"\s+#\s*exit (\d+)\b.*$")
+_BACKGROUND = re.compile(r"\s+&$")
 _COMMENT = re.compile(r"\s+#\s.*$")
 
 
@@ -112,18 +115,33 @@ def run_page(page: Path, tmp_path: Path) -> int:
     ran = 0
     try:
         for block in marked_blocks(page.read_text(encoding="utf-8")):
-            printed = []
-            for command, code in block.commands:
-                if command.startswith("export "):
-                    assigned = dict(word.split("=", 1) for word in shlex.split(command)[1:])
-                    stand_in = node.variables() if "ZSTACK_URL" in assigned else {}
-                    env.update({name: stand_in.get(name, value) for name, value in assigned.items()})
-                    continue
-                r = subprocess.run(["bash", "-c", command], cwd=work, env=env, check=False, capture_output=True, text=True, timeout=600)
-                where = f"{_name(page)}:{block.line}: {command}"
-                assert r.returncode == code, (where, r.returncode, r.stdout[-2000:], r.stderr[-2000:])
-                printed += (r.stdout + r.stderr).splitlines()
-                ran += 1
+            printed: list[str] = []
+            background: list[tuple[subprocess.Popen, str, int]] = []
+            try:
+                for command, code in block.commands:
+                    if command.startswith("export "):
+                        assigned = dict(word.split("=", 1) for word in shlex.split(command)[1:])
+                        stand_in = node.variables() if "ZSTACK_URL" in assigned else {}
+                        env.update({name: stand_in.get(name, value) for name, value in assigned.items()})
+                        continue
+                    where = f"{_name(page)}:{block.line}: {command}"
+                    if _BACKGROUND.search(command):
+                        server = subprocess.Popen(["bash", "-c", f"exec {_BACKGROUND.sub('', command)}"], cwd=work, env=env,
+                                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                        background.append((server, where, code))
+                        printed.append(server.stdout.readline().rstrip("\n"))  # it listens
+                        ran += 1
+                        continue
+                    r = subprocess.run(["bash", "-c", command], cwd=work, env=env, check=False, capture_output=True, text=True, timeout=600)
+                    assert r.returncode == code, (where, r.returncode, r.stdout[-2000:], r.stderr[-2000:])
+                    printed += (r.stdout + r.stderr).splitlines()
+                    ran += 1
+            finally:
+                for server, where, code in background:
+                    server.send_signal(signal.SIGINT)
+                    out, err = server.communicate(timeout=120)
+                    assert server.returncode == code, (where, server.returncode, out[-2000:], err[-2000:])
+                    printed += (out + err).splitlines()
             for line in block.output:
                 if line.strip() != "...":
                     assert line in printed, (f"{_name(page)}:{block.line}: the output shown is not what the commands print", line, printed[-20:])
