@@ -281,6 +281,8 @@ class ProxyServer:
         finally:
             sweeping.cancel()
             listening.close()
+            for handler in [h for h in server.open if not h.busy]:
+                handler.force_close()  # idle between requests: aiohttp's shutdown would wait out the grace on it
             await server.shutdown(SHUTDOWN_GRACE)
             await client.close()
 
