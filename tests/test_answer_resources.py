@@ -93,3 +93,11 @@ def test_the_checks_hold_each_of_these_answers_to_the_same_variable(sim, newest)
         ex = Exchange(steps=[Step(Request(method="POST", url=url, body={"params": {}}),
                                   Response(status=200, body={"inventory": {"uuid": answered}}))], source="test.json")
         assert bool(run_checks(ex, contract, ["uuid-matches-url"])) == wrong
+
+
+def test_a_create_takes_the_values_given_for_its_fields(sim):
+    """ZoneManagerImpl handle(APICreateZoneMsg): the new zone has the name and description given,
+    whatever the page's sample shows (a null description included)."""
+    r = call(sim, "POST", "/v1/zones", {"params": {"name": "zone-b", "description": "the second zone"}})
+    made = r.json()["inventory"]
+    assert r.status_code == 200 and (made["name"], made["description"]) == ("zone-b", "the second zone")

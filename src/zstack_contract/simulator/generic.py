@@ -282,9 +282,12 @@ def create(call: Call) -> Outcome:
 def _same_kind(value: Any, sample: Any) -> bool:
     """Whether a parameter's value may stand in a new resource's field whose sample is ``sample``:
     a string for a string, a boolean for a boolean, a number for a number, never a structure (a
-    parameter of the same name but another type is another thing: ``prefixLen`` "24" is no number)."""
+    parameter of the same name but another type is another thing: ``prefixLen`` "24" is no number);
+    a field the sample leaves null takes any value that is not a structure."""
     if isinstance(value, (dict, list)) or isinstance(sample, (dict, list)):
         return False
+    if sample is None:
+        return True
     if isinstance(value, bool) or isinstance(sample, bool):
         return isinstance(value, bool) and isinstance(sample, bool)
     if isinstance(value, (int, float)) and isinstance(sample, (int, float)):
