@@ -30,7 +30,8 @@ from zstack_contract.contract.loading import load_contracts
 from zstack_contract.facts.ids import new_uuid
 from zstack_contract.facts.secrets import Redactor
 from zstack_contract.findings.validation import Validation
-from zstack_contract.proxy.forward import Forwarder, ProxyServer
+from zstack_contract.proxy.forward import Forwarder
+from zstack_contract.proxy.server import ProxyServer
 from zstack_contract.proxy.run import ProxyRun
 from zstack_contract.simulator import Simulator
 

@@ -77,8 +77,9 @@ def run(args: argparse.Namespace) -> int:
     from ..facts.secrets import Redactor
     from ..findings.baseline import Baseline
     from ..findings.validation import Validation
-    from ..proxy.forward import Forwarder, ProxyServer, fit_open_files
+    from ..proxy.forward import Forwarder
     from ..proxy.run import ProxyRun, every
+    from ..proxy.server import ProxyServer, fit_open_files
     from ..reporting import clear_reports
     from ..reporting.wording import contract_said
 
