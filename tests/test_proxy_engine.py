@@ -31,8 +31,8 @@ from zstack_contract.facts.ids import new_uuid
 from zstack_contract.facts.secrets import Redactor
 from zstack_contract.findings.validation import Validation
 from zstack_contract.proxy.forward import Forwarder
-from zstack_contract.proxy.server import ProxyServer
 from zstack_contract.proxy.run import ProxyRun
+from zstack_contract.proxy.server import ProxyServer
 from zstack_contract.simulator import Simulator
 
 MIB = 1024 * 1024
