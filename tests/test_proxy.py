@@ -28,8 +28,8 @@ from zstack_contract.facts.secrets import FAKE_UUID, Redactor
 from zstack_contract.findings.validation import Validation
 from zstack_contract.live.replay import replay
 from zstack_contract.proxy.forward import Forwarder
-from zstack_contract.proxy.server import ProxyServer
 from zstack_contract.proxy.run import ProxyRun
+from zstack_contract.proxy.server import ProxyServer
 from zstack_contract.simulator import Simulator
 
 
