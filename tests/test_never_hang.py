@@ -100,6 +100,19 @@ def test_the_run_deadline_ends_polling_and_requests():
             client.request("GET", "/v1/vm-instances")
 
 
+def test_a_wait_the_run_deadline_cuts_short_is_the_run_time_not_the_target():
+    """A target that would answer within the request timeout is not 'unreachable' when the run's
+    time ends first: the client says the run's time is up (a busy CI machine hit this)."""
+    from zstack_contract.live.client import Budget, RunTimeSpent
+
+    with socket_server(silent) as url:
+        budget = Budget(deadline=time.monotonic() + 0.3)
+        client = ZStackClient(url, timeout=(3.0, 30.0), budget=budget)
+        with pytest.raises(RunTimeSpent, match="time is up"):
+            finishes(client.login, "admin", "password")
+        assert budget.ran_out and "time is up" in budget.ran_out
+
+
 # -- secrets -------------------------------------------------------------------------------------------
 def login_with_session(session: str):
     """A target whose login answer carries ``session``."""

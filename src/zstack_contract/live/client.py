@@ -85,13 +85,17 @@ class Budget:
             if self.max_requests is not None and self.sent >= self.max_requests - reserve:
                 raise self._ran_out(BudgetSpent(f"the request budget of {self.max_requests} is spent"))
             if self.remaining() <= 0:
-                raise self._ran_out(RunTimeSpent("the run's time is up (--zstack-max-time)"))
+                raise self.time_up()
             now = self._clock()
             if now < self._next:
                 self._sleep(self._next - now)
                 now = self._next
             self._next = now + (1.0 / self.rate if self.rate else 0.0)
             self.sent += 1
+
+    def time_up(self) -> RunTimeSpent:
+        """The error of a run whose time is up, noted as why the run ran out."""
+        return self._ran_out(RunTimeSpent("the run's time is up (--zstack-max-time)"))
 
     def _ran_out(self, exc: ClientError) -> ClientError:
         self.ran_out = self.ran_out or str(exc)
@@ -243,6 +247,8 @@ class ZStackClient:
             r = within(seconds, lambda: self.http.request(method, url, headers=headers, data=data, params=params,
                                                           timeout=(min(self.timeout[0], seconds), seconds), allow_redirects=False))
         except (PastDeadline, requests.Timeout):
+            if seconds < self.timeout[1]:  # the run's deadline, not the target, cut this wait short
+                raise self.budget.time_up() from None
             raise TargetUnreachable(f"{_origin(url)} did not answer {where()} within {seconds:g} s") from None
         except requests.ConnectionError as exc:
             raise TargetUnreachable(f"cannot reach {_origin(url)}: {_reason(exc)}") from None
