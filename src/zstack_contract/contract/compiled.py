@@ -20,6 +20,7 @@ import jsonschema_rs
 from ..facts.calls import answers_at_once
 from .explain import Explainer
 from .format import META
+from .graph import Graph
 from .parameters import Parameters, read_parameters
 from .patterns import bounded_validator
 from .places import Place, Shapes, compile_places
@@ -189,6 +190,11 @@ class ContractSet:
     def resources(self) -> Resources:
         """The collections its APIs name (which query lists the resource a parameter names)."""
         return Resources.of(self)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """Its resource graph: per type, the APIs that create, list, read, act on and delete it (:mod:`.graph`)."""
+        return Graph.of(self, self.resources)
 
     def route(self, method: str, url: str, body: Any = None) -> Routed[Contract]:
         """How a node routes a request among these APIs (:mod:`.routes`); ``body`` is the request's
