@@ -123,7 +123,7 @@ def test_a_delete_of_nothing_may_succeed_or_say_sys_1003_unless_the_overlay_pins
     pinned = _derive(tmp_path / "pinned", "tests/pages/DestroyVmInstance.txt", overlay=pinned_error)
     succeeds = _derive(tmp_path / "succeeds", "tests/pages/DestroyVmInstance.txt")  # as the bundled overlay pins it
     meta = json.loads((pinned / "DestroyVmInstance.request.json").read_text())["x-zstack"]
-    assert (meta["missingResource"], meta["x-overlay"]) == ("error", ["succeeds-if-missing", "vm-destroy-keeps-it-destroyed"])
+    assert (meta["missingResource"], meta["x-overlay"]) == ("error", ["succeeds-if-missing", "vm-destroy-keeps-it-destroyed", "vm-destroy-states"])
     assert json.loads((succeeds / "DestroyVmInstance.request.json").read_text())["x-zstack"]["missingResource"] == "success"
     assert "missingResource" not in json.loads((free / "DestroyVmInstance.request.json").read_text())["x-zstack"]
     capsys.readouterr()

@@ -269,7 +269,10 @@ def test_the_overlay_says_what_a_delete_keeps_with_a_reason_and_its_source():
 
 
 def test_the_compiled_contract_exposes_the_overlays_change(newest):
-    assert newest.get("DestroyVmInstance").change == {"setsState": "Destroyed", "moves": {"hostUuid": "lastHostUuid"}}
+    destroy = newest.get("DestroyVmInstance").change
+    assert destroy["setsState"] == "Destroyed" and destroy["moves"] == {"hostUuid": "lastHostUuid"} and "Destroyed" not in destroy["needsState"]
+    assert newest.get("StartVmInstance").change == {"setsState": "Running", "needsState": ["Created", "Running", "Stopped", "Crashed"]}
+    assert newest.get("ReimageVmInstance").change == {"worksIn": ["Stopped"]}
     assert newest.get("ExpungeVmInstance").change == {"removes": True, "needsState": ["Destroyed"]}
     assert newest.get("DeleteZone").change == {}
 

@@ -115,7 +115,7 @@ class Contract:
     @property
     def change(self) -> dict[str, Any]:
         """What the overlay says the API's work does to the resource its path names, where the rule
-        of its kind is not it: ``setsState``, ``moves``, ``removes``, ``needsState`` (:mod:`.format`)."""
+        of its kind is not it: ``setsState``, ``moves``, ``removes``, ``needsState``, ``worksIn`` (:mod:`.format`)."""
         return dict((self.request or {}).get(META, {}).get("change", {}))
 
     @cached_property

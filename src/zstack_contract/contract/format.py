@@ -17,7 +17,8 @@ keywords is carried by annotations both sides name here, never recovered from ot
   fields null: nothing set), ``unchecked``: the uuid parameters the node does not
   look up, ``change``: what its work does to the resource its path names where its kind's rule
   is not it (``setsState``, ``moves``: {field: the field its value moves to}, ``removes``,
-  ``needsState``) (the entries under ``x-overlay``).
+  ``needsState``: the states the node's check before the work allows, ``worksIn``: the states
+  the work itself succeeds in, where no check comes before it) (the entries under ``x-overlay``).
 
 The root's ``x-source`` names the page (``page:line``), so that the pages of one API in two
 languages derive the same schemas but for their ``x-source``.

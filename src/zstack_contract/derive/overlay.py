@@ -36,7 +36,7 @@ _KEYS = {
     "table": {"id", "name", "fields", "reason"},
     "page-defect": {"id", "api", "check", "path", "reason"},
     "api": {"id", "api", "missing-resource", "empty-result", "empty-when-unset", "unchecked", "sets-state", "moves", "removes",
-            "needs-state", "reason"},
+            "needs-state", "works-in", "reason"},
 }
 MISSING_RESOURCE = ("success", "error")
 
@@ -118,11 +118,12 @@ class ApiFact:
     moves: tuple[tuple[str, str], ...] = ()  # (field, to): a field's value moves to another, and the field becomes null
     removes: bool = False  # its work removes the resource its path names (an action, such as an expunge)
     needs_state: tuple[str, ...] = ()  # the states the resource must be in, else SYS.1006 before any work
+    works_in: tuple[str, ...] = ()  # the states its work succeeds in; in another the work itself fails (no check before it)
 
     @property
     def changes(self) -> bool:
         """Whether it says what the work does to the resource."""
-        return bool(self.sets_state or self.moves or self.removes or self.needs_state)
+        return bool(self.sets_state or self.moves or self.removes or self.needs_state or self.works_in)
 
     def matches(self, api: str) -> bool:
         return any(fnmatch.fnmatchcase(api, g) for g in self.apis)
@@ -227,14 +228,17 @@ def _entry(kind: str, n: int, raw: Any, ids: set[str], shown: str):
         needs = raw.get("needs-state", [])
         if not isinstance(needs, list) or not all(isinstance(n, str) and n for n in needs):
             raise InputError(shown, f"api {rid!r}: 'needs-state' must be a list of states")
+        works_in = raw.get("works-in", [])
+        if not isinstance(works_in, list) or not all(isinstance(n, str) and n for n in works_in):
+            raise InputError(shown, f"api {rid!r}: 'works-in' must be a list of states")
         if raw.get("removes") and (sets_state or moves):
             raise InputError(shown, f"api {rid!r}: 'removes' with 'sets-state' or 'moves': a removed resource keeps no state")
         fact = ApiFact(rid, tuple(apis), raw.get("missing-resource"), reason, bool(raw.get("empty-result", False)),
                        bool(raw.get("empty-when-unset", False)), tuple(unchecked), sets_state, tuple(moves.items()),
-                       bool(raw.get("removes", False)), tuple(needs))
+                       bool(raw.get("removes", False)), tuple(needs), tuple(works_in))
         if fact.missing_resource is None and not fact.empty_result and not fact.empty_when_unset and not unchecked and not fact.changes:
             raise InputError(shown, f"api {rid!r}: says nothing (no missing-resource, empty-result, empty-when-unset, unchecked, "
-                                    "sets-state, moves, removes or needs-state)")
+                                    "sets-state, moves, removes, needs-state or works-in)")
         return fact
     if kind == "table":
         if not isinstance(raw.get("name"), str):

@@ -187,6 +187,8 @@ def _header(page: Page, overlay: Overlay, what: str, variant: str, source: str) 
             change["removes"] = True
         if f.needs_state:
             change.setdefault("needsState", list(f.needs_state))
+        if f.works_in:
+            change.setdefault("worksIn", list(f.works_in))
     if change:
         root[fmt.META]["change"] = change
     if facts:
