@@ -248,3 +248,13 @@ def test_serve_with_a_folder_that_holds_no_schemas_is_one_line_and_exit_2(argv):
     proc = subprocess.run([sys.executable, "-m", "zstack_contract.cli", *argv, "--port", "0"], capture_output=True, text=True,
                           timeout=20, cwd=ROOT)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "no *.response.json schemas" in proc.stderr
+
+
+def test_a_read_finds_a_resource_in_a_state_the_node_lets_it_read(tmp_path):
+    """GetVmConsoleAddress is allowed only on a Running or Crashed VM (the overlay's state machine):
+    its read case asks the query for one in those states, not for the first VM, which is Stopped."""
+    junit = tmp_path / "junit.xml"
+    r = run_suite("--zstack-api", "GetVmConsoleAddress", "--zstack-case", "read", f"--junitxml={junit}", tests=GENERATED,
+                  env={"ZSTACK_SCHEMAS": "", "ZSTACK_RELEASE": "5.3.0"})
+    assert r.returncode == 0, r.stdout[-3000:]
+    assert junit_cases(junit)["test_api[GetVmConsoleAddress-read]"] == ("passed", {"outcome": "succeeded"})
