@@ -93,7 +93,8 @@ def test_the_overlay_pins_the_result_and_the_unchecked_parameters_in_the_schemas
 @pytest.mark.parametrize("entry, message", [
     ('empty-result = "yes"', "'empty-result' must be true or false"),
     ('unchecked = "vmUuids"', "'unchecked' must be a list of parameter names"),
-    ("", "says nothing (no missing-resource, empty-result, empty-when-unset, unchecked, sets-state, moves, removes or needs-state)"),
+    ('names = { isoUuid = "image" }', "'names' must map a uuid parameter to a resource type's name (VmInstance)"),
+    ("", "says nothing (no missing-resource, empty-result, empty-when-unset, unchecked, names, sets-state, moves, removes or needs-state)"),
 ])
 def test_a_bad_api_entry_of_the_overlay_is_one_line(tmp_path, entry, message):
     f = tmp_path / "overlay.toml"
