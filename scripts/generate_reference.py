@@ -6,9 +6,11 @@ docs/reference/ gets one page per subject: every subcommand's options (its argpa
 ``zstack_contract.cli``), the pytest plugin's options (``pytest_plugin.options``), the checks
 (``checks.REGISTRY``, with their severity), the simulator's named faults (``simulator.faults``), the
 ``[tool.zstack-contract]`` keys (``settings``), the verdicts and their exit codes
-(``findings.verdict``) and the report schemas (``data/*.schema.json``). The output depends on the
-code alone (a fixed help width, no date, no path of this machine). With ``--check`` it writes
-nothing and exits 1 naming every stale or missing page (a project test runs it).
+(``findings.verdict``) and the report schemas (``data/*.schema.json``). Other pages have generated
+regions, between ``<!-- generated: NAME (scripts/generate_reference.py) -->`` and ``<!-- end
+generated -->``: the VM family's diagram in docs/concepts/graph.md (``zstack-contract graph``).
+The output depends on the code alone (a fixed help width, no date, no path of this machine). With
+``--check`` it writes nothing and exits 1 naming every stale or missing page (a project test runs it).
 """
 
 from __future__ import annotations
@@ -218,6 +220,44 @@ PAGES = {
 }
 
 
+def vm_family_diagram() -> str:
+    """The VM family of the newest shipped contract, as ``zstack-contract graph --mermaid`` draws it."""
+    import contextlib
+    import io
+
+    from zstack_contract.cli import main as cli
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = cli(["graph", "--release", "5.3.0", "--mermaid", "--family", "VmInstance"])
+    if rc != 0:
+        raise SystemExit(f"zstack-contract graph exited {rc}")
+    return "```mermaid\n" + out.getvalue() + "```\n"
+
+
+# page (under the project) -> {region name: what makes its text}
+REGIONS = {"docs/concepts/graph.md": {"the VM family": vm_family_diagram}}
+
+
+def _begin(name: str) -> str:
+    return f"<!-- generated: {name} (scripts/generate_reference.py) -->\n"
+
+
+END = "<!-- end generated -->\n"
+
+
+def with_regions(text: str, regions: dict) -> str:
+    """A page's text with each generated region what its function makes now (SystemExit when a
+    region's markers are missing: the page was edited by hand)."""
+    for name, make in regions.items():
+        begin = _begin(name)
+        if begin not in text or END not in text.split(begin, 1)[1]:
+            raise SystemExit(f"no region {name!r} in the page: put {begin.strip()} and {END.strip()} where it goes")
+        head, rest = text.split(begin, 1)
+        text = head + begin + make() + END + rest.split(END, 1)[1]
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 naming every stale or missing page")
@@ -235,6 +275,17 @@ def main(argv: list[str] | None = None) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         print(f"wrote {shown}")
+    for page, regions in REGIONS.items():
+        path = ROOT / page
+        old = path.read_text(encoding="utf-8")
+        text = with_regions(old, regions)
+        if text == old:
+            continue
+        if args.check:
+            stale.append(page)
+            continue
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {page}")
     for name in stale:
         print(f"stale: {name} (run python scripts/generate_reference.py)", file=sys.stderr)
     return 1 if stale else 0

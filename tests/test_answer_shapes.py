@@ -94,7 +94,8 @@ def test_the_overlay_pins_the_result_and_the_unchecked_parameters_in_the_schemas
     ('empty-result = "yes"', "'empty-result' must be true or false"),
     ('unchecked = "vmUuids"', "'unchecked' must be a list of parameter names"),
     ('works-in = "Stopped"', "'works-in' must be a list of states"),
-    ("", "says nothing (no missing-resource, empty-result, empty-when-unset, unchecked, sets-state, moves, removes, needs-state or works-in)"),
+    ('names = { isoUuid = "image" }', "'names' must map a uuid parameter to a resource type's name (VmInstance)"),
+    ("", "says nothing (no missing-resource, empty-result, empty-when-unset, unchecked, names, sets-state, moves, removes, needs-state or works-in)"),
 ])
 def test_a_bad_api_entry_of_the_overlay_is_one_line(tmp_path, entry, message):
     f = tmp_path / "overlay.toml"

@@ -94,3 +94,25 @@ def test_the_help_says_what_validate_reads_and_what_the_suite_writes():
     paths = next(a for a in sub.choices["validate"]._actions if a.dest == "paths")
     assert "*.json" in paths.help and "*.har" in paths.help  # HAR captures are read too (inputs/recordings.SUFFIXES)
     assert ".html" in OPTIONS["--zstack-report"]["help"]  # the suite writes the HTML report beside the JSON and Markdown
+
+
+def test_a_generated_region_of_a_page_is_checked_and_rewritten(tmp_path, monkeypatch):
+    """The VM family's diagram in docs/concepts/graph.md is what ``zstack-contract graph`` draws:
+    a page whose region differs is stale (--check writes nothing), and the script rewrites the
+    region alone."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import generate_reference
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    text = (ROOT / "docs" / "concepts" / "graph.md").read_text(encoding="utf-8")
+    assert "```mermaid\nflowchart LR\n" in text and "    a_StopVmInstance[StopVmInstance]\n" in text
+    stale = text.replace("    a_StopVmInstance[StopVmInstance]\n", "").replace("# The resource graph", "# The resource graph, edited")
+    page = tmp_path / "docs" / "concepts" / "graph.md"
+    page.parent.mkdir(parents=True)
+    page.write_text(stale, encoding="utf-8")
+    monkeypatch.setattr(generate_reference, "ROOT", tmp_path)
+    monkeypatch.setattr(generate_reference, "PAGES", {})  # the regions alone (the reference pages read ROOT too)
+    assert generate_reference.main(["--check"]) == 1 and page.read_text(encoding="utf-8") == stale
+    assert generate_reference.main([]) == 0
+    assert page.read_text(encoding="utf-8") == text.replace("# The resource graph", "# The resource graph, edited")

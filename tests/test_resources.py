@@ -8,7 +8,12 @@ import collections
 import pytest
 
 from zstack_contract.contract.format import META, PAGE_TYPE
-from zstack_contract.contract.resources import Collection, Resources, path_collection
+from zstack_contract.contract.resources import (
+    Collection,
+    Resources,
+    names_any_type,
+    path_collection,
+)
 
 QUERIES = [
     ("QueryVmInstance", ("/v1/vm-instances", "/v1/vm-instances/{uuid}")),
@@ -149,3 +154,70 @@ def test_every_query_of_the_newest_release_lists_a_collection_of_its_own():
     assert r.of_query["QueryHost"] == HOST
     assert r.of_param("vmNicUuid") == NIC
     assert r.of_param("uuid", "/v1/vm-instances/nics/{uuid}/actions") == NIC
+
+
+LB = [("QueryLoadBalancerListener", ("/v1/load-balancers/listeners",)), ("QueryLoadBalancerServerGroup", ("/v1/load-balancers/servergroups",)),
+      ("QueryPortForwardingRule", ("/v1/port-forwarding",)), ("QuerySecurityGroupRule", ("/v1/security-groups/rules",)),
+      ("QueryAccessControlList", ("/v1/access-control-lists",)), ("QueryVolumeSnapshot", ("/v1/volume-snapshots",)),
+      ("QueryVmUserDefinedXmlHookScript", ("/v1/vm-instances/xml-hook-script",)), ("QueryDirectory", ("/v1/directories",)), *QUERIES]
+LISTENER = Collection("load-balancers/listeners", "LoadBalancerListener")
+SERVER_GROUP = Collection("load-balancers/servergroups", "LoadBalancerServerGroup")
+
+
+@pytest.mark.parametrize("name, api, expected", [
+    ("listenerUuid", "AddVmNicToLoadBalancer", LISTENER),  # the one resource that ends with the name's words
+    ("serverGroupUuids", "", SERVER_GROUP),
+    ("servergroupUuid", "", SERVER_GROUP),  # case aside
+    ("snapShotUuid", "", Collection("volume-snapshots", "VolumeSnapshot")),
+    ("ruleUuid", "AttachPortForwardingRule", Collection("port-forwarding", "PortForwardingRule")),  # of several, the API's name's
+    ("ruleUuids", "ChangeSecurityGroupRuleState", Collection("security-groups/rules", "SecurityGroupRule")),
+    ("xmlHookUuid", "UpdateVmUserDefinedXmlHookScript", Collection("vm-instances/xml-hook-script", "VmUserDefinedXmlHookScript")),
+    ("aclUuids", "", Collection("access-control-lists", "AccessControlList")),  # its initials
+])
+def test_a_name_a_query_lists_in_more_words_names_that_collection(name, api, expected):
+    assert Resources(LB).of_param(name, None, api) == expected
+
+
+@pytest.mark.parametrize("name, api", [
+    ("ruleUuid", "DoSomethingWithARule"),  # two rules, the API's name has neither's other words
+    ("vmUuid", "GetEipAttachableVmNics"),  # one word is too little to find inside a name (VmNic)
+    ("roupUuid", ""),  # not at a word's start
+])
+def test_a_name_no_rule_reads_makes_its_own_collection(name, api):
+    r = Resources([*LB, ("QueryVmNic", ("/v1/vm-instances/nics",))])
+    found = r.of_param(name, None, api)
+    assert found is not None and r.named(found.resource) is None, found
+
+
+@pytest.mark.parametrize("template, expected", [
+    ("/v1/nics/{uuid}", NIC),  # a segment read as a uuid parameter's name
+    ("/v1/delete/directory", Collection("directories", "Directory")),  # a body uuid: the path's last segment first
+    ("/v1/update/directory", Collection("directories", "Directory")),
+])
+def test_a_uuid_no_listed_path_holds_names_what_a_segment_names(template, expected):
+    r = Resources(LB)
+    assert r.of_param("uuid", template) == expected
+
+
+def test_a_resource_uuid_names_any_type():
+    assert names_any_type("resourceUuids") and names_any_type("targetResourceUuid") and names_any_type("resourceUuid")
+    assert not names_any_type("vmInstanceUuid") and not names_any_type("resourceConfigUuid") and not names_any_type("name")
+
+
+def test_the_longest_listed_collection_a_path_starts_with(resources):
+    assert resources.of_listed_path("/v1/vm-instances/capabilities") == VM
+    assert resources.of_listed_path("/v1/vm-instances/nics/x") == NIC
+    assert resources.of_listed_path("/v1/debug") is None and resources.of_listed_path("/v1/{uuid}") is None
+
+
+class _Contract:
+    def __init__(self, api, template, types):
+        self.api, self.routes, self.param_types = api, (type("R", (), {"template": template})(),), types
+
+
+def test_the_overlays_type_comes_before_the_name(resources):
+    attach = _Contract("AttachIsoToVmInstance", "/v1/vm-instances/{vmInstanceUuid}/iso/{isoUuid}", {"isoUuid": "L3Network"})
+    assert resources.of_contract_param(attach, "isoUuid") == L3
+    assert resources.of_contract_param(attach, "vmInstanceUuid") == VM
+    assert resources.of_contract_param(_Contract("X", "/v1/x", {"tagUuids": "TagPattern"}), "tagUuids") == \
+        Collection("tag-patterns", "TagPattern")  # a type no query lists: its own collection

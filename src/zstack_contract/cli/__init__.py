@@ -42,6 +42,7 @@ COMMANDS = {
     "validate": ("zstack_contract.cli.validate", "validate recorded responses and exchanges against the schemas"),
     "serve": ("zstack_contract.cli.serve", "run the embedded ZStack REST simulator"),
     "openapi": ("zstack_contract.cli.openapi", "write an OpenAPI 3.1 document that references the derived schemas"),
+    "graph": ("zstack_contract.cli.graph", "print the resource graph of a contract: per resource type, the APIs that create, list, read, change and delete it"),
     "proxy": ("zstack_contract.cli.proxy", "a validation proxy: forward clients' traffic to a node and check it as it passes"),
     "test": ("zstack_contract.cli.test", "run the contract suite as installed (pytest contract_tests of a checkout)"),
 }

@@ -113,6 +113,12 @@ class Contract:
         return tuple((self.request or {}).get(META, {}).get("unchecked", ()))
 
     @property
+    def param_types(self) -> dict[str, str]:
+        """The resource type the overlay says a uuid parameter names, where its name cannot say
+        (``{"isoUuid": "Image"}``): :meth:`.Resources.of_contract_param` reads it before the name."""
+        return dict((self.request or {}).get(META, {}).get("names", {}))
+
+    @property
     def change(self) -> dict[str, Any]:
         """What the overlay says the API's work does to the resource its path names, where the rule
         of its kind is not it: ``setsState``, ``moves``, ``removes``, ``needsState``, ``worksIn`` (:mod:`.format`)."""

@@ -15,7 +15,7 @@ keywords is carried by annotations both sides name here, never recovered from ot
   says what the API does for a resource uuid that names nothing, ``emptyResult`` where its result
   class has no fields (a success is ``{}``), ``emptyWhenUnset`` where a success may be ``{}`` (its
   fields null: nothing set), ``unchecked``: the uuid parameters the node does not
-  look up, ``change``: what its work does to the resource its path names where its kind's rule
+  look up, ``names``: {uuid parameter: the resource type it names} where its name cannot say, ``change``: what its work does to the resource its path names where its kind's rule
   is not it (``setsState``, ``moves``: {field: the field its value moves to}, ``removes``,
   ``needsState``: the states the node's check before the work allows, ``worksIn``: the states
   the work itself succeeds in, where no check comes before it) (the entries under ``x-overlay``).

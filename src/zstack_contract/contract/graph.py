@@ -6,14 +6,21 @@ resources an API needs through it; ``zstack-contract graph`` prints it.
 Built from what the pages say (:mod:`.resources` reads the names):
 
 - an API's *subject*, the type it is about: a query's is what it lists; a create's is its answer's
-  inventory type (else its path's collection); any other API's is the type of the path variable
-  that names its answer's inventory type (``/v1/volumes/{volumeUuid}/vm-instances/{vmInstanceUuid}``
-  answering a ``VolumeInventory``: Volume), else of its last uuid path variable, else its answer's
-  inventory type, else its path's collection;
+  inventory type (else its path's collection); any other API's (and a create's whose path names
+  the type it answers, an attach, or has a ``{uuid}``: AddMonToCephBackupStorage) is the type of the path variable that names its answer's
+  inventory type (``/v1/volumes/{volumeUuid}/vm-instances/{vmInstanceUuid}`` answering a
+  ``VolumeInventory``: Volume), else (but for a delete) of the path variable whose type the API's
+  name ends with (AttachRoleToAccount: Account), else of its last uuid path variable, else of a
+  ``uuid`` parameter in its body or query, else its answer's inventory type, else the type of the
+  longest listed collection its path starts with (``/v1/vm-instances/capabilities``: VmInstance),
+  else the longest type a uuid parameter names that the API's name has (MoveResourcesToDirectory:
+  Directory);
 - its *role* in that family: its kind (``create``, ``query``, ``get`` a read, ``delete``; an
   ``action`` or an ``update`` is an action);
-- each uuid parameter that names an existing resource names the type :meth:`.Resources.of_param`
-  reads from its name and the URL template.
+- each uuid parameter that names an existing resource names the type the overlay gives it
+  (``names``), else the one :meth:`.Resources.of_param` reads from its name, the URL template
+  and the API's name; one the node does not look up (the overlay's ``unchecked``) names its type
+  all the same (``looked_up`` is False), and a ``resourceUuid(s)`` names none (any type).
 
 A family exists for every type some API is about or some parameter names; one whose type no query
 lists has no collection a node shows, and one no API creates can only be found, never made.
@@ -24,8 +31,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..facts.ids import names_existing_resource
 from .format import META, PAGE_TYPE
-from .resources import Resources, named_by_param, path_collection, same_resource
+from .resources import Resources, named_by_param, names_any_type, same_resource
 
 ROLES = ("creates", "query", "reads", "actions", "deletes")
 _ROLE_OF_KIND = {"create": "creates", "query": "query", "get": "reads", "delete": "deletes", "action": "actions", "update": "actions"}
@@ -41,6 +49,7 @@ class Names:
     where: str  # path, body, query
     required: bool
     many: bool  # a list of uuids (``vmUuids``)
+    looked_up: bool = True  # False where the overlay says the node does not look it up (no SYS.1003 for it)
 
 
 @dataclass(frozen=True)
@@ -82,20 +91,19 @@ class Graph:
             return roles.setdefault(resource, {role: [] for role in ROLES})
 
         for contract in contracts:
-            template = contract.routes[0].template if contract.routes else ""
             edges = []
             for p in contract.parameters.params:
-                if p.where == "top" or not p.names_resource:
+                if p.where == "top" or not names_existing_resource(p.name) or names_any_type(p.name):
                     continue
-                named = resources.of_param(p.name, template)
+                named = resources.of_contract_param(contract, p.name)
                 if named is None:
                     continue
                 known = resources.named(named.resource)
                 family(named.resource, known.name if known else None)
                 edges.append(Names(contract.api, p.name, named.resource, p.where, p.required,
-                                   p.schema.get("type") == "array"))
+                                   p.schema.get("type") == "array", p.looked_up))
             names[contract.api] = tuple(edges)
-            subject = _subject(contract, template, resources)
+            subject = _subject(contract, resources, edges)
             if subject is None:
                 continue
             resource, collection, role = subject
@@ -128,7 +136,7 @@ class Graph:
                               "reads": list(f.reads), "actions": list(f.actions), "deletes": list(f.deletes)}
                              for f in self.families.values()],
                 "parameters": [{"api": n.api, "parameter": n.param, "names": n.resource, "in": n.where, "required": n.required,
-                                "list": n.many} for edges in self.names.values() for n in edges]}
+                                "list": n.many, "lookedUp": n.looked_up} for edges in self.names.values() for n in edges]}
 
 
 def inventory_type(response: dict) -> str | None:
@@ -141,8 +149,9 @@ def inventory_type(response: dict) -> str | None:
     return None
 
 
-def _subject(contract, template: str, resources: Resources) -> tuple[str, str | None, str] | None:
+def _subject(contract, resources: Resources, edges: list[Names]) -> tuple[str, str | None, str] | None:
     """(type, collection, role) of an API (see the module); None when nothing says."""
+    template = contract.routes[0].template if contract.routes else ""
     role = _ROLE_OF_KIND.get(contract.kind, "actions")
     if contract.kind == "query":
         c = resources.of_query.get(contract.api)
@@ -150,22 +159,37 @@ def _subject(contract, template: str, resources: Resources) -> tuple[str, str | 
     answer = inventory_type(contract.response)
     variables = [p for p in (contract.routes[0].params if contract.routes else ()) if named_by_param(p, template)]
     own = next((p for p in variables if answer and same_resource(named_by_param(p, template) or "", answer)), None)
-    if contract.kind == "create" and own is None:
+    if contract.kind == "create" and own is None and "uuid" not in variables:  # a path's {uuid} is one that exists
         c = resources.of_create(contract.response, template)
         if c is not None:
             return c.resource, c.name, role
-        return (answer, None, role) if answer else None
-    if contract.kind == "create":  # a POST whose path names the resource it answers acts on it (an attach)
+        if answer:
+            return answer, None, role
+    if contract.kind == "create":  # a POST whose path names the resource it answers, or no resource, acts on one (an attach)
         role = "actions"
-    chosen = own or (variables[-1] if variables else None)
-    if chosen is not None:
-        c = resources.of_param(chosen, template)
-        if c is not None:
-            known = resources.named(c.resource)
-            return c.resource, known.name if known else None, role
+
+    def of(name: str) -> tuple[str, str | None, str] | None:
+        c = resources.of_contract_param(contract, name)
+        if c is None:
+            return None
+        known = resources.named(c.resource)
+        return c.resource, known.name if known else None, role
+
+    ending = None if contract.kind == "delete" else \
+        next((p for p in variables if contract.api.endswith(named_by_param(p, template) or "\0")), None)  # a delete removes a part, not the whole
+    chosen = own or ending or (variables[-1] if variables else None)
+    if chosen is not None and (found := of(chosen)):
+        return found
+    if any(p.name == "uuid" and p.where in ("body", "query") for p in contract.parameters.params) and (found := of("uuid")):
+        return found
     if answer:
         known = resources.named(answer)
         return answer, known.name if known else None, role
-    path = path_collection(template)
-    c = resources.by_path.get(path) if path else None
-    return (c.resource, c.name, role) if c else None
+    c = resources.of_listed_path(template)
+    if c is not None:
+        return c.resource, c.name, role
+    in_name = sorted((n.resource for n in edges if n.resource in contract.api), key=lambda r: (-len(r), r))
+    if in_name:
+        known = resources.named(in_name[0])
+        return in_name[0], known.name if known else None, role
+    return None

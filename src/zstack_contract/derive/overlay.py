@@ -12,7 +12,8 @@ Five kinds of entry (``overlay.toml`` documents their keys):
   resource uuid that names nothing (the server's ``successIfResourceNotExisting``), whether its
   result class has no fields (it answers ``{}`` whatever a page shows), whether it answers ``{}``
   when its fields are null (nothing set: a node leaves nulls out), and which of its uuid
-  parameters the node never looks up (an ``@APIParam`` with no ``resourceType``), and what its
+  parameters the node never looks up (an ``@APIParam`` with no ``resourceType``), the resource
+  type a uuid parameter names where its name cannot say (its ``resourceType``), and what its
   work does to the resource its path names where the rule of its kind is not it (a delete that
   keeps it in another state, an action that removes it or changes its state, the states it needs).
 """
@@ -20,6 +21,7 @@ Five kinds of entry (``overlay.toml`` documents their keys):
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -35,10 +37,11 @@ _KEYS = {
     "field": {"id", "where", "location", "fields", "reason"},
     "table": {"id", "name", "fields", "reason"},
     "page-defect": {"id", "api", "check", "path", "reason"},
-    "api": {"id", "api", "missing-resource", "empty-result", "empty-when-unset", "unchecked", "sets-state", "moves", "removes",
+    "api": {"id", "api", "missing-resource", "empty-result", "empty-when-unset", "unchecked", "names", "sets-state", "moves", "removes",
             "needs-state", "works-in", "reason"},
 }
 MISSING_RESOURCE = ("success", "error")
+_TYPE_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")  # a resource type: VmInstance, L3Network
 
 
 @dataclass(frozen=True)
@@ -119,11 +122,18 @@ class ApiFact:
     removes: bool = False  # its work removes the resource its path names (an action, such as an expunge)
     needs_state: tuple[str, ...] = ()  # the states the resource must be in, else SYS.1006 before any work
     works_in: tuple[str, ...] = ()  # the states its work succeeds in; in another the work itself fails (no check before it)
+    names: tuple[tuple[str, str], ...] = ()  # (uuid parameter, the resource type it names) where its name cannot say
 
     @property
     def changes(self) -> bool:
         """Whether it says what the work does to the resource."""
         return bool(self.sets_state or self.moves or self.removes or self.needs_state or self.works_in)
+
+    @property
+    def names_only(self) -> bool:
+        """Whether it says only what uuid parameters name (it reaches only requests that have one)."""
+        return bool(self.names) and self.missing_resource is None and not (self.empty_result or self.empty_when_unset
+                                                                           or self.unchecked or self.changes)
 
     def matches(self, api: str) -> bool:
         return any(fnmatch.fnmatchcase(api, g) for g in self.apis)
@@ -231,14 +241,19 @@ def _entry(kind: str, n: int, raw: Any, ids: set[str], shown: str):
         works_in = raw.get("works-in", [])
         if not isinstance(works_in, list) or not all(isinstance(n, str) and n for n in works_in):
             raise InputError(shown, f"api {rid!r}: 'works-in' must be a list of states")
+        names = raw.get("names", {})
+        if not isinstance(names, dict) or not all(isinstance(k, str) and k and isinstance(v, str) and _TYPE_NAME.match(v)
+                                                  for k, v in names.items()):
+            raise InputError(shown, f"api {rid!r}: 'names' must map a uuid parameter to a resource type's name (VmInstance)")
         if raw.get("removes") and (sets_state or moves):
             raise InputError(shown, f"api {rid!r}: 'removes' with 'sets-state' or 'moves': a removed resource keeps no state")
         fact = ApiFact(rid, tuple(apis), raw.get("missing-resource"), reason, bool(raw.get("empty-result", False)),
                        bool(raw.get("empty-when-unset", False)), tuple(unchecked), sets_state, tuple(moves.items()),
-                       bool(raw.get("removes", False)), tuple(needs), tuple(works_in))
-        if fact.missing_resource is None and not fact.empty_result and not fact.empty_when_unset and not unchecked and not fact.changes:
+                       bool(raw.get("removes", False)), tuple(needs), tuple(works_in), tuple(sorted(names.items())))
+        if (fact.missing_resource is None and not fact.empty_result and not fact.empty_when_unset and not unchecked and not fact.changes
+                and not names):
             raise InputError(shown, f"api {rid!r}: says nothing (no missing-resource, empty-result, empty-when-unset, unchecked, "
-                                    "sets-state, moves, removes, needs-state or works-in)")
+                                    "names, sets-state, moves, removes, needs-state or works-in)")
         return fact
     if kind == "table":
         if not isinstance(raw.get("name"), str):

@@ -151,7 +151,9 @@ class _Builder:
         return out
 
 
-def _header(page: Page, overlay: Overlay, what: str, variant: str, source: str) -> dict[str, Any]:
+def _header(page: Page, overlay: Overlay, what: str, variant: str, source: str, params: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The root of a schema; ``params``: a request's parameters (an ``[[api]]`` entry that only
+    says what uuid parameters name reaches a request that has one of them, and no response)."""
     root = {
         "$schema": fmt.DRAFT,
         "title": f"{page.api} {what}",
@@ -166,7 +168,7 @@ def _header(page: Page, overlay: Overlay, what: str, variant: str, source: str) 
             "endpoints": [{"method": e.method, "path": e.path, fmt.SOURCE: page.source(e.line)} for e in page.endpoints],
         },
     }
-    facts = overlay.api_facts_of(page.api)
+    facts = [f for f in overlay.api_facts_of(page.api) if not f.names_only or any(p in params for p, _ in f.names)]
     missing = next((f.missing_resource for f in facts if f.missing_resource is not None), None)
     if missing is not None:
         root[fmt.META]["missingResource"] = missing
@@ -177,6 +179,9 @@ def _header(page: Page, overlay: Overlay, what: str, variant: str, source: str) 
     unchecked = [name for f in facts for name in f.unchecked]
     if unchecked:
         root[fmt.META]["unchecked"] = unchecked
+    names = {param: resource for f in reversed(facts) for param, resource in f.names if param in params}  # the file's first entry wins
+    if names:
+        root[fmt.META]["names"] = dict(sorted(names.items()))
     change: dict[str, Any] = {}
     for f in facts:
         if f.sets_state:
@@ -235,7 +240,8 @@ def build_request_schema(page: Page, overlay: Overlay) -> dict[str, Any]:
     b = _Builder(page, overlay, "request")
     params = (list(page.request.fields) if page.request else []) + b.additions("request")
     source = page.source(page.request.line if page.request else page.endpoints[0].line)
-    root = _header(page, overlay, "request", "default", source)
+    root = _header(page, overlay, "request", "default", source,
+                   frozenset(f.name for f in params) | {p for e in page.endpoints for p in _template_params(e.path)})
 
     def params_object(fields: list[Field], title: str) -> dict[str, Any]:
         obj = b.object(fields, "request", source, title)

@@ -271,7 +271,7 @@ def _read(case: Case, shape: Shape, contracts: ContractSet, live):
         call = live.call(req.method, req.path, params=req.params, api=case.api)
         live.hold(call, final=200)
         return call
-    named = contracts.resources.of_param(uuid_param.name, shape.template)
+    named = contracts.resources.of_contract_param(contracts.get(case.api), uuid_param.name)
     query = next((c for c in contracts if c.kind == "query" and contracts.resources.of_query.get(c.api) == named), None)
     if query is None:
         raise Skipped(f"no query API lists the resources {uuid_param.name} names, to find one to read")

@@ -65,7 +65,7 @@ def _path_resources(route) -> list[str]:
 def acts_on(contract, contracts) -> str | None:
     """The collection of the resource a probe of ``contract`` goes to (contract.resources), if known."""
     route = resource_route(contract)
-    named = contracts.resources.of_param(_path_resources(route)[0], route.template) if route else None
+    named = contracts.resources.of_param(_path_resources(route)[0], route.template, contract.api) if route else None
     return named.name if named else None
 
 

@@ -65,7 +65,7 @@ def api_from_contract(contract: Contract, resources: Resources) -> Api:
     """An API as its derived schemas describe it, its resources named as ``resources`` names them."""
     templates = tuple(r.template for r in contract.routes)
     method = contract.routes[0].method if contract.routes else "PUT"
-    params = [_param(p, templates, resources) for p in contract.parameters]
+    params = [_param(p, contract, resources) for p in contract.parameters]
     container = contract.parameters.structure  # the first structure: the one the node reads from
     if method == "PUT":
         # Every PUT API of a node is an action: its parameters are read from the action key's
@@ -86,8 +86,8 @@ def api_from_contract(contract: Contract, resources: Resources) -> Api:
     )
 
 
-def _param(p: Parameter, templates: tuple[str, ...], resources: Resources) -> Param:
-    named = resources.of_param(p.name, templates[0] if templates else None) if p.names_resource else None
+def _param(p: Parameter, contract: Contract, resources: Resources) -> Param:
+    named = resources.of_contract_param(contract, p.name) if p.names_resource else None
     schema = p.schema
     items = schema.get("items", {}) if isinstance(schema.get("items"), dict) else {}
     return Param(p.name, p.where, schema.get("type"), p.required, tuple(schema.get("enum", items.get("enum", ()))),
