@@ -6,9 +6,12 @@ names. A resource of that type is, in this order:
 
 1. one the run made itself and that still exists (in the state needed), asked of its type's query
    by uuid;
-2. *found* through the type's query (``q=state?=<states>`` when the API needs some), unless the
-   resource is the one the API deletes or changes (the overlay's ``change``), or the target is a
-   live node: then only what the run made is used, so a run never touches what it did not make;
+2. *found* through the type's query (``q=state?=<states>`` when the API needs some), else named
+   by an inventory of another type's query (``instanceOfferingUuid`` of a VM), unless the resource
+   is the one the API deletes or changes (kind delete, or the overlay's ``change``): that one is
+   always one the run made. On a live node every query the run sends for a resource carries the
+   condition ``__userTag__=<the run's tag>``, so only what the run made is ever found, and a run
+   never touches what it did not make;
 3. *made* through a create of its family (its request built the same way, recursively, at most
    :data:`DEPTH` levels down; a create that needs what it makes is no way to make it), and brought
    into the state needed through the family's actions (and deletes) whose ``setsState`` gives it
@@ -33,12 +36,12 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..checks import invariants
 from ..contract.compiled import Contract, ContractSet
 from ..contract.format import META
 from ..contract.graph import Family, Names, inventory_type
-from ..facts.ids import NEW_RESOURCE_UUID, names_existing_resource, new_uuid
 from ..contract.resources import same_resource
-from ..checks import invariants
+from ..facts.ids import NEW_RESOURCE_UUID, names_existing_resource, new_uuid
 from .cases import Request, Shape, build, value_for
 from .outcomes import Outcome, Skipped
 
@@ -211,8 +214,9 @@ class Provisioner:
         for made in reversed(self.made):
             if made.resource == resource and not made.gone and self.exists(live, family, made.uuid, states):
                 return made.uuid
-        if not (own or self.live_node):
-            found = (self.find(live, family, states) if family.query else None) or (None if states else self.referenced(live, resource))
+        if self.live_node or not own:  # a live node's query finds only what carries the run's tag
+            found = (self.find(live, family, states) if family.query else None) or (
+                None if states or self.live_node else self.referenced(live, resource))
             if found:
                 return found
         where = f" in state {'/'.join(states)}" if states else ""
