@@ -271,6 +271,7 @@ def _query(case: Case, shape: Shape, live):
 
 
 def _read(case: Case, shape: Shape, contracts: ContractSet, live):
+    contract = contracts.get(case.api)
     uuid_param = next((p for p in shape.params if p.where == "path" and p.names_resource), None)
     if uuid_param is None:  # a read of the node itself, that takes nothing it needs
         req = build(shape)
@@ -281,7 +282,10 @@ def _read(case: Case, shape: Shape, contracts: ContractSet, live):
     query = next((c for c in contracts if c.kind == "query" and contracts.resources.of_query.get(c.api) == named), None)
     if query is None:
         raise Skipped(f"no query API lists the resources {uuid_param.name} names, to find one to read")
-    found = live.call("GET", query.routes[0].template.split("/{", 1)[0], params=[("limit", "1")], api=query.api, note="find a resource")
+    states = tuple((contract.change or {}).get("worksIn") or (contract.change or {}).get("needsState") or ())
+    conditions = [("q", f"state?={','.join(states)}")] if states else []  # a read the node allows in some states only
+    found = live.call("GET", query.routes[0].template.split("/{", 1)[0], params=[*conditions, ("limit", "1")], api=query.api,
+                      note="find a resource")
     body = found.final.body if found.final.has_json else None
     inventories = body.get("inventories") if isinstance(body, dict) else None
     if found.final.status != 200 or not inventories or not isinstance(inventories[0], dict) or "uuid" not in inventories[0]:

@@ -83,6 +83,7 @@ class Prepared:
     subject_param: Names | None
     made: Made | None = None  # a create's: the resource it is to make
     named: bool = False  # the create names the new resource's uuid (resourceUuid)
+    resources: dict[str, str] = field(default_factory=dict)  # parameter -> the type of the resource found or made for it
 
 
 def valid_value(schema: dict[str, Any], name: str) -> Any:
@@ -138,7 +139,11 @@ class Provisioner:
             (edges[p.name] for p in sorted(shape.params, key=lambda p: p.where != "path")
              if p.name in edges and edges[p.name].resource == about and (p.required or p.where == "path")), None)
         values: dict[str, Any] = {}
+        resources: dict[str, str] = {}
         for p in shape.params:
+            if p.where == "top" and p.required and p.name not in ("systemTags", "userTags"):
+                raise Unavailable(f"{p.name} is required at the body's top level, where a node reads only the tags "
+                                  f"(the page's layout): no request can succeed")
             if p.where == "top" or not (p.required or p.where == "path"):
                 continue
             if names_existing_resource(p.name):
@@ -151,6 +156,9 @@ class Provisioner:
                 else:
                     uuid = self.obtain(edge.resource, live, depth)
                 values[p.name] = [uuid] if edge.many else uuid
+                resources[p.name] = edge.resource
+            elif p.where == "top":
+                continue
             elif p.name != NEW_RESOURCE_UUID:
                 values[p.name] = valid_value(p.schema, p.name)
         made = None
@@ -169,7 +177,7 @@ class Provisioner:
             # Every create message of a node takes it (APICreateMessage.resourceUuid), whether its page lists it or not.
             request.body.setdefault(shape.container, {})[NEW_RESOURCE_UUID] = made.uuid
         return Prepared(request, subject if subject_edge else None, subject_edge, made,
-                        named=made is not None and _find_key(request.body, NEW_RESOURCE_UUID) == made.uuid)
+                        named=made is not None and _find_key(request.body, NEW_RESOURCE_UUID) == made.uuid, resources=resources)
 
     def _unchecked(self, api: str, p, template: str) -> Names | None:
         """The type a uuid parameter the node never looks up names (the overlay's ``unchecked``):
@@ -183,8 +191,8 @@ class Provisioner:
             return False
         if any((self.contracts.get(a).change or {}).get("removes") for a in family.actions):
             return True
-        return any(not (self.contracts.get(a).change or {}).get("setsState")
-                   and deletes_it(self.contracts.get(a), self.graph.names.get(a, ()), family.resource) for a in family.deletes)
+        return any(not ((c := self.contracts.get(a)).change or {}).get("setsState") and not (c.change or {}).get("needsState")
+                   and deletes_it(c, family) for a in family.deletes)
 
     def send(self, live, contract: Contract, prepared: Prepared, note: str | None = None):
         """Send a prepared request; a create's resource is noted (to clean) before it is sent."""
@@ -243,26 +251,20 @@ class Provisioner:
                 continue
             body = self._query(live, family, [("limit", "1")], note=f"find a {resource} an inventory names")
             for inventory in (body or {}).get("inventories") or () if isinstance(body, dict) else ():
-                uuid = self._naming(inventory, resource)
+                uuid = self._naming(inventory, resource) if isinstance(inventory, dict) else None
                 if uuid:
                     return uuid
         return None
 
-    def _naming(self, value: Any, resource: str) -> str | None:
-        """The first uuid in a JSON value held by a field that names a resource of type ``resource``."""
-        if isinstance(value, list):
-            return next((u for u in (self._naming(v, resource) for v in value) if u), None)
-        if not isinstance(value, dict):
-            return None
-        for key, item in value.items():
+    def _naming(self, inventory: dict, resource: str) -> str | None:
+        """The uuid a top-level field of an inventory holds that names a resource of type
+        ``resource`` (the objects inside it point back at their owners, or at what only they know)."""
+        for key, item in inventory.items():
             named = self.contracts.resources.of_param(key, "") if key.endswith(("Uuid", "Uuids")) else None
             if named is not None and same_resource(named.resource, resource):
                 first = item[0] if isinstance(item, list) and item else item
                 if isinstance(first, str) and first:
                     return first
-            found = self._naming(item, resource) if isinstance(item, (dict, list)) else None
-            if found:
-                return found
         return None
 
     def exists(self, live, family: Family, uuid: str, states: tuple[str, ...] = ()) -> bool:
@@ -363,9 +365,28 @@ class Provisioner:
         except Unavailable as exc:
             raise Skipped(f"no resource for its request: {exc}") from None
         call = self.send(live, contract, prepared)
+        refused = self._not_taken(call, prepared)
+        if refused is not None:
+            live.hold(call)  # the named checks still hold
+            raise Skipped(refused)
         extra = self.invariants(contract, prepared, call, live) if 200 <= call.final.status < 300 else []
         live.hold(call, extra, final=200)
         return call
+
+    def _not_taken(self, call, prepared: Prepared) -> str | None:
+        """Why the target refused a resource the run found or made for a parameter (SYS.1003
+        naming it): the type the graph guessed for it is not the one the node looks up. None
+        when the answer is no such refusal."""
+        final = call.final
+        error = final.body.get("error") if final.status == 503 and final.has_json and isinstance(final.body, dict) else None
+        if not isinstance(error, dict) or error.get("code") != "SYS.1003":
+            return None
+        details = str(error.get("details") or "")
+        for param, resource in prepared.resources.items():
+            if f"field[{param}]" in details:
+                return (f"the node does not take the {resource} the run had for {param}: the type the resource graph "
+                        f"guesses for it is not the one the node looks up (an overlay entry can say)")
+        return None
 
     def invariants(self, contract: Contract, prepared: Prepared, call, live) -> list:
         where = dict(file=call.exchange.source or live.test_id, api=contract.api, step=len(call.exchange.steps) - 1)
@@ -386,7 +407,7 @@ class Provisioner:
         findings = []
         if answer and answered and same_resource(answered, family.resource):
             findings += invariants.acted_on(where, "/" + answer[0], answer[1], prepared.subject, prepared.subject_param.param)
-        if contract.kind == "delete" and family.query and deletes_it(contract, self.graph.names.get(contract.api, ()), family.resource):
+        if contract.kind == "delete" and family.query and deletes_it(contract, family):
             found = self.look_up(live, family, prepared.subject)
             keeps = (contract.change or {}).get("setsState")
             findings += invariants.delete_done(where, prepared.subject, family.query, None if found is None else {"inventories": found}, keeps)
@@ -416,12 +437,22 @@ class Provisioner:
         found = self.look_up(live, family, made.uuid)
         if found is None:
             return f"no query of {made.resource} to see it"
-        for _ in range(3):
+        for _ in range(4):
             if not found:
                 return None
             api = self._removal(family, made, found[0].get("state"))
             if api is None:
-                return "no delete of its family removes it"
+                ready = self._removable_states(family)
+                try:
+                    if not ready:
+                        raise Unavailable("no delete of its family removes it")
+                    self.bring(family, made.uuid, ready, live, 1)
+                except Unavailable as exc:
+                    return f"in state {found[0].get('state')}: {exc}"
+                found = self.look_up(live, family, made.uuid)
+                if found is None:
+                    return f"no answer of {family.query} to see it"
+                continue
             contract = self.contracts.get(api)
             try:
                 prepared = self.prepare(contract, live, 1, subject=made.uuid)
@@ -434,6 +465,16 @@ class Provisioner:
             if found is None:
                 return f"no answer of {family.query} to see it gone"
         return "still there after its delete and removal"
+
+    def _removable_states(self, family: Family) -> tuple[str, ...]:
+        """The states in which an API of the family removes a resource (or deletes it)."""
+        states: list[str] = []
+        for api in (*family.actions, *family.deletes):
+            contract = self.contracts.get(api)
+            change = contract.change or {}
+            if (change.get("removes") or (api in family.deletes and deletes_it(contract, family))) and change.get("needsState"):
+                states += [s for s in change["needsState"] if s not in states]
+        return tuple(states)
 
     def _removal(self, family: Family, made: Made, state: str | None) -> str | None:
         """The API to remove a resource in ``state``: an action that removes it where its state
@@ -448,19 +489,22 @@ class Provisioner:
             needs = (contract.change or {}).get("needsState")
             if needs and state not in needs:
                 continue
-            if deletes_it(contract, self.graph.names.get(api, ()), family.resource):
+            if deletes_it(contract, family):
                 return api
         return None
 
 
-def deletes_it(contract: Contract, names: tuple[Names, ...], resource: str) -> bool:
-    """Whether a delete removes (or keeps in a state) the resource of type ``resource`` it names:
-    its path ends in that resource's uuid, or the overlay says what it does to it."""
+def deletes_it(contract: Contract, family: Family) -> bool:
+    """Whether a delete removes (or keeps in a state) a resource of its family: the overlay says
+    what it does to it, or its path is the family's collection and the resource's uuid
+    (``/v1/vm-instances/{uuid}``; ``/v1/access-control-lists/{aclUuid}/ipentries/{uuid}``
+    removes a part of one)."""
     change = contract.change or {}
     if change.get("setsState") or change.get("removes"):
         return True
     template = contract.routes[0].template.rstrip("/") if contract.routes else ""
-    return any(n.resource == resource and n.where == "path" and template.endswith("{" + n.param + "}") for n in names)
+    head, _, last = template.rpartition("/")
+    return bool(family.collection) and last.startswith("{") and head.endswith("/" + family.collection)
 
 
 def answer_inventory(contract: Contract, call) -> tuple[str, dict] | None:
