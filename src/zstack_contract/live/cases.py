@@ -9,9 +9,9 @@ possible, each a request built from the schemas and what the answer must be (pro
 | ``invalid-session`` | an API that needs a session | an unknown session | ``ID.1001`` |
 | ``missing-authorization`` | likewise | no Authorization header | plain-text ``400 missing header 'Authorization'`` |
 | ``tags-not-list`` | a body with ``systemTags`` | a string for the list | ``500`` (a node's documented departure) |
-| ``query-nothing`` / ``query-limit`` / ``query-count`` | a query API | a condition no resource meets / ``limit=1`` / ``replyWithCount=true`` | ``200`` with no inventory / at most one / a ``total`` |
-| ``read`` | a read of one resource, or one that needs no parameter | a resource the query API of what its uuid names finds (contract.resources), or nothing | its success answer |
 | ``success`` | every API but a query, that needs a session | valid values, and resources found or made through the resource graph (:mod:`.provision`) | its success answer, and the invariants of ``checks.invariants`` |
+| ``query-nothing`` / ``query-limit`` / ``query-count`` | a query API | a condition no resource meets / ``limit=1`` / ``replyWithCount=true`` | ``200`` with no inventory / at most one / a ``total`` |
+| ``read`` | a read of one resource, or one that needs no parameter | a resource the query API of what its uuid names finds (contract.resources; in a state the overlay lets the API read), or nothing | its success answer |
 
 Whether an API answers at once or with a job the page does not say: either is taken (the client
 polls a job to its end), and every answer goes through the same named checks as recorded ones.
@@ -282,10 +282,11 @@ def _read(case: Case, shape: Shape, contracts: ContractSet, live):
     query = next((c for c in contracts if c.kind == "query" and contracts.resources.of_query.get(c.api) == named), None)
     if query is None:
         raise Skipped(f"no query API lists the resources {uuid_param.name} names, to find one to read")
-    states = tuple((contract.change or {}).get("worksIn") or (contract.change or {}).get("needsState") or ())
-    conditions = [("q", f"state?={','.join(states)}")] if states else []  # a read the node allows in some states only
-    found = live.call("GET", query.routes[0].template.split("/{", 1)[0], params=[*conditions, ("limit", "1")], api=query.api,
-                      note="find a resource")
+    params = [("limit", "1")]
+    states = contract.change.get("needsState") or contract.change.get("worksIn")
+    if states:  # one the node lets the API read (the overlay's state machine)
+        params.append(("q", f"state?={','.join(states)}"))
+    found = live.call("GET", query.routes[0].template.split("/{", 1)[0], params=params, api=query.api, note="find a resource")
     body = found.final.body if found.final.has_json else None
     inventories = body.get("inventories") if isinstance(body, dict) else None
     if found.final.status != 200 or not inventories or not isinstance(inventories[0], dict) or "uuid" not in inventories[0]:
