@@ -389,7 +389,7 @@ class Provisioner:
         return None
 
     def invariants(self, contract: Contract, prepared: Prepared, call, live) -> list:
-        where = dict(file=call.exchange.source or live.test_id, api=contract.api, step=len(call.exchange.steps) - 1)
+        where = {"file": call.exchange.source or live.test_id, "api": contract.api, "step": len(call.exchange.steps) - 1}
         about = self.graph.subject_of.get(contract.api)
         family = self.graph.family(about) if about else None
         answer = answer_inventory(contract, call)
