@@ -13,7 +13,7 @@ from ..errors import ContractError, InputError
 from ..inputs.exchange import Exchange
 from ..inputs.recordings import discover, read_exchanges
 from .options import contract_choice, option
-from .run import ContractRun
+from .run import CLEANUP, ContractRun
 
 RUN = pytest.StashKey[ContractRun]()
 REPLAY_URL = "http://zstack-replay.invalid/zstack"  # no such host: nothing of a replay leaves the process
@@ -121,7 +121,7 @@ def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contrac
     from ..live.provision import Provisioner
 
     live.provisioner = Provisioner(zstack_contract.validation.contracts, zstack_target.live_node)
-    zstack_contract.cleanup = lambda: live.provisioner.clean_up(live.bind("the cleanup of what the run made"))
+    zstack_contract.cleanup = lambda: live.provisioner.clean_up(live.bind(CLEANUP))
     yield live
     zstack_contract.clean_up()  # at the session's end; an interrupted session's end cleans up in pytest_sessionfinish
     live.close()

@@ -37,6 +37,7 @@ from ..reporting.report import build_report
 from ..shipped import shipped
 from .options import contract_choice, option
 
+CLEANUP = "the cleanup of what the run made"
 # The project's own known deviations of real nodes (see the file): used when no baseline is given.
 DEFAULT_BASELINE = shipped("contract_tests") / "baseline.json"
 
@@ -232,6 +233,9 @@ class ContractRun:
         clean, self.cleanup = self.cleanup, None
         if clean is None:
             return
+        self.current_test = CLEANUP
+        if self.recorder is not None:  # its exchanges are recorded as the cleanup's, not the last test's
+            self.recorder.current = CLEANUP
         with _signals_held():
             leftovers = clean()
         for leftover in leftovers:
