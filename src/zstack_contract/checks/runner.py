@@ -17,6 +17,7 @@ from . import protocol  # noqa: F401
 from . import resources  # noqa: F401
 from . import expected, probe_answers  # noqa: F401
 from . import page_samples  # noqa: F401
+from . import invariants  # noqa: F401
 from .finding import Finding, Severity
 from .registry import RECORDED, REGISTRY, Check
 from .view import View

@@ -9,14 +9,17 @@ possible, each a request built from the schemas and what the answer must be (pro
 | ``invalid-session`` | an API that needs a session | an unknown session | ``ID.1001`` |
 | ``missing-authorization`` | likewise | no Authorization header | plain-text ``400 missing header 'Authorization'`` |
 | ``tags-not-list`` | a body with ``systemTags`` | a string for the list | ``500`` (a node's documented departure) |
+| ``success`` | every API but a query, that needs a session | valid values, and resources found or made through the resource graph (:mod:`.provision`) | its success answer, and the invariants of ``checks.invariants`` |
 | ``query-nothing`` / ``query-limit`` / ``query-count`` | a query API | a condition no resource meets / ``limit=1`` / ``replyWithCount=true`` | ``200`` with no inventory / at most one / a ``total`` |
 | ``read`` | a read of one resource, or one that needs no parameter | a resource the query API of what its uuid names finds (contract.resources; in a state the overlay lets the API read), or nothing | its success answer |
 
 Whether an API answers at once or with a job the page does not say: either is taken (the client
 polls a job to its end), and every answer goes through the same named checks as recorded ones.
 Nothing here names an API: the method, templates, parameters, valid values and kind come from the
-schemas. No case asks for a change: each names a resource that does not exist, reads, or is
-refused before any work. A refused request that names no missing resource (a create's, say) would
+schemas. No case but ``success`` asks for a change: each names a resource that does not exist,
+reads, or is refused before any work. ``success`` is destructive: it runs on a live node only with
+the opt-in, and there only on resources the run made (the login and the other APIs that need no
+session have their success in the run's own session). A refused request that names no missing resource (a create's, say) would
 do its work on a node that, against its page, did not refuse it: such a case is ``destructive``
 and runs on a live node only with the opt-in.
 """
@@ -34,7 +37,7 @@ from ..facts.ids import is_uuid_param, new_uuid
 from .outcomes import Skipped
 
 CASES = ("unknown-resource", "missing-mandatory", "invalid-value", "invalid-session", "missing-authorization", "tags-not-list",
-         "query-nothing", "query-limit", "query-count", "read")
+         "query-nothing", "query-limit", "query-count", "read", "success")
 NOT_VALID = "zstack-contract-not-a-valid-value"
 
 
@@ -95,7 +98,9 @@ def cases_for(contract: Contract) -> list[Case]:
             names.append("read")
     if shape.authorized:
         names += ["invalid-session", "missing-authorization"]
-    return [Case(contract.api, name, name in REFUSED and not _names_a_missing_resource(shape, _left_out(shape, name)))
+        if shape.kind != "query":
+            names.append("success")
+    return [Case(contract.api, name, name == "success" or (name in REFUSED and not _names_a_missing_resource(shape, _left_out(shape, name))))
             for name in names]
 
 
@@ -210,6 +215,8 @@ def run(case: Case, contracts: ContractSet, live) -> str:
         req.body["systemTags"] = "ephemeral::zstack-contract"
         call = live.call(req.method, req.path, json_body=req.body, api=case.api)
         live.hold(call, first=500)
+    elif name == "success":
+        call = live.provisioner.run_case(contract, live)
     elif name.startswith("query-"):
         call = _query(case, shape, live)
     else:  # read

@@ -84,6 +84,7 @@ class LiveSession:
         self.vm = vm
         self.allow_destructive = allow_destructive or not target.live_node
         self._unredact = unredact
+        self.provisioner = None  # the run's Provisioner (live.provision), set by who opens the session for positive cases
 
     @classmethod
     def open(cls, target: Target, run: Holder, *, session: str | None, account: str | None,
@@ -172,6 +173,11 @@ class BoundLive:
     @property
     def login_call(self) -> Call | None:
         return self.live.login_call
+
+    @property
+    def provisioner(self):
+        """What finds, makes and cleans up the resources of positive cases (:mod:`.provision`)."""
+        return self.live.provisioner
 
     def call(self, method: str, path: str, **kwargs) -> Call:
         """One request (polled to its end when asynchronous); a broken connection fails the test in

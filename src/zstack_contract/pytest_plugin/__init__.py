@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import threading
 import time
 
 import pytest
@@ -96,13 +98,31 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {text}")
     read_settings(config)
     config.stash[RUN] = ContractRun(config)
+    _end_on_sigterm(config)
+
+
+def _end_on_sigterm(config: pytest.Config) -> None:
+    """SIGTERM ends the session as Ctrl-C does (KeyboardInterrupt), so that it still cleans up what
+    it made and writes its reports; only where nobody else handles SIGTERM, and in the main thread."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     """After pytest's own summary: the target, what was checked, the findings, drift, coverage and
     the reports (:mod:`zstack_contract.reporting.terminal`)."""
     run = config.stash.get(RUN, None)
-    if run is None or run.report is None or hasattr(config, "workerinput"):
+    if run is None or hasattr(config, "workerinput"):
+        return
+    for line in run.left_behind:
+        terminalreporter.write_line(f"zstack-contract: {line}", red=True)
+    if run.report is None:
         return
     from ..reporting.terminal import summary_lines
 
@@ -149,6 +169,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     run = session.config.stash.get(RUN, None)
     if run is None:
         return
+    run.clean_up()  # a session cut short: its live session was not torn down (each xdist worker cleans what it made)
     if hasattr(session.config, "workeroutput"):
         wire = run.to_wire()
         if wire is not None:

@@ -13,7 +13,7 @@ from ..errors import ContractError, InputError
 from ..inputs.exchange import Exchange
 from ..inputs.recordings import discover, read_exchanges
 from .options import contract_choice, option
-from .run import ContractRun
+from .run import CLEANUP, ContractRun
 
 RUN = pytest.StashKey[ContractRun]()
 REPLAY_URL = "http://zstack-replay.invalid/zstack"  # no such host: nothing of a replay leaves the process
@@ -118,7 +118,12 @@ def zstack_session(request: pytest.FixtureRequest, zstack_target, zstack_contrac
         zstack_contract.target_unusable(zstack_contract.redactor.text(str(exc)), zstack_target.base_url)
         yield None
         return
+    from ..live.provision import Provisioner
+
+    live.provisioner = Provisioner(zstack_contract.validation.contracts, zstack_target.live_node)
+    zstack_contract.cleanup = lambda: live.provisioner.clean_up(live.bind(CLEANUP))
     yield live
+    zstack_contract.clean_up()  # at the session's end; an interrupted session's end cleans up in pytest_sessionfinish
     live.close()
     if live.client.budget.ran_out:  # a request was refused (a probe stops sending silently): not all the work was done
         zstack_contract.failed("the live session", live.client.budget.ran_out)

@@ -9,8 +9,12 @@ already), such as the request budget spent or the run's time up. A run with any 
 
 from __future__ import annotations
 
+import contextlib
 import math
+import signal
+import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -33,6 +37,7 @@ from ..reporting.report import build_report
 from ..shipped import shipped
 from .options import contract_choice, option
 
+CLEANUP = "the cleanup of what the run made"
 # The project's own known deviations of real nodes (see the file): used when no baseline is given.
 DEFAULT_BASELINE = shipped("contract_tests") / "baseline.json"
 
@@ -55,6 +60,8 @@ class ContractRun:
         self.written: list = []  # the report files written
         self.explained: set[str] = set()  # tests that failed saying why in the reports: their findings, an unusable input, the target
         self.not_done: dict[str, str] = {}  # test id -> why it failed, for the other failed tests (the first reason of each)
+        self.cleanup: Callable[[], list] | None = None  # removes what the run made (live.provision), once
+        self.left_behind: list[str] = []  # what the cleanup could not remove, one line each
 
     def start(self) -> None:
         """At the session's start: a contract (``--zstack-schemas``, ``--zstack-release``) or a
@@ -200,7 +207,8 @@ class ContractRun:
         if not (used or self.not_done):
             return None
         return {"validation": self._validation.to_wire() if used else None, "targetError": self.target_error,
-                "notDone": self.not_done, "replayLeftOut": [[e.path, e.message] for e in self.replay_left_out]}
+                "notDone": self.not_done, "replayLeftOut": [[e.path, e.message] for e in self.replay_left_out],
+                "leftBehind": self.left_behind}
 
     def merge_wire(self, wire: dict) -> None:
         """Merge a worker's aggregates. Every worker reads the replay's recordings and meets the
@@ -210,11 +218,30 @@ class ContractRun:
         self.replay_left_out = self.replay_left_out or [InputError(p, m) for p, m in left_out]
         for test, reason in wire.get("notDone", {}).items():
             self.not_done.setdefault(test, reason)
+        self.left_behind += wire.get("leftBehind", [])
         if wire.get("validation") is not None:
             part = dict(wire["validation"])
             known = {(e.path, e.message) for e in self.validation.input_errors}
             part["inputErrors"] = [e for e in part["inputErrors"] if tuple(e) not in known]
             self.validation.merge_wire(part)
+
+    def clean_up(self) -> None:
+        """Remove what the run made on the target (positive cases), once: at the end of the live
+        session, or at the end of a session cut short (Ctrl-C, SIGTERM) before it. A second
+        Ctrl-C while it runs is ignored. Each resource left behind is a line of
+        :attr:`left_behind` and work not done (the run is not PASS)."""
+        clean, self.cleanup = self.cleanup, None
+        if clean is None:
+            return
+        self.current_test = CLEANUP
+        if self.recorder is not None:  # its exchanges are recorded as the cleanup's, not the last test's
+            self.recorder.current = CLEANUP
+        with _signals_held():
+            leftovers = clean()
+        for leftover in leftovers:
+            line = self.redactor.text(leftover.line())
+            self.left_behind.append(line)
+            self.not_done.setdefault(f"cleanup of {leftover.resource} {leftover.uuid}", line)
 
     def interrupted(self) -> None:
         """The session ended before its tests did (Ctrl-C, pytest.exit): work not done."""
@@ -231,3 +258,16 @@ class ContractRun:
         """The exit code the run's verdict gives, once its reports are built; None before, and in
         a session without a contract run."""
         return None if self.report is None else self.report["summary"]["exitCode"]
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Ctrl-C ignored meanwhile (in the main thread, where signals are handled)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

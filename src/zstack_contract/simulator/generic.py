@@ -171,6 +171,9 @@ def _resource_of(call: Call, last: bool = False) -> tuple[str, dict, str] | None
     if last:
         template = call.api.templates[0] if call.api.templates else ""
         names = [p for p in names if template.rstrip("/").endswith("{" + p.name + "}")]
+    # One of the API's own collection first: an attach of a NIC to a VM acts on the VM (the VM
+    # family's overlay entries say which states it needs), whatever order the path names them in.
+    names.sort(key=lambda p: p.collection != call.api.collection)
     for p in names:
         found = call.state.get(p.collection, str(call.value(p.name)))
         if found is not None:
@@ -209,7 +212,7 @@ def _with_resources(call: Call, answer: dict, changed: tuple[str, dict | None] |
     for name in call.api.success:
         if not (isinstance(answer.get(name), dict) and "uuid" in answer[name]):
             continue
-        for p in _path_params_of(call, name):
+        for p in _path_params_of(call, name, body=True):
             if changed is not None and changed[0] == p.collection:
                 resource = changed[1]
             else:
@@ -228,7 +231,7 @@ def _inventory_type(api: Api, field: str) -> str | None:
     return page_type[: -len("Inventory")] if isinstance(page_type, str) and page_type.endswith("Inventory") else None
 
 
-def _path_params_of(call: Call, field: str) -> list:
+def _path_params_of(call: Call, field: str, body: bool = False) -> list:
     """The path's uuid parameters that may name the resource a success field holds: those naming a
     resource of its inventory type (by their collection, or by their name as the checks read it:
     :func:`~..contract.resources.named_by_param`), or every one when it has no documented type."""
@@ -241,8 +244,11 @@ def _path_params_of(call: Call, field: str) -> list:
         by_name = named_by_param(p.name, template)
         return bool((p.vo and same_resource(p.vo[: -len("VO")], kind)) or (by_name and same_resource(by_name, kind)))
 
-    return [p for p in call.api.params
-            if p.collection and p.where == "path" and call.value(p.name) is not None and names_it(p)]
+    places = ("path", "body") if body and kind is not None else ("path",)
+    # The path's first; then, with ``body``, the body's of the answer's type (an action on a shared
+    # path names the resource it acts on in its body: ``uuid`` of ``updateUserGroup``).
+    return sorted((p for p in call.api.params if p.collection and p.where in places and call.value(p.name) is not None
+                   and names_it(p) and not isinstance(call.value(p.name), list)), key=lambda p: p.where != "path")
 
 
 def act(call: Call) -> Outcome:

@@ -112,7 +112,8 @@ def start(call: Call) -> Outcome:
     with call.state.lock:
         vm = _vm_of(call)
         if vm["state"] != "Running":
-            if vm["state"] != "Stopped":
+            # A created VM starts too (VmInstanceBase starts it from its new-create flow), and a crashed one.
+            if vm["state"] not in ("Stopped", "Created", "Crashed"):
                 return error("SYS.1006", f"unable to start the vm[uuid:{vm['uuid']}] in state[{vm['state']}]")
             vm["hostUuid"] = vm.get("lastHostUuid") or uid("host/kvm-1")
             vm["state"] = "Running"

@@ -1,0 +1,530 @@
+"""The resources a positive case needs, found or made through the contract's resource graph
+(:mod:`zstack_contract.contract.graph`), and the cleanup of everything a run made.
+
+For each uuid parameter a request needs (required, or in the path), the graph says the type it
+names. A resource of that type is, in this order:
+
+1. one the run made itself and that still exists (in the state needed), asked of its type's query
+   by uuid;
+2. *found* through the type's query (``q=state?=<states>`` when the API needs some), else named
+   by an inventory of another type's query (``instanceOfferingUuid`` of a VM), unless the resource
+   is the one the API deletes or changes (kind delete, or the overlay's ``change``): that one is
+   always one the run made. On a live node every query the run sends for a resource carries the
+   condition ``__userTag__=<the run's tag>``, so only what the run made is ever found, and a run
+   never touches what it did not make;
+3. *made* through a create of its family (its request built the same way, recursively, at most
+   :data:`DEPTH` levels down; a create that needs what it makes is no way to make it), and brought
+   into the state needed through the family's actions (and deletes) whose ``setsState`` gives it
+   (their ``needsState`` allowing the state it is in), at most :data:`STEPS` of them.
+
+Every create the run sends names the resource's uuid (``resourceUuid``), which the run notes before
+sending, so that a run interrupted while the create runs still knows what to clean; and carries the
+run's tag as a user tag (:meth:`Provisioner.tag`, a node takes any text as a user tag). What cannot
+be had is :class:`Unavailable`, one line naming the type.
+
+:meth:`Provisioner.clean_up` removes what the run made, newest first: the family's delete (a delete
+that keeps the resource is followed by the family's action that ``removes`` it, an expunge); a
+resource already gone is left alone. What stays is returned, one :class:`Leftover` per resource.
+
+Values: a parameter's documented default, else its first valid value, else
+:func:`~.cases.value_for`'s. Nothing here names an API; no pytest.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..checks import invariants
+from ..contract.compiled import Contract, ContractSet
+from ..contract.format import META
+from ..contract.graph import Family, Names, inventory_type
+from ..contract.resources import same_resource
+from ..facts.ids import NEW_RESOURCE_UUID, names_existing_resource, new_uuid
+from .cases import Request, Shape, build, value_for
+from .outcomes import Outcome, Skipped
+
+DEPTH = 3  # how many creates down a resource may be made for another's create
+STEPS = 3  # how many actions may bring a made resource into the state needed
+TAG_KEY = "zstack-contract-run"
+
+
+class Unavailable(Exception):
+    """No resource of a type can be found or made: why, in one line naming the type."""
+
+
+@dataclass
+class Made:
+    """A resource the run made (or asked to make: its create may not have ended)."""
+
+    resource: str  # VmInstance
+    uuid: str
+    create: str  # the API that made it
+    gone: bool = False  # removed by a test (a delete's, an expunge's) or by the cleanup
+
+
+@dataclass(frozen=True)
+class Leftover:
+    resource: str
+    uuid: str
+    why: str
+
+    def line(self) -> str:
+        return f"left behind: {self.resource} {self.uuid} ({self.why})"
+
+
+@dataclass
+class Prepared:
+    """A request of a positive case, and what it is about."""
+
+    request: Request
+    subject: str | None  # the uuid of the resource it is about (None: a create's new one, or none)
+    subject_param: Names | None
+    made: Made | None = None  # a create's: the resource it is to make
+    named: bool = False  # the create names the new resource's uuid (resourceUuid)
+    resources: dict[str, str] = field(default_factory=dict)  # parameter -> the type of the resource found or made for it
+
+
+def valid_value(schema: dict[str, Any], name: str) -> Any:
+    """A value the page documents as valid: its default, else its first valid value, else one of its type."""
+    if "default" in schema and schema["default"] is not None:
+        return schema["default"]
+    return value_for(schema, name)
+
+
+def states_needed(contract: Contract) -> tuple[str, ...]:
+    """The states the resource an API is about must be in for its work to succeed (the overlay's
+    ``worksIn``, else its ``needsState``); () when any will do."""
+    change = contract.change or {}
+    return tuple(change.get("worksIn") or change.get("needsState") or ())
+
+
+def changes_subject(contract: Contract) -> bool:
+    """Whether the API's work deletes or changes the resource it is about (its kind, or the overlay's ``change``)."""
+    change = contract.change or {}
+    return contract.kind == "delete" or bool(change.get("removes") or change.get("setsState") or change.get("moves"))
+
+
+@dataclass
+class Provisioner:
+    """Finds and makes resources for one run (one process: an xdist worker has its own, and cleans
+    what it made). ``live_node``: only what the run made is used."""
+
+    contracts: ContractSet
+    live_node: bool
+    run_id: str = field(default_factory=new_uuid)
+    made: list[Made] = field(default_factory=list)
+    _making: set[str] = field(default_factory=set)
+
+    @property
+    def graph(self):
+        return self.contracts.graph
+
+    @property
+    def tag(self) -> str:
+        """The user tag every create of the run carries."""
+        return f"{TAG_KEY}::{self.run_id}"
+
+    # -- requests -------------------------------------------------------------------------------
+    def prepare(self, contract: Contract, live, depth: int = DEPTH, subject: str | None = None) -> Prepared:
+        """The request of ``contract``'s positive case: valid values, each resource it names found
+        or made; ``subject``: the uuid of the resource it is about, when the caller has it."""
+        shape = Shape.of(contract)
+        edges = {n.param: n for n in self.graph.names.get(contract.api, ())}
+        about = self.graph.subject_of.get(contract.api)
+        family = self.graph.family(about) if about else None
+        is_create = family is not None and contract.api in family.creates
+        subject_edge = None if is_create else next(
+            (edges[p.name] for p in sorted(shape.params, key=lambda p: p.where != "path")
+             if p.name in edges and edges[p.name].resource == about and (p.required or p.where == "path")), None)
+        values: dict[str, Any] = {}
+        resources: dict[str, str] = {}
+        for p in shape.params:
+            if p.where == "top" and p.required and p.name not in ("systemTags", "userTags"):
+                raise Unavailable(f"{p.name} is required at the body's top level, where a node reads only the tags "
+                                  f"(the page's layout): no request can succeed")
+            if p.where == "top" or not (p.required or p.where == "path"):
+                continue
+            if names_existing_resource(p.name):
+                edge = edges.get(p.name) or self._unchecked(contract.api, p, shape.template)
+                if edge is None:
+                    raise Unavailable(f"the graph names no resource type for {p.name} (an overlay entry can)")
+                if edge is subject_edge:
+                    uuid = subject or self.obtain(edge.resource, live, depth, states_needed(contract), own=changes_subject(contract))
+                    subject = uuid
+                else:
+                    uuid = self.obtain(edge.resource, live, depth)
+                values[p.name] = [uuid] if edge.many else uuid
+                resources[p.name] = edge.resource
+            elif p.where == "top":
+                continue
+            elif p.name != NEW_RESOURCE_UUID:
+                values[p.name] = valid_value(p.schema, p.name)
+        made = None
+        names = {p.name: p for p in shape.params}
+        if is_create and not self.removable(family):
+            raise Unavailable(f"the contract has no way to remove a resource of type {about} (a delete, or an action that "
+                              "removes it, and a query to see it gone): none is made")
+        if is_create:
+            made = Made(about, new_uuid(), contract.api)
+            if NEW_RESOURCE_UUID in names and names[NEW_RESOURCE_UUID].where != "top":
+                values[NEW_RESOURCE_UUID] = made.uuid
+            if "userTags" in names:
+                values["userTags"] = [self.tag]
+        request = build(shape, values=values)
+        if made is not None and NEW_RESOURCE_UUID not in values and shape.container and isinstance(request.body, dict):
+            # Every create message of a node takes it (APICreateMessage.resourceUuid), whether its page lists it or not.
+            request.body.setdefault(shape.container, {})[NEW_RESOURCE_UUID] = made.uuid
+        return Prepared(request, subject if subject_edge else None, subject_edge, made,
+                        named=made is not None and _find_key(request.body, NEW_RESOURCE_UUID) == made.uuid, resources=resources)
+
+    def _unchecked(self, api: str, p, template: str) -> Names | None:
+        """The type a uuid parameter the node never looks up names (the overlay's ``unchecked``):
+        its work still reads it, so a success needs one that exists."""
+        named = self.contracts.resources.of_param(p.name, template)
+        return Names(api, p.name, named.resource, p.where, p.required, p.schema.get("type") == "array") if named else None
+
+    def removable(self, family: Family) -> bool:
+        """Whether the run can remove what it makes of a family (see :meth:`clean_up`)."""
+        if not family.query:
+            return False
+        if any((self.contracts.get(a).change or {}).get("removes") for a in family.actions):
+            return True
+        return any(not ((c := self.contracts.get(a)).change or {}).get("setsState") and not (c.change or {}).get("needsState")
+                   and deletes_it(c, family) for a in family.deletes)
+
+    def send(self, live, contract: Contract, prepared: Prepared, note: str | None = None):
+        """Send a prepared request; a create's resource is noted (to clean) before it is sent."""
+        if prepared.made is not None and prepared.named:
+            self.made.append(prepared.made)
+        req = prepared.request
+        call = live.call(req.method, req.path, params=req.params, json_body=req.body, api=contract.api, note=note)
+        if prepared.made is not None and 200 <= call.final.status < 300:
+            inventory = answer_inventory(contract, call)
+            uuid = inventory[1].get("uuid") if inventory else None
+            if isinstance(uuid, str) and uuid and uuid != prepared.made.uuid:  # the node chose its own: that one is to clean
+                if prepared.made in self.made:
+                    self.made.append(Made(prepared.made.resource, uuid, contract.api))
+                else:
+                    prepared.made.uuid = uuid
+                    self.made.append(prepared.made)
+        return call
+
+    # -- resources ------------------------------------------------------------------------------
+    def obtain(self, resource: str, live, depth: int, states: tuple[str, ...] = (), own: bool = False) -> str:
+        """The uuid of a resource of type ``resource`` (in one of ``states``, if any), see the module."""
+        family = self.graph.family(resource) or next(
+            (f for f in self.graph.families.values() if same_resource(f.resource, resource)), None)
+        if family is None:
+            raise Unavailable(f"no API of the contract is about {resource}")
+        resource = family.resource
+        for made in reversed(self.made):
+            if made.resource == resource and not made.gone and self.exists(live, family, made.uuid, states):
+                return made.uuid
+        if self.live_node or not own:  # a live node's query finds only what carries the run's tag
+            found = (self.find(live, family, states) if family.query else None) or (
+                None if states or self.live_node else self.referenced(live, resource))
+            if found:
+                return found
+        where = f" in state {'/'.join(states)}" if states else ""
+        if not family.creates:
+            raise Unavailable(f"no {resource}{where} found, and no API of the contract creates one")
+        uuid = self.make(family, live, depth)
+        if states:
+            self.bring(family, uuid, states, live, depth)
+        return uuid
+
+    def find(self, live, family: Family, states: tuple[str, ...]) -> str | None:
+        conditions = [("q", f"state?={','.join(states)}")] if states else []
+        body = self._query(live, family, [*conditions, ("limit", "1")], note=f"find a {family.resource}")
+        found = body.get("inventories") if isinstance(body, dict) else None
+        first = found[0] if isinstance(found, list) and found and isinstance(found[0], dict) else {}
+        return first.get("uuid") if isinstance(first.get("uuid"), str) else None
+
+    def referenced(self, live, resource: str) -> str | None:
+        """A uuid of type ``resource`` that an inventory of another type's query names
+        (``instanceOfferingUuid`` of a VM): where no query lists the type itself, or its
+        inventories carry no uuid."""
+        for family in self.graph.families.values():
+            if family.query is None or family.resource == resource:
+                continue
+            body = self._query(live, family, [("limit", "1")], note=f"find a {resource} an inventory names")
+            for inventory in (body or {}).get("inventories") or () if isinstance(body, dict) else ():
+                uuid = self._naming(inventory, resource) if isinstance(inventory, dict) else None
+                if uuid:
+                    return uuid
+        return None
+
+    def _naming(self, inventory: dict, resource: str) -> str | None:
+        """The uuid a top-level field of an inventory holds that names a resource of type
+        ``resource`` (the objects inside it point back at their owners, or at what only they know)."""
+        for key, item in inventory.items():
+            named = self.contracts.resources.of_param(key, "") if key.endswith(("Uuid", "Uuids")) else None
+            if named is not None and same_resource(named.resource, resource):
+                first = item[0] if isinstance(item, list) and item else item
+                if isinstance(first, str) and first:
+                    return first
+        return None
+
+    def exists(self, live, family: Family, uuid: str, states: tuple[str, ...] = ()) -> bool:
+        inventories = self.look_up(live, family, uuid)
+        return bool(inventories) and (not states or any(i.get("state") in states for i in inventories))
+
+    def look_up(self, live, family: Family, uuid: str) -> list[dict] | None:
+        """The inventories the family's query finds with ``uuid`` (None: no query, or no answer of one)."""
+        if not family.query:
+            return None
+        body = self._query(live, family, [("q", f"uuid={uuid}")], note=f"look up a {family.resource}")
+        found = body.get("inventories") if isinstance(body, dict) else None
+        return [i for i in found if isinstance(i, dict)] if isinstance(found, list) else None
+
+    def _query(self, live, family: Family, params: list[tuple[str, str]], note: str) -> Any:
+        query = self.contracts.get(family.query)
+        path = query.routes[0].template.split("/{", 1)[0]
+        if self.live_node:
+            params = [*params, ("q", f"__userTag__={self.tag}")]
+        call = live.call("GET", path, params=params, api=query.api, note=note)
+        return call.final.body if call.final.status == 200 and call.final.has_json else None
+
+    def make(self, family: Family, live, depth: int) -> str:
+        """A new resource of the family, by the first of its creates that works (those naming the
+        fewest other resources first)."""
+        resource = family.resource
+        if depth <= 0:
+            raise Unavailable(f"no {resource} to use, and making one is more than {DEPTH} creates deep")
+        if resource in self._making:
+            raise Unavailable(f"making a {resource} needs a {resource}")
+        reasons = []
+        self._making.add(resource)
+        try:
+            for api in sorted(family.creates, key=lambda a: (self._names_needed(a), a)):
+                contract = self.contracts.get(api)
+                try:
+                    prepared = self.prepare(contract, live, depth - 1)
+                except Unavailable as exc:
+                    reasons.append(f"{api}: {exc}")
+                    continue
+                call = self.send(live, contract, prepared, note=f"make a {resource}")
+                uuid = prepared.made.uuid if prepared.made in self.made else None
+                if 200 <= call.final.status < 300 and uuid:
+                    return uuid
+                reasons.append(f"{api} answered status {call.final.status}" if uuid else f"{api} answered no uuid")
+        finally:
+            self._making.discard(resource)
+        raise Unavailable(f"cannot make a {resource}: {'; '.join(reasons[:2])}")
+
+    def _names_needed(self, api: str) -> int:
+        return sum(1 for n in self.graph.names.get(api, ()) if n.required or n.where == "path")
+
+    def bring(self, family: Family, uuid: str, states: tuple[str, ...], live, depth: int) -> None:
+        """Take a resource into one of ``states`` through the family's changes that set a state."""
+        inventories = self.look_up(live, family, uuid) or []
+        now = inventories[0].get("state") if inventories else None
+        if now in states:
+            return
+        path = self._path(family, now, states)
+        if path is None:
+            raise Unavailable(f"no {family.resource} in state {'/'.join(states)}: "
+                              f"no action of its family takes one from {now or 'its state'} there")
+        for api in path:
+            contract = self.contracts.get(api)
+            prepared = self.prepare(contract, live, depth, subject=uuid)
+            call = self.send(live, contract, prepared, note=f"bring a {family.resource} into state {'/'.join(states)}")
+            if not 200 <= call.final.status < 300:
+                raise Unavailable(f"{api} answered status {call.final.status} on the {family.resource} made to be {'/'.join(states)}")
+
+    def _path(self, family: Family, now: str | None, states: tuple[str, ...]) -> list[str] | None:
+        """The shortest list of the family's APIs that set a state, from ``now`` into ``states``."""
+        if now is None:
+            return None
+        moves = []
+        for api in (*family.actions, *family.deletes):
+            change = self.contracts.get(api).change or {}
+            if change.get("setsState") and not change.get("removes"):
+                moves.append((api, tuple(change.get("needsState") or ()), change["setsState"]))
+        seen, todo = {now}, deque([(now, [])])
+        while todo:
+            state, path = todo.popleft()
+            if len(path) >= STEPS:
+                continue
+            for api, needs, sets in moves:
+                if (not needs or state in needs) and sets not in seen:
+                    if sets in states:
+                        return [*path, api]
+                    seen.add(sets)
+                    todo.append((sets, [*path, api]))
+        return None
+
+    # -- the positive case ----------------------------------------------------------------------------
+    def run_case(self, contract: Contract, live):
+        """``test_api[<API>-success]``: the request, its answer held to the contract (a success)
+        and to the invariants of :mod:`~zstack_contract.checks.invariants`; the call."""
+        try:
+            prepared = self.prepare(contract, live)
+        except Unavailable as exc:
+            raise Skipped(f"no resource for its request: {exc}") from None
+        call = self.send(live, contract, prepared)
+        refused = self._not_taken(call, prepared)
+        if refused is not None:
+            live.hold(call)  # the named checks still hold
+            raise Skipped(refused)
+        extra = self.invariants(contract, prepared, call, live) if 200 <= call.final.status < 300 else []
+        live.hold(call, extra, final=200)
+        return call
+
+    def _not_taken(self, call, prepared: Prepared) -> str | None:
+        """Why the target refused a resource the run found or made for a parameter (SYS.1003
+        naming it): the type the graph guessed for it is not the one the node looks up. None
+        when the answer is no such refusal."""
+        final = call.final
+        error = final.body.get("error") if final.status == 503 and final.has_json and isinstance(final.body, dict) else None
+        if not isinstance(error, dict) or error.get("code") != "SYS.1003":
+            return None
+        details = str(error.get("details") or "")
+        for param, resource in prepared.resources.items():
+            if f"field[{param}]" in details:
+                return (f"the node does not take the {resource} the run had for {param}: the type the resource graph "
+                        f"guesses for it is not the one the node looks up (an overlay entry can say)")
+        return None
+
+    def invariants(self, contract: Contract, prepared: Prepared, call, live) -> list:
+        where = {"file": call.exchange.source or live.test_id, "api": contract.api, "step": len(call.exchange.steps) - 1}
+        about = self.graph.subject_of.get(contract.api)
+        family = self.graph.family(about) if about else None
+        answer = answer_inventory(contract, call)
+        answered = inventory_type(contract.response or {})
+        if family is None:
+            return []
+        if prepared.made is not None:
+            uuid = answer[1].get("uuid") if answer else None
+            if not isinstance(uuid, str) or not family.query or not (answered and same_resource(answered, family.resource)):
+                return []
+            found = self.look_up(live, family, uuid)
+            return invariants.created_found(where, uuid, family.query, None if found is None else {"inventories": found})
+        if prepared.subject is None:
+            return []
+        findings = []
+        if answer and answered and same_resource(answered, family.resource):
+            findings += invariants.acted_on(where, "/" + answer[0], answer[1], prepared.subject, prepared.subject_param.param)
+        if contract.kind == "delete" and family.query and deletes_it(contract, family):
+            found = self.look_up(live, family, prepared.subject)
+            keeps = (contract.change or {}).get("setsState")
+            findings += invariants.delete_done(where, prepared.subject, family.query, None if found is None else {"inventories": found}, keeps)
+        return findings
+
+    # -- cleanup --------------------------------------------------------------------------------
+    def clean_up(self, live) -> list[Leftover]:
+        """Remove what the run made, newest first; what stays, one per resource."""
+        left: list[Leftover] = []
+        for made in reversed(self.made):
+            if made.gone:
+                continue
+            try:
+                why = self._remove(made, live)
+            except Outcome as exc:  # a broken connection, the budget spent (BoundLive.call): one line, and on with the rest
+                why = exc.reason.splitlines()[0] if exc.reason.strip() else type(exc).__name__
+            except Exception as exc:  # noqa: BLE001  (whatever the target answered, the other resources are still cleaned)
+                why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+            if why is None:
+                made.gone = True
+            else:
+                left.append(Leftover(made.resource, made.uuid, why))
+        return left
+
+    def _remove(self, made: Made, live) -> str | None:
+        family = self.graph.family(made.resource)
+        found = self.look_up(live, family, made.uuid)
+        if found is None:
+            return f"no query of {made.resource} to see it"
+        for _ in range(4):
+            if not found:
+                return None
+            api = self._removal(family, made, found[0].get("state"))
+            if api is None:
+                ready = self._removable_states(family)
+                try:
+                    if not ready:
+                        raise Unavailable("no delete of its family removes it")
+                    self.bring(family, made.uuid, ready, live, 1)
+                except Unavailable as exc:
+                    return f"in state {found[0].get('state')}: {exc}"
+                found = self.look_up(live, family, made.uuid)
+                if found is None:
+                    return f"no answer of {family.query} to see it"
+                continue
+            contract = self.contracts.get(api)
+            try:
+                prepared = self.prepare(contract, live, 1, subject=made.uuid)
+            except Unavailable as exc:
+                return f"{api}: {exc}"
+            call = self.send(live, contract, prepared, note=f"clean up a {made.resource}")
+            if not 200 <= call.final.status < 300:
+                return f"{api} answered status {call.final.status}"
+            found = self.look_up(live, family, made.uuid)
+            if found is None:
+                return f"no answer of {family.query} to see it gone"
+        return "still there after its delete and removal"
+
+    def _removable_states(self, family: Family) -> tuple[str, ...]:
+        """The states in which an API of the family removes a resource (or deletes it)."""
+        states: list[str] = []
+        for api in (*family.actions, *family.deletes):
+            contract = self.contracts.get(api)
+            change = contract.change or {}
+            if (change.get("removes") or (api in family.deletes and deletes_it(contract, family))) and change.get("needsState"):
+                states += [s for s in change["needsState"] if s not in states]
+        return tuple(states)
+
+    def _removal(self, family: Family, made: Made, state: str | None) -> str | None:
+        """The API to remove a resource in ``state``: an action that removes it where its state
+        allows, else a delete whose path ends in its uuid (or whose change keeps it in a state)."""
+        removers = [a for a in family.actions if (self.contracts.get(a).change or {}).get("removes")]
+        for api in removers:
+            needs = (self.contracts.get(api).change or {}).get("needsState")
+            if not needs or state in needs:
+                return api
+        for api in family.deletes:
+            contract = self.contracts.get(api)
+            needs = (contract.change or {}).get("needsState")
+            if needs and state not in needs:
+                continue
+            if deletes_it(contract, family):
+                return api
+        return None
+
+
+def deletes_it(contract: Contract, family: Family) -> bool:
+    """Whether a delete removes (or keeps in a state) a resource of its family: the overlay says
+    what it does to it, or its path is the family's collection and the resource's uuid
+    (``/v1/vm-instances/{uuid}``; ``/v1/access-control-lists/{aclUuid}/ipentries/{uuid}``
+    removes a part of one)."""
+    change = contract.change or {}
+    if change.get("setsState") or change.get("removes"):
+        return True
+    template = contract.routes[0].template.rstrip("/") if contract.routes else ""
+    head, _, last = template.rpartition("/")
+    return bool(family.collection) and last.startswith("{") and head.endswith("/" + family.collection)
+
+
+def answer_inventory(contract: Contract, call) -> tuple[str, dict] | None:
+    """(the success field, the object) of a success answer's inventory, when its page types one."""
+    body = call.final.body if call.final.has_json else None
+    if not isinstance(body, dict):
+        return None
+    kind = inventory_type(contract.response or {})
+    if kind is None:
+        return None
+    for name in (contract.response or {}).get(META, {}).get("envelope", {}).get("success", ()):
+        if isinstance(body.get(name), dict):
+            return name, body[name]
+    return None
+
+
+def _find_key(body: Any, key: str) -> Any:
+    """The value of ``key`` at the top of a body or in one of its structures."""
+    if not isinstance(body, dict):
+        return None
+    if key in body:
+        return body[key]
+    return next((v[key] for v in body.values() if isinstance(v, dict) and key in v), None)
