@@ -80,8 +80,8 @@ class Score:
 
     fault: str
     reached: set[str]
-    failing: set[str] = field(default_factory=set)
-    caught: set[str] = field(default_factory=set)
+    failing: set[str] | None = field(default_factory=set)  # None: the suite did not run
+    caught: set[str] | None = field(default_factory=set)
     seconds: float = 0.0
     st_caught: set[str] | None = None  # Schemathesis', when it ran
     st_seconds: float = 0.0
@@ -219,12 +219,16 @@ def st_operations(contracts) -> dict[str, set[str]]:
     return ops
 
 
-def st_failures(junit: Path, operations: dict[str, set[str]]) -> set[str]:
+def st_failures(junit: Path, operations: dict[str, set[str]]) -> set[str] | None:
     """The APIs a Schemathesis JUnit report names in a failure: by the test case (one per
     operation), or for a test case of no one operation (the stateful phase's) by the operations
-    its failure text names."""
+    its failure text names. None when there is no report (a run cut off leaves an empty file)."""
     out: set[str] = set()
-    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+    try:
+        root = ElementTree.parse(junit).getroot()
+    except (OSError, ElementTree.ParseError):
+        return None
+    for case in root.iter("testcase"):
         failed = [f for f in (*case.findall("failure"), *case.findall("error"))]
         if not failed:
             continue
@@ -272,6 +276,8 @@ def main(argv: list[str] | None = None) -> list[Score]:
     ap.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "zstack-contract-mutation"))
     ap.add_argument("--st-phases", default=ST_PHASES, help=f"Schemathesis --phases (default {ST_PHASES}; keep stateful)")
     ap.add_argument("--reuse", action="store_true", help="score the JUnit files of an earlier sweep in --work instead of running again")
+    ap.add_argument("--no-suite", action="store_true", help="no suite runs (with --schemathesis: its sweep alone; with --reuse: score what there is)")
+    ap.add_argument("--note", action="append", default=[], help="a line to add to the RESULTS section (what was run, and how)")
     ap.add_argument("--json", metavar="FILE")
     ap.add_argument("--results", action="store_true", help="write the table into benchmarks/RESULTS.md")
     args = ap.parse_args(argv)
@@ -307,6 +313,8 @@ def main(argv: list[str] | None = None) -> list[Score]:
             if args.reuse and (work / f"{name}.xml").exists():
                 out[fault] = (failures(work / f"{name}.xml"), 0.0, "reused")
                 continue
+            if args.no_suite:
+                continue
             with Served(contract_args, (fault,) if fault else (), args.job_delay, work / f"serve-{name}.log") as sim:
                 out[fault] = run_suite(sim.url, vm, pytest_contract, args.apis or [], args.workers, work, name)
             print(f"suite, {name}: {out[fault][2]} ({out[fault][1]:.0f} s)", flush=True)
@@ -323,7 +331,7 @@ def main(argv: list[str] | None = None) -> list[Score]:
             if not (args.reuse and junit.exists()):
                 with Served(contract_args, (fault,) if fault else (), "0", work / f"serve-st-{name}.log") as sim:
                     junit, seconds, last = run_st(sim, document, work, chosen, all_apis, name, args)
-            out[fault] = (st_failures(junit, operations) if junit.exists() else None, seconds, last)
+            out[fault] = (st_failures(junit, operations), seconds, last)
             print(f"Schemathesis, {name}: {last} ({seconds:.0f} s)", flush=True)
         return out
 
@@ -332,12 +340,14 @@ def main(argv: list[str] | None = None) -> list[Score]:
         suite_runs = pool.submit(suite_sweep)
         st_runs = pool.submit(st_sweep) if args.schemathesis else None
         suite_done, st_done = suite_runs.result(), st_runs.result() if st_runs else None
-    clean = suite_done[None][0]
     scores = []
     for fault in faults:
         reached = {a.name for a in served_apis if reaches(fault, a)}
-        s = score(fault, reached, clean, suite_done[fault][0], all_apis)
-        s.seconds = suite_done[fault][1]
+        if None in suite_done and fault in suite_done:
+            s = score(fault, reached, suite_done[None][0], suite_done[fault][0], all_apis)
+            s.seconds = suite_done[fault][1]
+        else:  # not run
+            s = Score(fault, reached, failing=None, caught=None)
         if st_done is not None:
             found, s.st_seconds, last = st_done[fault]
             if found is None:
@@ -350,8 +360,8 @@ def main(argv: list[str] | None = None) -> list[Score]:
     table = render(scores)
     print(table)
     if args.json:
-        Path(args.json).write_text(json.dumps([{"fault": s.fault, "reached": sorted(s.reached), "failing": sorted(s.failing),
-                                                 "caught": sorted(s.caught), "seconds": round(s.seconds, 1),
+        Path(args.json).write_text(json.dumps([{"fault": s.fault, "reached": sorted(s.reached), "failing": s.failing and sorted(s.failing),
+                                                 "caught": s.caught and sorted(s.caught), "seconds": round(s.seconds, 1),
                                                  "schemathesis": None if s.st_caught is None else sorted(s.st_caught)} for s in scores], indent=2))
     if args.results:
         write_results(table, started, argv if argv is not None else sys.argv[1:], len(chosen), args)
@@ -390,7 +400,7 @@ def write_results(table: str, started: dict, argv: list[str], apis: int, args) -
     if args.reuse and SECTION in text:  # scored again: the sweep's own date, load and command stay
         sweep = [ln for ln in text.split(SECTION, 1)[1].splitlines() if ln.startswith(("Measured ", "Command: "))][:2]
         lines[2:4] = [*sweep, f"Scored again from its JUnit files: `benchmarks/mutation_score.py {shlex.join(argv)}`."]
-    section = "\n".join([*lines, "", table, ""])
+    section = "\n".join([*lines, *args.note, "", table, ""])
     if SECTION in text:
         head, rest = text.split(SECTION, 1)
         after = rest.find("\n## ")

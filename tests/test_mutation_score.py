@@ -118,3 +118,11 @@ def test_the_sweep_of_one_fault_on_the_query_of_the_test_pages(tmp_path, api_sch
     assert failures(tmp_path / "clean.xml") == {}
     assert (s.reached, s.failing, s.caught) == ({"QueryVmInstance"}, {"QueryVmInstance"}, {"QueryVmInstance"})
     assert "| `drop-uuid` | 1 | 1/1 (100%) | 1/1 (100%) | - |" in capsys.readouterr().out
+
+
+def test_a_schemathesis_run_cut_off_has_no_score_rather_than_none_caught(tmp_path):
+    (tmp_path / "st.xml").write_text("")  # what a run killed by its time box leaves
+    assert mutation_score.st_failures(tmp_path / "st.xml", {}) is None
+    assert mutation_score.st_failures(tmp_path / "missing.xml", {}) is None
+    unrun = mutation_score.Score("drop-uuid", {"QueryVmInstance"}, failing=None, caught=None)
+    assert mutation_score.row(unrun).startswith("| `drop-uuid` | 1 | - | - | - |")
