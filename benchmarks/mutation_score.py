@@ -397,9 +397,9 @@ def write_results(table: str, started: dict, argv: list[str], apis: int, args) -
                      f"--no-shrink --seed {args.st_seed} --workers {args.workers}`, the docs' recipe, a time box of {args.st_timeout} s a run.")
     results = ROOT / "benchmarks" / "RESULTS.md"
     text = results.read_text()
-    if args.reuse and SECTION in text:  # scored again: the sweep's own date, load and command stay
-        sweep = [ln for ln in text.split(SECTION, 1)[1].splitlines() if ln.startswith(("Measured ", "Command: "))][:2]
-        lines[2:4] = [*sweep, f"Scored again from its JUnit files: `benchmarks/mutation_score.py {shlex.join(argv)}`."]
+    if args.reuse:  # scored again: the sweep's own date, load and command stay (else --note says them)
+        sweep = [ln for ln in text.split(SECTION, 1)[-1].splitlines() if ln.startswith(("Measured ", "Command: "))][:2] if SECTION in text else []
+        lines[2:4] = [*sweep, f"Scored from the JUnit files of the sweep: `benchmarks/mutation_score.py {shlex.join(argv)}`."]
     section = "\n".join([*lines, *args.note, "", table, ""])
     if SECTION in text:
         head, rest = text.split(SECTION, 1)
