@@ -126,3 +126,11 @@ def test_a_schemathesis_run_cut_off_has_no_score_rather_than_none_caught(tmp_pat
     assert mutation_score.st_failures(tmp_path / "missing.xml", {}) is None
     unrun = mutation_score.Score("drop-uuid", {"QueryVmInstance"}, failing=None, caught=None)
     assert mutation_score.row(unrun).startswith("| `drop-uuid` | 1 | - | - | - |")
+
+
+def test_a_schemathesis_crash_names_no_api(tmp_path, api_schemas):
+    from zstack_contract.contract.loading import load_contracts
+
+    (tmp_path / "st.xml").write_text('<testsuites><testsuite name="schemathesis"><testcase name="GET /v1/vm-instances">'
+                                     '<error type="error">Runtime Error: KeyError drawing a body</error></testcase></testsuite></testsuites>')
+    assert mutation_score.st_failures(tmp_path / "st.xml", mutation_score.st_operations(load_contracts(api_schemas))) == set()
