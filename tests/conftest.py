@@ -160,7 +160,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 # The tests that run whole suites in processes of their own take seconds each: started first, they
 # are not left for one worker to finish alone at the end of a run with xdist.
-SLOW_FIRST = ("test_every_fault_is_caught", "test_xdist_gives_the_same_verdicts", "test_the_wheel_brings",
+SLOW_FIRST = ("test_every_fault_is_caught", "test_the_sweep_of_one_fault", "test_xdist_gives_the_same_verdicts", "test_the_wheel_brings",
               "test_two_runs_send_the_same_bodies", "test_probing_catches_faults", "test_profiles_apply")
 
 

@@ -13,11 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from xml.etree import ElementTree
 
-
 from conftest import HANG, ROOT, child_pytest, free_port
 from zstack_contract.checks import REGISTRY
 from zstack_contract.facts.ids import password_hash
 from zstack_contract.facts.secrets import FAKE_UUID
+from zstack_contract.pytest_plugin.junit import api_of, failures
 from zstack_contract.simulator import FAULTS, Simulator
 
 LIVE = "contract_tests/test_live.py"
@@ -58,15 +58,6 @@ def run_suite(*args: str, env: dict | None = None, tests: str = LIVE, cwd: Path 
                           timeout=10 * HANG)
 
 
-def failures(junit: Path) -> dict[str, str]:
-    out = {}
-    for case in ElementTree.parse(junit).getroot().iter("testcase"):
-        f = case.find("failure")
-        if f is not None:
-            out[case.get("name")] = f.get("message", "")
-    return out
-
-
 def test_suite_passes_against_the_embedded_simulator_with_no_option(tmp_path):
     r = run_suite("-rs", "--zstack-report", str(tmp_path), tests="contract_tests")
     assert r.returncode == 0, r.stdout[-2000:]
@@ -79,12 +70,6 @@ def test_suite_passes_against_the_embedded_simulator_with_no_option(tmp_path):
     assert "zstack-contract: PASS against the embedded simulator" in block
     assert re.search(r"findings: 0 new, \d+ known \(baseline\)", block) and "drift: " in block and "coverage: " in block
     assert f"reports: {tmp_path / 'zstack-contract.json'}, " in block
-
-
-def api_of(test: str) -> str:
-    """The API a test of the suite is about: a generated one's, else the reimage (test_live.py)."""
-    m = re.fullmatch(r"test_api\[(\w+)-[\w-]+\]", test)
-    return m.group(1) if m else "ReimageVmInstance"
 
 
 def test_every_fault_is_caught_in_the_right_tests_and_checks(tmp_path, api_schemas, record_property):

@@ -13,8 +13,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -44,3 +47,33 @@ def write_verdict(config: pytest.Config, report: dict[str, Any]) -> None:
         return
     for name, value in suite_properties(report):
         xml.add_global_property(name, value)
+
+
+# -- reading it back: which API a failed test is about ---------------------------------------------
+GENERATED_ID = re.compile(r"test_api\[(\w+)-[\w-]+\]")  # contract_tests/test_api.py: test_api[<API>-<case>]
+PARAMETER_ID = re.compile(r"\w+\[(\w+)(?:-[^\]]*)?\]")  # a test parametrized by an API first: test_probe_...[<API>]
+HAND_WRITTEN_API = "ReimageVmInstance"  # the API the hand-written tests of contract_tests/test_live.py call (the login's pass any fault)
+
+
+def failures(junit: str | Path) -> dict[str, str]:
+    """The failed tests of a JUnit XML file pytest wrote (not those that erred in a fixture): test
+    name -> the failure's message, then its text (the findings of a contract test, a line each)."""
+    out = {}
+    for case in ElementTree.parse(junit).getroot().iter("testcase"):
+        f = case.find("failure")
+        if f is not None:
+            out[case.get("name", "")] = "\n".join(filter(None, (f.get("message"), f.text)))
+    return out
+
+
+def api_of(test: str, apis: Collection[str] = ()) -> str | None:
+    """The API a test of the suite is about: a generated one's (``test_api[<API>-<case>]``), else
+    the API first in its parameters when ``apis`` knows it (``test_probe_...[<API>]``), else, for a
+    test with no parameters, the API the hand-written tests call; None for any other test."""
+    m = GENERATED_ID.fullmatch(test)
+    if m:
+        return m.group(1)
+    m = PARAMETER_ID.fullmatch(test)
+    if m:
+        return m.group(1) if m.group(1) in apis else None
+    return HAND_WRITTEN_API

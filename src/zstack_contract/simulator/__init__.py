@@ -10,7 +10,8 @@ layer (:mod:`.servlet`, with :mod:`.gson` and :mod:`.java` for the Java-isms a n
 the APIs served (:mod:`.apis`), what every API does (:mod:`.generic`), the hand-written session
 and VM family (:mod:`.vms`), queries (:mod:`.query`), the node's memory (:mod:`.state`, seeded by
 :mod:`.seed` or a ``--data`` file, :mod:`.datafile`), rendering (:mod:`.render`), answers from
-page samples (:mod:`.samples`) and the faults (:mod:`.faults`).
+page samples (:mod:`.samples`) and the faults (:mod:`.faults`; the APIs each can reach,
+:mod:`.fault_reach`).
 """
 
 from .faults import FAULTS
