@@ -24,11 +24,13 @@ from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's names
     parametrize_api_cases,
     parametrize_probes,
     parametrize_recordings,
+    parametrize_scenarios,
     zstack_contract,
     zstack_live,
     zstack_probe,
     zstack_recording_exchanges,
     zstack_replay,
+    zstack_scenario,
     zstack_session,
     zstack_target,
     zstack_vm_probe,
@@ -201,3 +203,5 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             parametrize_probes(metafunc, fixture)
     if "zstack_recording" in metafunc.fixturenames:
         parametrize_recordings(metafunc)
+    if "zstack_scenario" in metafunc.fixturenames:
+        parametrize_scenarios(metafunc)

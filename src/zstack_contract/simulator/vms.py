@@ -112,7 +112,7 @@ def start(call: Call) -> Outcome:
     with call.state.lock:
         vm = _vm_of(call)
         if vm["state"] != "Running":
-            if vm["state"] != "Stopped":
+            if vm["state"] not in ("Stopped", "Created"):  # a VM created with strategy JustCreate starts as a stopped one does
                 return error("SYS.1006", f"unable to start the vm[uuid:{vm['uuid']}] in state[{vm['state']}]")
             vm["hostUuid"] = vm.get("lastHostUuid") or uid("host/kvm-1")
             vm["state"] = "Running"
