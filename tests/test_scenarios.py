@@ -14,9 +14,8 @@ import pytest
 
 from conftest import HANG, ROOT, child_pytest
 from zstack_contract.contract.loading import load_contracts
-from zstack_contract.facts.secrets import Redactor
 from zstack_contract.findings.validation import Validation
-from zstack_contract.live.client import ZStackClient
+from zstack_contract.live.client import Backoff, ZStackClient
 from zstack_contract.live.scenario_machine import ScenarioRun
 from zstack_contract.live.scenarios import expected, scenarios
 from zstack_contract.simulator import Simulator
@@ -36,6 +35,18 @@ def vm_scenario(contracts):
 def run_scenarios(url: str, schemas, tmp, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(child_pytest(SUITE, "--zstack-url", url, "--zstack-schemas", str(schemas), "--zstack-report", str(tmp), *args),
                           capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=10 * HANG)
+
+
+def logged_in(sim: Simulator) -> ZStackClient:
+    client = ZStackClient(sim.base_url, backoff=Backoff(first=sim.job_delay * 1.25 + 0.001))
+    client.login("admin", "password")
+    return client
+
+
+def in_process(client: ZStackClient, contracts) -> tuple:
+    """(live, run) as the plugin gives a ScenarioRun, for a run in this process."""
+    run = SimpleNamespace(validation=Validation(contracts, redactor=client.redactor), redactor=client.redactor)
+    return SimpleNamespace(live=SimpleNamespace(client=client), test_id="in-process"), run
 
 
 def made_vms(sim: Simulator, seeded: set[str]) -> dict[str, str]:
@@ -81,7 +92,7 @@ def test_the_clean_up_goes_through_the_states_to_gone():
 def test_the_vm_machine_passes_on_a_sound_simulator_and_cleans_up(api_schemas, tmp_path):
     with Simulator(schemas=api_schemas, job_delay=0.005) as sim:
         seeded = set(sim.state.vms)
-        r = run_scenarios(sim.base_url, api_schemas, tmp_path, "--zstack-scenario-examples", "10")
+        r = run_scenarios(sim.base_url, api_schemas, tmp_path)
         sent = {(q.method, q.path.rsplit("/", 1)[-1] if q.method != "PUT" else q.body.decode()[:20]) for q in sim.requests}
         left = made_vms(sim, seeded)
     assert r.returncode == 0, r.stdout[-3000:]
@@ -90,21 +101,21 @@ def test_the_vm_machine_passes_on_a_sound_simulator_and_cleans_up(api_schemas, t
     assert left and set(left.values()) == {"Destroyed"}  # every VM made is deleted: Destroyed, as the node keeps it
 
 
-def test_a_fault_fails_with_the_shortest_sequence_as_curl_lines(api_schemas, tmp_path):
-    with Simulator(schemas=api_schemas, job_delay=0.005, faults=("drop-uuid:StopVmInstance",)) as sim:
+def test_a_fault_fails_with_the_shortest_sequence_as_curl_lines(api_schemas):
+    contracts = load_contracts(api_schemas)
+    with Simulator(schemas=api_schemas, job_delay=0.002, faults=("drop-uuid:StopVmInstance",)) as sim:
         seeded = set(sim.state.vms)
-        r = run_scenarios(sim.base_url, api_schemas, tmp_path, "--zstack-scenario-examples", "10")
+        client = logged_in(sim)
+        failure = ScenarioRun(*in_process(client, contracts), vm_scenario(contracts), examples=10, steps=4).play()
         left = made_vms(sim, seeded)
-        sessions = set(sim.state.sessions)
-    assert r.returncode == 1, r.stdout[-3000:]
-    failure = r.stdout.split("test_scenario[VmInstance]", 1)[1]
-    assert "StopVmInstance on a VmInstance in state Running broke the contract" in failure
+    assert failure is not None
+    assert failure.startswith("scenario of VmInstance: StopVmInstance on a VmInstance in state Running broke the contract")
     assert "/inventory/uuid: expected the uuid of the VmInstance acted on" in failure
     curls = [line.strip() for line in failure.splitlines() if line.strip().startswith("curl ")]
     # shrunk: the create, the query that finds it, the stop; the session masked
     assert len(curls) == 3 and "-X POST" in curls[0] and "q=uuid%3D" in curls[1] and '"stopVmInstance"' in curls[2]
-    assert all('"Authorization: OAuth <session>"' in c for c in curls)
-    assert not any(s in r.stdout for s in sessions)
+    assert all('"Authorization: OAuth <session>"' in c for c in curls) and client.session not in failure
+    assert "state.act(api='StopVmInstance', pick=0)" in failure  # Hypothesis' own steps
     # the step failed, the clean-up ran: nothing the run made is left but Destroyed
     assert left and set(left.values()) == {"Destroyed"}
 
@@ -123,8 +134,7 @@ def test_an_interrupted_run_deletes_what_it_made(api_schemas):
     contracts = load_contracts(api_schemas)
     with Simulator(schemas=api_schemas, job_delay=0.005) as sim:
         seeded = set(sim.state.vms)
-        client = ZStackClient(sim.base_url)
-        client.login("admin", "password")
+        client = logged_in(sim)
         send = client.request
         seen = []
 
@@ -135,10 +145,8 @@ def test_an_interrupted_run_deletes_what_it_made(api_schemas):
             return send(method, path, **kwargs)
 
         client.request = request
-        run = SimpleNamespace(validation=Validation(contracts, redactor=Redactor()), redactor=Redactor())
-        live = SimpleNamespace(live=SimpleNamespace(client=client), test_id="interrupted")
         with pytest.raises(KeyboardInterrupt):
-            ScenarioRun(live, run, vm_scenario(contracts), examples=5, steps=8).play()
+            ScenarioRun(*in_process(client, contracts), vm_scenario(contracts), examples=5, steps=8).play()
         left = made_vms(sim, seeded)
     assert any("clean up" in n for n in seen)
     assert left and set(left.values()) == {"Destroyed"}
@@ -161,3 +169,16 @@ def test_the_simulator_starts_a_vm_just_created():
         assert made["state"] == "Created"
         started = client.request("PUT", f"/v1/vm-instances/{made['uuid']}/actions", json_body={"startVmInstance": {}})
     assert started.final.status == 200 and started.final.body["inventory"]["state"] == "Running"
+
+
+def test_the_request_budget_stops_the_machine_and_keeps_enough_to_clean_up(api_schemas, tmp_path):
+    """--zstack-max-requests: each step holds back the requests the clean-up of what is alive needs,
+    so a run cut short still deletes every VM it made; the run says its work was not done."""
+    with Simulator(schemas=api_schemas, job_delay=0.005) as sim:
+        seeded = set(sim.state.vms)
+        r = run_scenarios(sim.base_url, api_schemas, tmp_path, "--zstack-max-requests", "40")
+        received = len(sim.requests)
+        left = made_vms(sim, seeded)
+    assert received <= 40, received
+    assert r.returncode == 2 and "not done: the request budget of 40 is spent" in r.stdout, r.stdout[-2000:]
+    assert left and set(left.values()) == {"Destroyed"}

@@ -11,7 +11,7 @@ runs in a ``finally``: also when a step fails or the run is interrupted), and th
 only names (those of other types its steps require) are never acted on. Budgets: the client's
 (``--zstack-max-requests``, ``--zstack-rate``, ``--zstack-max-time``); each step holds back
 :data:`CLEANUP_REQUESTS` requests per resource alive for that cleanup; once the budget is spent
-the machine sends nothing more (the run reports the work not done).
+the machine stops, cleans up and passes (the run reports the work not done).
 """
 
 from __future__ import annotations
@@ -59,6 +59,11 @@ FOUND = 5  # resources of a type looked up, to name in steps
 DEFAULT_EXAMPLES, DEFAULT_STEPS = 5, 8  # sequences per scenario, steps per sequence (the plugin's defaults)
 
 
+class _Spent(BaseException):
+    """The run's budget stopped the machine: not a failure for Hypothesis to shrink (it lets a
+    BaseException through, after the teardown); the run reports the work not done."""
+
+
 class ScenarioRun:
     """One scenario against the target of ``live`` (a :class:`~.session.BoundLive`), its exchanges
     held by ``run`` (the session's contract run: its ``validation`` and ``redactor``)."""
@@ -72,6 +77,7 @@ class ScenarioRun:
         self.found: dict[str, list[str]] = {}
         self.borrowed: dict[str, str] = {}  # type -> the query whose inventories named the ones found
         self.spent: str | None = None  # why the budget stopped the machine
+        self.first_failure: str | None = None  # the text of the first sequence that failed
         self._recorded: set[str] = set()
         self._made = 0
 
@@ -92,13 +98,18 @@ class ScenarioRun:
                           phases=[p for p in Phase if p is not Phase.explain], suppress_health_check=list(HealthCheck))
         try:
             run_state_machine_as_test(machine, settings=chosen)
-        except AssertionError as exc:
-            return _text(exc)
-        except BaseExceptionGroup as group:  # Hypothesis found distinct failures: each its own shortest sequence
-            failures, others = group.split(AssertionError)
-            if others is not None or failures is None:
-                raise
-            return "\n\n".join(_text(exc) for exc in failures.exceptions)
+        except BaseException as exc:
+            if self.spent is not None and not isinstance(exc, KeyboardInterrupt):
+                # Stopped by the budget (Hypothesis may take the stop for flakiness): the first
+                # failure met, unshrunk, else none (the run reports the work not done).
+                return self.first_failure
+            if isinstance(exc, AssertionError):
+                return _text(exc)
+            if isinstance(exc, BaseExceptionGroup):  # Hypothesis found distinct failures: each its own shortest sequence
+                failures, others = exc.split(AssertionError)
+                if others is None and failures is not None:
+                    return "\n\n".join(_text(e) for e in failures.exceptions)
+            raise
         return None
 
     def _usable(self) -> list[Step]:
@@ -146,18 +157,22 @@ class ScenarioRun:
             call = self.live.live.client.request(req.method, req.path, params=req.params, json_body=req.body, api=step.api,
                                                  note=note, reserve=reserve)
         except (BudgetSpent, RunTimeSpent) as exc:
-            self.spent = str(exc)
-            return None
+            return self._stop(str(exc), cleanup)
         except ClientError as exc:
             if cleanup:
                 return None
             raise AssertionError(self.report(seq, f"{step.api} got no answer: {self.run.redactor.text(str(exc))}", [])) from None
         if isinstance(call.error, (BudgetSpent, RunTimeSpent)):
-            self.spent = str(call.error)
-            return None
+            return self._stop(str(call.error), cleanup)
         call.exchange.source = self.live.test_id
         seq.lines.append(curl(call, self.run.redactor, SESSION_MASK))
         return call
+
+    def _stop(self, why: str, cleanup: bool) -> None:
+        """The budget is spent: the machine stops (the clean-up goes on with what it held back)."""
+        self.spent = why
+        if not cleanup:
+            raise _Spent(why)
 
     def judge(self, seq: Transcript, call: Call, api: str, expectations: dict, extra: list[Finding], what: str) -> None:
         """Hold an answer to the contract, the step's expectations and ``extra`` findings; a new
@@ -244,7 +259,7 @@ class ScenarioRun:
         """Query the family for the resources ``made``: each one alive is found, in the model's
         state; each gone is not."""
         query = self.scenario.query
-        if query is None or self.spent:
+        if query is None:
             return
         uuids = [m.uuid for m in made if m.uuid]
         condition = f"uuid={uuids[0]}" if len(uuids) == 1 else f"uuid?={','.join(uuids)}"
@@ -253,8 +268,7 @@ class ScenarioRun:
                                                  note=f"scenario {self.scenario.id}: query",
                                                  reserve=1 + CLEANUP_REQUESTS * sum(1 for m in seq.made if not m.gone))
         except (BudgetSpent, RunTimeSpent) as exc:
-            self.spent = str(exc)
-            return
+            return self._stop(str(exc), False)
         except ClientError as exc:
             raise AssertionError(self.report(seq, f"{query.api} got no answer: {self.run.redactor.text(str(exc))}", [])) from None
         call.exchange.source = self.live.test_id
@@ -325,12 +339,12 @@ class _Machine(RuleBasedStateMachine):
         return [m for m in self.seq.made if not m.gone and m.uuid]
 
     def _do(self, fn, *args) -> None:
-        if self.scenario_run.spent:
-            return
         try:
             fn(self.seq, *args)
         except BaseException as exc:  # a failure, or an interruption: the teardown says what it left behind, but raises nothing of its own
             self.failure = exc
+            if isinstance(exc, AssertionError) and self.scenario_run.first_failure is None:
+                self.scenario_run.first_failure = str(exc)
             raise
 
     def create(self, api: str) -> None:
@@ -358,14 +372,9 @@ class _Machine(RuleBasedStateMachine):
             raise AssertionError(self.scenario_run.report(self.seq, f"the clean-up failed: {words}", []))
 
 
-def _begin(self, api: str) -> None:
+def begin(self, api: str) -> None:
     """Every sequence starts with a resource made: the other steps need one."""
     _Machine.create(self, api)
-
-
-def _named(fn, name: str):
-    fn.__name__ = fn.__qualname__ = name
-    return fn
 
 
 def _machine(scenario_run: ScenarioRun, steps: list[Step]) -> type:
@@ -383,7 +392,7 @@ def _machine(scenario_run: ScenarioRun, steps: list[Step]) -> type:
         method.__name__ = method.__qualname__ = name
         return precondition(pre)(rule(**args)(method))
 
-    ns["begin"] = _named(initialize(api=st.sampled_from(by_role["create"]))(_begin), "begin")
+    ns["begin"] = initialize(api=st.sampled_from(by_role["create"]))(begin)
     ns["create"] = wrap(_Machine.create, "create", lambda self: len([m for m in self.seq.made if not m.gone]) < MAX_MADE,
                         api=st.sampled_from(by_role["create"]))
     for role in ("act", "read", "delete"):
