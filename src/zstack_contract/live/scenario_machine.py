@@ -147,7 +147,7 @@ class ScenarioRun:
     def send(self, seq: Transcript, step: Step, made: Made | None, note: str, cleanup: bool = False, **extra) -> Call | None:
         """Send a step's request; None when the budget stopped it (nothing more is sent then)."""
         contract = self.contracts.get(step.api)
-        values = values_for(contract, step, made, self.found, **extra)
+        values = values_for(contract, step, made, **extra)
         for n in needed(self.contracts, step.api, step):
             values[n.param] = self.found[n.resource][:1] if n.many else self.found[n.resource][0]
         req = build(Shape.of(contract), values=values)

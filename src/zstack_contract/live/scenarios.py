@@ -30,7 +30,6 @@ from ..facts.ids import NEW_RESOURCE_UUID
 from .cases import Shape
 
 CREATE, ACT, READ, DELETE = "create", "act", "read", "delete"
-KEPT_MARK = "kept"  # a delete that leaves its resource in a state (the node keeps it)
 
 
 @dataclass(frozen=True)
@@ -209,11 +208,11 @@ def after(step: Step, made: Made) -> None:
 
 
 # -- requests -------------------------------------------------------------------------------------
-def values_for(contract: Contract, step: Step, made: Made | None, found: dict[str, list[str]],
-               name: str | None = None, tags: tuple[str, ...] = (), new_uuid: str | None = None) -> dict[str, Any]:
+def values_for(contract: Contract, step: Step, made: Made | None, name: str | None = None, tags: tuple[str, ...] = (),
+               new_uuid: str | None = None) -> dict[str, Any]:
     """The parameters to send beyond what :func:`~.cases.build` makes of the schema: the subject's
-    uuid, a found resource for each other required uuid parameter (``found``: uuids by type),
-    and for a create its name, the run's user tags and, where it takes one, the uuid to give."""
+    uuid, and for a create its name, the run's user tags and, where it takes one, the uuid to give
+    (a string with a maximum length gets a value that fits)."""
     shape = Shape.of(contract)
     values: dict[str, Any] = {}
     for p in shape.params:
