@@ -182,3 +182,11 @@ def test_the_request_budget_stops_the_machine_and_keeps_enough_to_clean_up(api_s
     assert received <= 40, received
     assert r.returncode == 2 and "not done: the request budget of 40 is spent" in r.stdout, r.stdout[-2000:]
     assert left and set(left.values()) == {"Destroyed"}
+
+
+def test_a_replay_skips_the_scenarios(api_schemas, tmp_path):
+    r = subprocess.run(child_pytest(SUITE, "--zstack-schemas", str(api_schemas), "--zstack-replay", "contract_tests/recordings",
+                                    "--zstack-report", str(tmp_path), "-rs"),
+                       capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=10 * HANG)
+    assert "1 skipped" in r.stdout.splitlines()[-1], r.stdout[-2000:]
+    assert "a stateful scenario needs a target that keeps state: --zstack-replay serves recorded answers" in r.stdout
