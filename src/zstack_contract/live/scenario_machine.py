@@ -223,8 +223,9 @@ class ScenarioRun:
         if call.final.status == 200 and inv is not None:
             uuid = inv[1].get("uuid")
             if not isinstance(uuid, str) or not uuid or (given and uuid != given):
-                extra.append(self.finding(call, step.api, f"/{inv[0]}/uuid", f"the uuid of the {self.scenario.id} made" + (f" ({given})" if given else ""),
-                                          repr(uuid) if uuid is not None else "absent"))
+                extra.append(self.finding(call, step.api, f"/{inv[0]}/uuid",
+                                          f"the uuid of the {self.scenario.id} made" + (" (the resourceUuid given)" if given else ""),
+                                          _uuid_found(uuid, inv[1])))
             else:
                 made.uuid = uuid
             made.state = inv[1].get("state") if isinstance(inv[1].get("state"), str) else None
@@ -245,8 +246,8 @@ class ScenarioRun:
             after(step, made)
             inv = answer_inventory(contract, call.final.body if call.final.has_json else None, self.scenario.id)
             if inv is not None and inv[1].get("uuid") != made.uuid:
-                extra.append(self.finding(call, step.api, f"/{inv[0]}/uuid", f"the uuid of the {self.scenario.id} acted on ({made.uuid})",
-                                          repr(inv[1].get("uuid")) if "uuid" in inv[1] else "absent"))
+                extra.append(self.finding(call, step.api, f"/{inv[0]}/uuid", f"the uuid of the {self.scenario.id} acted on",
+                                          _uuid_found(inv[1].get("uuid"), inv[1])))
             elif inv is not None and made.state and not made.gone and isinstance(inv[1].get("state"), str) and inv[1]["state"] != made.state:
                 extra.append(self.finding(call, step.api, f"/{inv[0]}/state", f"state {made.state} (the model's, after {step.api})", inv[1]["state"]))
         in_state = f" in state {before}" if before else ""
@@ -282,10 +283,11 @@ class ScenarioRun:
                 if not m.uuid:
                     continue
                 if m.gone and m.uuid in by_uuid:
-                    extra.append(self.finding(call, query.api, f"/inventories/{by_uuid[m.uuid][0]}", f"no {self.scenario.id} {m.uuid} (it was removed)", "it is listed"))
+                    extra.append(self.finding(call, query.api, f"/inventories/{by_uuid[m.uuid][0]}",
+                                              f"no {self.scenario.id} of the uuid asked for (it was removed)", "it is listed"))
                 elif not m.gone and m.uuid not in by_uuid:
-                    extra.append(self.finding(call, query.api, "/inventories", f"the {self.scenario.id} {m.uuid}{' in state ' + m.state if m.state else ''}",
-                                              "not listed"))
+                    extra.append(self.finding(call, query.api, "/inventories",
+                                              f"the {self.scenario.id} of the uuid asked for{' in state ' + m.state if m.state else ''}", "not listed"))
                 elif not m.gone and m.state and by_uuid[m.uuid][1].get("state") != m.state:
                     n, inv = by_uuid[m.uuid]
                     extra.append(self.finding(call, query.api, f"/inventories/{n}/state", f"state {m.state} (the model's)", repr(inv.get("state"))))
@@ -308,6 +310,13 @@ class ScenarioRun:
             if not made.gone and made.state not in kept:
                 left.append(made.describe(self.scenario.id))
         return left
+
+
+def _uuid_found(uuid: Any, inventory: dict) -> str:
+    """What an answer had for a uuid, in words the same every run (the uuids are new each run)."""
+    if "uuid" not in inventory:
+        return "absent"
+    return "another uuid" if isinstance(uuid, str) and uuid else repr(uuid)
 
 
 def _text(exc: BaseException) -> str:
