@@ -190,3 +190,12 @@ def test_a_replay_skips_the_scenarios(api_schemas, tmp_path):
                        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=10 * HANG)
     assert "1 skipped" in r.stdout.splitlines()[-1], r.stdout[-2000:]
     assert "a stateful scenario needs a target that keeps state: --zstack-replay serves recorded answers" in r.stdout
+
+
+def test_a_step_whose_request_cannot_be_built_is_left_out():
+    """DetachNetworkServiceFromL3Network requires networkServices, a map its page gives no shape of:
+    nothing a scenario could send would pass the node's validator."""
+    shipped = load_contracts(release="4.8.22")
+    l3 = next(s for s in scenarios(shipped) if s.id == "L3Network")
+    apis = {s.api for s in l3.steps()}
+    assert "CreateL3Network" in apis and "DeleteL3Network" in apis and "DetachNetworkServiceFromL3Network" not in apis

@@ -103,6 +103,13 @@ def subject_of(contract: Contract, family: Family, names: tuple[Names, ...]) -> 
     return next((n for n in names if n.resource.lower() == family.resource.lower() and n.where == "path" and not n.many), None)
 
 
+def buildable(contract: Contract) -> bool:
+    """Whether a request the node takes can be made from the schema: routes, and no required
+    parameter that is a map the page gives no shape of (``networkServices``)."""
+    return bool(contract.routes) and not any(p.required and p.where != "top" and p.schema.get("type") == "object"
+                                             and not p.schema.get("properties") for p in contract.parameters.params)
+
+
 def makes(contract: Contract, family: Family, names: tuple[Names, ...]) -> bool:
     """Whether a create of the family makes a resource of its type: its answer is an inventory of
     the type, and it names none of the type (a POST that adds to one is about that one)."""
@@ -139,7 +146,7 @@ def scenarios(contracts: ContractSet) -> list[Scenario]:
             for api in apis:
                 contract = contracts.get(api)
                 subject = subject_of(contract, family, graph.names.get(api, ()))
-                step = step_of(contract, role, subject, family.collection) if subject is not None and contract.routes else None
+                step = step_of(contract, role, subject, family.collection) if subject is not None and buildable(contract) else None
                 if step is not None:
                     built[role].append(step)
         if not any(s.sets for role in built.values() for s in role):
@@ -147,7 +154,7 @@ def scenarios(contracts: ContractSet) -> list[Scenario]:
             # resource's (a NIC's detach needs its VM's), which the model does not keep.
             built = {role: [s for s in steps if s.needs is None and s.works_in is None] for role, steps in built.items()}
         creates = tuple(step_of(contracts.get(api), CREATE, None) for api in family.creates
-                        if makes(contracts.get(api), family, graph.names.get(api, ())))
+                        if makes(contracts.get(api), family, graph.names.get(api, ())) and buildable(contracts.get(api)))
         ends = [s for s in (*built[ACT], *built[DELETE]) if s.removes or (s.role == DELETE and s.sets)]
         if not creates or not ends:
             continue
