@@ -64,6 +64,8 @@ class Settings:
     max_time: str | None = None
     api: tuple[str, ...] | None = None
     case: tuple[str, ...] | None = None
+    scenario_examples: str | None = None
+    scenario_steps: str | None = None
 
     def get(self, key: str) -> Any:
         """The value of a table key (``max-time``), None when not set; a list for a repeatable one."""

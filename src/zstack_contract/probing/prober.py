@@ -5,37 +5,18 @@ by Hypothesis and reported with a ready-to-run ``curl`` command."""
 from __future__ import annotations
 
 import json
-import shlex
 
 from ..checks.expected import expect
 from ..checks.finding import Finding
 from ..checks.probe_answers import VALID_EXPECTATION, judge_invalid
 from ..checks.registry import PROBE
 from ..facts.ids import names_existing_resource, new_uuid
-from ..facts.secrets import Redactor
 from ..findings.baseline import is_new
 from ..live.client import BudgetSpent, Call, ClientError, JobTimeout, RunTimeSpent
+from ..live.curl import curl
 from .strategies import Probe
 
 EMPTY_MESSAGE = ("no-action-key", "empty-body")  # kinds of body an API on a path of its own takes as a message with nothing in it
-
-
-def curl(call: Call, redactor: Redactor | None = None) -> str:
-    """A ready-to-run curl command for the call's request; the session comes from $ZSTACK_SESSION."""
-    req = call.exchange.call.request
-    words = ["curl -i -X", req.method]
-    for k, v in req.headers.items():
-        if k.lower() == "authorization":
-            words += ["-H", '"Authorization: OAuth ${ZSTACK_SESSION}"']  # expanded by the shell
-        else:
-            words += ["-H", shlex.quote(f"{k}: {v}")]
-    if req.has_json:
-        words += ["--data-binary", shlex.quote(json.dumps(req.body, ensure_ascii=False))]
-    elif req.text is not None:
-        words += ["--data-binary", shlex.quote(req.text)]
-    words.append(shlex.quote(req.url))
-    line = " ".join(words)
-    return redactor.text(line) if redactor else line
 
 
 def answers(call: Call, limit: int = 160) -> str:

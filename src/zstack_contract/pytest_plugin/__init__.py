@@ -26,11 +26,13 @@ from .fixtures import (  # noqa: F401  (fixtures are found in the plugin's names
     parametrize_api_cases,
     parametrize_probes,
     parametrize_recordings,
+    parametrize_scenarios,
     zstack_contract,
     zstack_live,
     zstack_probe,
     zstack_recording_exchanges,
     zstack_replay,
+    zstack_scenario,
     zstack_session,
     zstack_target,
     zstack_vm_probe,
@@ -214,6 +216,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.fail(f"not run: the run's time is up (--zstack-max-time {option(item.config, '--zstack-max-time')} s)", pytrace=False)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A contract with no family that has a scenario has no scenario test: deselected, not a
+    skipped test of an empty parameter set."""
+    def unparametrized(item: pytest.Item) -> bool:  # pytest's own mark of an empty parameter set
+        skip = item.get_closest_marker("skip")
+        return skip is not None and "empty parameter set" in str(skip.kwargs.get("reason", ""))
+
+    empty = [item for item in items if "zstack_scenario" in getattr(item, "fixturenames", ()) and unparametrized(item)]
+    if empty:
+        config.hook.pytest_deselected(items=empty)
+        items[:] = [item for item in items if item not in empty]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "zstack_api_case" in metafunc.fixturenames:
         parametrize_api_cases(metafunc)
@@ -222,3 +237,5 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             parametrize_probes(metafunc, fixture)
     if "zstack_recording" in metafunc.fixturenames:
         parametrize_recordings(metafunc)
+    if "zstack_scenario" in metafunc.fixturenames:
+        parametrize_scenarios(metafunc)

@@ -230,3 +230,41 @@ def _prober(request: pytest.FixtureRequest, live, run: ContractRun):
     from ..probing.prober import Prober
 
     return Prober(live, run.validation.contracts.get(request.param), run, request.node.nodeid)
+
+
+# --- stateful scenarios ----------------------------------------------------------------------------
+def parametrize_scenarios(metafunc: pytest.Metafunc) -> None:
+    """``zstack_scenario``: one test per resource family with a scenario (:mod:`zstack_contract.live.scenarios`),
+    of the families with an API --zstack-api selects (every one by default), the type as its id."""
+    from ..live.cases import matches
+    from ..live.scenarios import scenarios
+
+    contracts = metafunc.config.stash[RUN].contracts()
+    globs = option(metafunc.config, "--zstack-api")
+    chosen = [s for s in scenarios(contracts)
+              if not globs or any(matches(s.api, globs) for s in s.steps())] if contracts is not None else []
+    metafunc.parametrize("zstack_scenario", chosen, ids=[s.id for s in chosen], indirect=True)
+
+
+@pytest.fixture
+def zstack_scenario(request: pytest.FixtureRequest, zstack_target, zstack_contract: ContractRun):
+    """The scenario of one resource family, ready to play against the target (``.play()``: None,
+    or the failure text of the shortest failing sequence). Skipped on a replay: its answers are
+    recorded ones, and a scenario's requests (new names, new uuids) are new each run."""
+    from ..live.scenario_machine import DEFAULT_EXAMPLES, DEFAULT_STEPS, ScenarioRun
+
+    if zstack_target.replay is not None:
+        pytest.skip("a stateful scenario needs a target that keeps state: --zstack-replay serves recorded answers")
+    zstack_live = request.getfixturevalue("zstack_live")
+
+    counts = []
+    for name, default in (("--zstack-scenario-examples", DEFAULT_EXAMPLES), ("--zstack-scenario-steps", DEFAULT_STEPS)):
+        raw = option(request.config, name)
+        try:
+            value = int(raw) if raw is not None else default
+        except ValueError:
+            value = 0
+        if value < 1:
+            pytest.exit(f"zstack-contract: {name} takes a whole number above 0, got {raw!r}", returncode=2)
+        counts.append(value)
+    return ScenarioRun(zstack_live, zstack_contract, request.param, examples=counts[0], steps=counts[1])

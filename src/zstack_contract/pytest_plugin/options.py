@@ -34,6 +34,8 @@ OPTIONS: dict[str, dict] = {
     "--zstack-max-time": dict(metavar="SECONDS", help="end the run's talk with the target after this long: later live tests fail saying so, the reports are written"),
     "--zstack-api": dict(metavar="GLOB", action="append", help="generated tests only for the APIs matching GLOB (repeatable; the variable takes a comma-separated list)"),
     "--zstack-case": dict(metavar="NAME", action="append", help="generated tests only of case NAME (repeatable; the variable takes a comma-separated list)"),
+    "--zstack-scenario-examples": dict(metavar="N", help="sequences each stateful scenario tries (default: 5)"),
+    "--zstack-scenario-steps": dict(metavar="N", help="steps of each sequence of a stateful scenario, at most (default: 8)"),
 }
 
 

@@ -1,0 +1,59 @@
+"""Wall time of the stateful scenarios of the whole shipped contract on the embedded simulator,
+with ``-n 2`` and the plugin's default examples and steps.
+
+    .venv/bin/python benchmarks/scenarios.py [--repeat 3] [--json FILE]
+
+Each run is a fresh ``python -m pytest contract_tests/test_scenarios.py -n 2 -q -p no:cacheprovider``
+in the project root (reports to a temporary folder); prints the median and best wall time, the
+load average before and after (the machine is shared) and the outcome line pytest printed, so a
+faster run that tested less would show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from measure import ROOT, compile_package, machine, run  # noqa: E402
+
+
+def measure(repeat: int) -> dict:
+    times, outcome, loads = [], "", []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(repeat):
+            before = os.getloadavg()[0]
+            r = run([sys.executable, "-m", "pytest", "contract_tests/test_scenarios.py", "-n", "2", "-q", "-p", "no:cacheprovider",
+                     "--zstack-report", str(Path(tmp) / str(n))], cwd=ROOT)
+            assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+            times.append(r.seconds)
+            loads.append((round(before, 2), round(os.getloadavg()[0], 2)))
+            outcome = next((ln for ln in reversed(r.stdout.splitlines()) if re.search(r"\d+ passed", ln)), "").strip("= ")
+    results = {"machine": machine(), "seconds_median": round(statistics.median(times), 2), "seconds_best": round(min(times), 2),
+               "runs": repeat, "load_before_after": loads, "outcome": outcome}
+    print(f"scenarios of the whole contract, -n 2: median {results['seconds_median']:.2f} s, best {results['seconds_best']:.2f} s "
+          f"({outcome}); load average before/after each run: {loads}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--json", type=Path, help="also write the figures here")
+    args = p.parse_args(argv)
+    compile_package()
+    results = measure(args.repeat)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
