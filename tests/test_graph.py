@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from conftest import HANG
+from zstack_contract.contract.graph import answer_inventory, inventory_type
 from zstack_contract.contract.loading import load_contracts
 from zstack_contract.simulator import Simulator
 
@@ -32,6 +33,20 @@ def test_each_uuid_parameter_names_a_type(graph):
     named = {(n.param, n.resource, n.where, n.required, n.many) for n in graph.names["CreateVmInstance"]}
     assert ("l3NetworkUuids", "L3Network", "body", True, True) in named and ("imageUuid", "Image", "body", True, False) in named
     assert [(n.param, n.resource) for n in graph.names["DestroyVmInstance"]] == [("uuid", "VmInstance")]
+
+
+def test_the_inventory_of_an_answer_is_read_one_way_for_every_caller(api_schemas):
+    """answer_inventory: positive cases and scenarios read a success answer's inventory alike
+    (the envelope's success field the page types as an inventory), of a type when asked."""
+    contracts = load_contracts(api_schemas)
+    stop, login = contracts.get("StopVmInstance"), contracts.get("LogInByAccount")
+    vm = {"uuid": "a" * 32, "state": "Stopped"}
+    assert answer_inventory(stop, {"inventory": vm}) == ("inventory", vm)
+    assert answer_inventory(stop, {"inventory": vm}, "VmInstance") == ("inventory", vm)
+    assert answer_inventory(stop, {"inventory": vm}, "Account") is None  # of another type than asked
+    assert answer_inventory(stop, {"inventory": "not an object"}) is None and answer_inventory(stop, None) is None
+    assert answer_inventory(stop, {"error": {"code": "SYS.1006"}}) is None
+    assert inventory_type(login.response) == "Session" and answer_inventory(login, {"inventory": {"uuid": "s"}}, "Session")
 
 
 def test_a_post_whose_path_names_the_answers_type_acts_on_it():

@@ -5,6 +5,7 @@ sequences as curl lines), and the clean-up, also when a step fails or the run is
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -13,9 +14,12 @@ from types import SimpleNamespace
 import pytest
 
 from conftest import HANG, ROOT, child_pytest
+from zstack_contract.contract.bundle import read_bundle
 from zstack_contract.contract.loading import load_contracts
+from zstack_contract.contract.releases import releases_dir
 from zstack_contract.findings.validation import Validation
 from zstack_contract.live.client import Backoff, ZStackClient
+from zstack_contract.live.made import Made
 from zstack_contract.live.scenario_machine import ScenarioRun
 from zstack_contract.live.scenarios import expected, scenarios
 from zstack_contract.simulator import Simulator
@@ -126,6 +130,34 @@ def test_drop_uuid_on_every_answer_fails_the_vm_scenario(api_schemas, tmp_path):
     assert r.returncode == 1, r.stdout[-3000:]
     assert re.search(r"CreateVmInstance \(a create\) broke the contract:\n.*/inventory/uuid", r.stdout)
     assert "left behind: VmInstance whose uuid the node did not say (named 'zstack-contract-VmInstance-" in r.stdout
+
+
+def test_positive_cases_and_scenarios_of_a_run_tag_what_they_make_alike(tmp_path):
+    """One run, one tag: the creates of the positive cases and of the scenarios carry
+    ``zstack-contract-run::<run id>``, the same run id, so a node's query for the tag finds both."""
+    schemas = tmp_path / "schemas"
+    schemas.mkdir()
+    for name, data in read_bundle(releases_dir() / "5.3.0.json.gz").files().items():
+        if name.split(".")[0] in ("CreateVmInstance", "QueryVmInstance", "StopVmInstance", "DestroyVmInstance", "ExpungeVmInstance"):
+            (schemas / name).write_bytes(data)
+    with Simulator(schemas=schemas, job_delay=0.002) as sim:
+        r = subprocess.run(child_pytest("contract_tests/test_api.py", "contract_tests/test_scenarios.py", "-k", "success or scenario",
+                                        "--zstack-url", sim.base_url, "--zstack-schemas", str(schemas), "--zstack-api", "StopVmInstance",
+                                        "--zstack-report", str(tmp_path / "report")),
+                           capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=10 * HANG, check=False)
+        creates = [json.loads(q.body) for q in sim.requests if q.method == "POST" and q.path.endswith("/vm-instances")]
+    assert r.returncode == 0 and "2 passed" in r.stdout.splitlines()[-1], r.stdout[-3000:]
+    named = {c["params"].get("name", "").startswith("zstack-contract-VmInstance-") for c in creates}
+    assert named == {True, False}  # a scenario's creates (named so), and the positive case's
+    tags = {tuple(c.get("userTags", ())) for c in creates}
+    assert len(tags) == 1 and re.fullmatch(r"zstack-contract-run::[0-9a-f]{32}", next(iter(tags))[0]), tags
+
+
+def test_a_resource_a_sequence_made_is_described_by_its_type():
+    made = Made("VmInstance", None, "CreateVmInstance", "zstack-contract-VmInstance-1")
+    assert made.describe() == "VmInstance whose uuid the node did not say (named 'zstack-contract-VmInstance-1')"
+    made.uuid, made.state = "a" * 32, "Running"
+    assert made.describe() == f"VmInstance {'a' * 32} in state Running"
 
 
 # -- interrupted ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ leaves nothing behind, the invariant checks each catch what they claim, and the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -187,12 +188,28 @@ class Caller:
         return call
 
 
-@pytest.fixture
-def simulator(success_schemas):
-    with Simulator(schemas=success_schemas, job_delay=0.001) as sim:
+@contextlib.contextmanager
+def serving(contracts):
+    """A simulator of ``contracts`` and a client logged in to it."""
+    with Simulator(schemas=contracts, job_delay=0.001) as sim:
         client = ZStackClient(sim.base_url)
         client.login("admin", "password")
-        yield sim, Caller(client), load_contracts(success_schemas)
+        yield sim, client
+
+
+@pytest.fixture
+def simulator(success_schemas):
+    contracts = load_contracts(success_schemas)
+    with serving(contracts) as (sim, client):
+        yield sim, Caller(client), contracts
+
+
+@pytest.fixture
+def shipped_simulator():
+    """(simulator, caller, contracts) of the newest shipped contract."""
+    contracts = load_contracts()
+    with serving(contracts) as (sim, client):
+        yield sim, Caller(client), contracts
 
 
 def test_a_resource_the_api_changes_is_one_the_run_made_and_the_cleanup_removes_it(simulator):
@@ -238,19 +255,15 @@ def test_what_cannot_be_found_or_made_is_unavailable_naming_the_type(api_schemas
         assert prov.made == []
 
 
-def test_a_made_resource_in_a_state_no_removal_allows_is_brought_into_one_and_removed():
-    contracts = load_contracts()
-    with Simulator(schemas=contracts, job_delay=0.001) as sim:
-        client = ZStackClient(sim.base_url)
-        client.login("admin", "password")
-        caller = Caller(client)
-        prov = Provisioner(contracts, live_node=False)
-        uuid = prov.make(contracts.graph.family("VmInstance"), caller, 3)
-        sim.state.vms[uuid]["state"] = "Created"  # as a create that only creates leaves it: no destroy allowed
-        assert prov.clean_up(caller) == []
-        assert not sim.state.exists("vm-instances", uuid)
-        sent = [c.exchange.call.request.body for c in caller.sent if c.exchange.call.request.method == "PUT"]
-        assert [next(iter(b)) for b in sent if isinstance(b, dict)][-2:] == ["startVmInstance", "expungeVmInstance"]
+def test_a_made_resource_in_a_state_no_removal_allows_is_brought_into_one_and_removed(shipped_simulator):
+    sim, caller, contracts = shipped_simulator
+    prov = Provisioner(contracts, live_node=False)
+    uuid = prov.make(contracts.graph.family("VmInstance"), caller, 3)
+    sim.state.vms[uuid]["state"] = "Created"  # as a create that only creates leaves it: no destroy allowed
+    assert prov.clean_up(caller) == []
+    assert not sim.state.exists("vm-instances", uuid)
+    sent = [c.exchange.call.request.body for c in caller.sent if c.exchange.call.request.method == "PUT"]
+    assert [next(iter(b)) for b in sent if isinstance(b, dict)][-2:] == ["startVmInstance", "expungeVmInstance"]
 
 
 def test_a_resource_the_node_does_not_take_for_a_parameter_skips_naming_it():
@@ -268,14 +281,42 @@ def test_a_resource_the_node_does_not_take_for_a_parameter_skips_naming_it():
     assert prov._not_taken(SimpleNamespace(final=Response(status=200, body={})), prepared) is None
 
 
+def test_a_resource_whose_state_is_no_state_of_the_overlays_is_removed_all_the_same(shipped_simulator):
+    """A long job's inventory carries a ``state`` that is an object: no state any change needs or
+    sets, so the way to gone is the family's delete."""
+    _, caller, contracts = shipped_simulator
+    prov = Provisioner(contracts, live_node=False)
+    family = contracts.graph.family("LongJob")
+    uuid = prov.make(family, caller, 3)
+    assert not isinstance(prov.look_up(caller, family, uuid)[0]["state"], str)
+    assert prov.clean_up(caller) == []
+    assert prov.look_up(caller, family, uuid) == []
+
+
+def test_a_query_is_asked_and_read_one_way():
+    """What positive cases and scenarios send to a family's query and read of its answer."""
+    from types import SimpleNamespace
+
+    from zstack_contract.inputs.exchange import Response
+    from zstack_contract.live.queries import listed, query_path
+
+    contracts = load_contracts(release="5.3.0")
+    assert query_path(contracts.get("QueryVmNic")) == "/v1/vm-instances/nics"
+    assert query_path(contracts.get("QueryVmInstance")) == "/v1/vm-instances"
+
+    def answer(status, body):
+        return SimpleNamespace(final=Response(status=status, body=body))
+
+    assert listed(answer(200, {"inventories": [{"uuid": U}, "odd"]})) == [{"uuid": U}, "odd"]  # as listed: pointers count every item
+    assert listed(answer(200, {"inventories": {"uuid": U}})) is None and listed(answer(200, {})) is None
+    assert listed(answer(503, {"inventories": []})) is None and listed(answer(200, None)) is None
+
+
 # -- what the simulator does, as the positive cases found it -------------------------------------------
 @pytest.fixture(scope="module")
 def whole_simulator():
-    contracts = load_contracts()
-    with Simulator(schemas=contracts, job_delay=0.001) as sim:
-        client = ZStackClient(sim.base_url)
-        client.login("admin", "password")
-        yield sim, client
+    with serving(load_contracts()) as served:
+        yield served
 
 
 def _inventories(client, path, *q):

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from ..facts.ids import names_existing_resource
 from .format import META, PAGE_TYPE
@@ -146,6 +147,18 @@ def inventory_type(response: dict) -> str | None:
         page_type = response.get("properties", {}).get(name, {}).get(PAGE_TYPE, "")
         if page_type.endswith("Inventory") and len(page_type) > len("Inventory"):
             return page_type[: -len("Inventory")]
+    return None
+
+
+def answer_inventory(contract, body: Any, resource: str | None = None) -> tuple[str, dict] | None:
+    """(the success field, the object) of a success answer's inventory, when its page types one
+    (of ``resource``'s type, when given); None when ``body`` carries none."""
+    kind = inventory_type(contract.response or {})
+    if kind is None or (resource is not None and not same_resource(kind, resource)) or not isinstance(body, dict):
+        return None
+    for name in contract.success_fields:
+        if isinstance(body.get(name), dict):
+            return name, body[name]
     return None
 
 

@@ -15,16 +15,19 @@ names. A resource of that type is, in this order:
 3. *made* through a create of its family (its request built the same way, recursively, at most
    :data:`DEPTH` levels down; a create that needs what it makes is no way to make it), and brought
    into the state needed through the family's actions (and deletes) whose ``setsState`` gives it
-   (their ``needsState`` allowing the state it is in), at most :data:`STEPS` of them.
+   (those the state it is in allows), at most :data:`STEPS` of them
+   (:func:`~zstack_contract.contract.lifecycle.way`).
 
 Every create the run sends names the resource's uuid (``resourceUuid``), which the run notes before
 sending, so that a run interrupted while the create runs still knows what to clean; and carries the
-run's tag as a user tag (:meth:`Provisioner.tag`, a node takes any text as a user tag). What cannot
+run's tag as a user tag (:func:`~.made.run_tag`, a node takes any text as a user tag). What cannot
 be had is :class:`Unavailable`, one line naming the type.
 
-:meth:`Provisioner.clean_up` removes what the run made, newest first: the family's delete (a delete
-that keeps the resource is followed by the family's action that ``removes`` it, an expunge); a
-resource already gone is left alone. What stays is returned, one :class:`Leftover` per resource.
+:meth:`Provisioner.clean_up` removes what the run made, newest first: the shortest way through the
+family's states to gone (:mod:`~zstack_contract.contract.lifecycle`: the family's delete, and where
+the delete keeps the resource, the family's action that ``removes`` it, an expunge), from the state
+the family's query shows it in; a resource already gone is left alone. What stays is returned, one
+:class:`Leftover` per resource.
 
 Values: a parameter's documented default, else its first valid value, else
 :func:`~.cases.value_for`'s. Nothing here names an API; no pytest.
@@ -32,36 +35,27 @@ Values: a parameter's documented default, else its first valid value, else
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..checks import invariants
+from ..contract import lifecycle
 from ..contract.compiled import Contract, ContractSet
-from ..contract.format import META
-from ..contract.graph import Family, Names, inventory_type
+from ..contract.graph import Family, Names, answer_inventory
 from ..contract.resources import same_resource
 from ..facts.ids import NEW_RESOURCE_UUID, names_existing_resource, new_uuid
 from .cases import Request, Shape, build, value_for
+from .made import Made, run_tag
 from .outcomes import Outcome, Skipped
+from .queries import listed, query_path
 
 DEPTH = 3  # how many creates down a resource may be made for another's create
 STEPS = 3  # how many actions may bring a made resource into the state needed
-TAG_KEY = "zstack-contract-run"
+CLEANUP_ROUNDS = 4  # how many times the cleanup looks a resource up and takes the way to gone from where it is
 
 
 class Unavailable(Exception):
     """No resource of a type can be found or made: why, in one line naming the type."""
-
-
-@dataclass
-class Made:
-    """A resource the run made (or asked to make: its create may not have ended)."""
-
-    resource: str  # VmInstance
-    uuid: str
-    create: str  # the API that made it
-    gone: bool = False  # removed by a test (a delete's, an expunge's) or by the cleanup
 
 
 @dataclass(frozen=True)
@@ -93,19 +87,6 @@ def valid_value(schema: dict[str, Any], name: str) -> Any:
     return value_for(schema, name)
 
 
-def states_needed(contract: Contract) -> tuple[str, ...]:
-    """The states the resource an API is about must be in for its work to succeed (the overlay's
-    ``worksIn``, else its ``needsState``); () when any will do."""
-    change = contract.change or {}
-    return tuple(change.get("worksIn") or change.get("needsState") or ())
-
-
-def changes_subject(contract: Contract) -> bool:
-    """Whether the API's work deletes or changes the resource it is about (its kind, or the overlay's ``change``)."""
-    change = contract.change or {}
-    return contract.kind == "delete" or bool(change.get("removes") or change.get("setsState") or change.get("moves"))
-
-
 @dataclass
 class Provisioner:
     """Finds and makes resources for one run (one process: an xdist worker has its own, and cleans
@@ -124,7 +105,7 @@ class Provisioner:
     @property
     def tag(self) -> str:
         """The user tag every create of the run carries."""
-        return f"{TAG_KEY}::{self.run_id}"
+        return run_tag(self.run_id)
 
     # -- requests -------------------------------------------------------------------------------
     def prepare(self, contract: Contract, live, depth: int = DEPTH, subject: str | None = None) -> Prepared:
@@ -151,7 +132,8 @@ class Provisioner:
                 if edge is None:
                     raise Unavailable(f"the graph names no resource type for {p.name} (an overlay entry can)")
                 if edge is subject_edge:
-                    uuid = subject or self.obtain(edge.resource, live, depth, states_needed(contract), own=changes_subject(contract))
+                    uuid = subject or self.obtain(edge.resource, live, depth, lifecycle.states_needed(contract),
+                                                  own=lifecycle.changes_subject(contract))
                     subject = uuid
                 else:
                     uuid = self.obtain(edge.resource, live, depth)
@@ -186,13 +168,9 @@ class Provisioner:
         return Names(api, p.name, named.resource, p.where, p.required, p.schema.get("type") == "array") if named else None
 
     def removable(self, family: Family) -> bool:
-        """Whether the run can remove what it makes of a family (see :meth:`clean_up`)."""
-        if not family.query:
-            return False
-        if any((self.contracts.get(a).change or {}).get("removes") for a in family.actions):
-            return True
-        return any(not ((c := self.contracts.get(a)).change or {}).get("setsState") and not (c.change or {}).get("needsState")
-                   and deletes_it(c, family) for a in family.deletes)
+        """Whether the run can remove what it makes of a family (see :meth:`clean_up`): a query to
+        see it gone, and an API that removes it (:func:`~zstack_contract.contract.lifecycle.removable`)."""
+        return bool(family.query) and lifecycle.removable(lifecycle.family_changes(self.contracts, family))
 
     def send(self, live, contract: Contract, prepared: Prepared, note: str | None = None):
         """Send a prepared request; a create's resource is noted (to clean) before it is sent."""
@@ -201,7 +179,7 @@ class Provisioner:
         req = prepared.request
         call = live.call(req.method, req.path, params=req.params, json_body=req.body, api=contract.api, note=note)
         if prepared.made is not None and 200 <= call.final.status < 300:
-            inventory = answer_inventory(contract, call)
+            inventory = answer_inventory(contract, call.final.body if call.final.has_json else None)
             uuid = inventory[1].get("uuid") if inventory else None
             if isinstance(uuid, str) and uuid and uuid != prepared.made.uuid:  # the node chose its own: that one is to clean
                 if prepared.made in self.made:
@@ -237,9 +215,8 @@ class Provisioner:
 
     def find(self, live, family: Family, states: tuple[str, ...]) -> str | None:
         conditions = [("q", f"state?={','.join(states)}")] if states else []
-        body = self._query(live, family, [*conditions, ("limit", "1")], note=f"find a {family.resource}")
-        found = body.get("inventories") if isinstance(body, dict) else None
-        first = found[0] if isinstance(found, list) and found and isinstance(found[0], dict) else {}
+        found = self._query(live, family, [*conditions, ("limit", "1")], note=f"find a {family.resource}")
+        first = found[0] if found and isinstance(found[0], dict) else {}
         return first.get("uuid") if isinstance(first.get("uuid"), str) else None
 
     def referenced(self, live, resource: str) -> str | None:
@@ -249,8 +226,7 @@ class Provisioner:
         for family in self.graph.families.values():
             if family.query is None or family.resource == resource:
                 continue
-            body = self._query(live, family, [("limit", "1")], note=f"find a {resource} an inventory names")
-            for inventory in (body or {}).get("inventories") or () if isinstance(body, dict) else ():
+            for inventory in self._query(live, family, [("limit", "1")], note=f"find a {resource} an inventory names") or ():
                 uuid = self._naming(inventory, resource) if isinstance(inventory, dict) else None
                 if uuid:
                     return uuid
@@ -275,17 +251,15 @@ class Provisioner:
         """The inventories the family's query finds with ``uuid`` (None: no query, or no answer of one)."""
         if not family.query:
             return None
-        body = self._query(live, family, [("q", f"uuid={uuid}")], note=f"look up a {family.resource}")
-        found = body.get("inventories") if isinstance(body, dict) else None
-        return [i for i in found if isinstance(i, dict)] if isinstance(found, list) else None
+        found = self._query(live, family, [("q", f"uuid={uuid}")], note=f"look up a {family.resource}")
+        return [i for i in found if isinstance(i, dict)] if found is not None else None
 
-    def _query(self, live, family: Family, params: list[tuple[str, str]], note: str) -> Any:
+    def _query(self, live, family: Family, params: list[tuple[str, str]], note: str) -> list | None:
+        """What the family's query lists (:func:`~.queries.listed`); on a live node, only what the run tagged."""
         query = self.contracts.get(family.query)
-        path = query.routes[0].template.split("/{", 1)[0]
         if self.live_node:
             params = [*params, ("q", f"__userTag__={self.tag}")]
-        call = live.call("GET", path, params=params, api=query.api, note=note)
-        return call.final.body if call.final.status == 200 and call.final.has_json else None
+        return listed(live.call("GET", query_path(query), params=params, api=query.api, note=note))
 
     def make(self, family: Family, live, depth: int) -> str:
         """A new resource of the family, by the first of its creates that works (those naming the
@@ -320,41 +294,19 @@ class Provisioner:
     def bring(self, family: Family, uuid: str, states: tuple[str, ...], live, depth: int) -> None:
         """Take a resource into one of ``states`` through the family's changes that set a state."""
         inventories = self.look_up(live, family, uuid) or []
-        now = inventories[0].get("state") if inventories else None
+        now = lifecycle.state_of(inventories[0]) if inventories else None
         if now in states:
             return
-        path = self._path(family, now, states)
+        path = None if now is None else lifecycle.way(lifecycle.family_changes(self.contracts, family), now, states, STEPS)
         if path is None:
             raise Unavailable(f"no {family.resource} in state {'/'.join(states)}: "
                               f"no action of its family takes one from {now or 'its state'} there")
-        for api in path:
-            contract = self.contracts.get(api)
+        for change in path:
+            contract = self.contracts.get(change.api)
             prepared = self.prepare(contract, live, depth, subject=uuid)
             call = self.send(live, contract, prepared, note=f"bring a {family.resource} into state {'/'.join(states)}")
             if not 200 <= call.final.status < 300:
-                raise Unavailable(f"{api} answered status {call.final.status} on the {family.resource} made to be {'/'.join(states)}")
-
-    def _path(self, family: Family, now: str | None, states: tuple[str, ...]) -> list[str] | None:
-        """The shortest list of the family's APIs that set a state, from ``now`` into ``states``."""
-        if now is None:
-            return None
-        moves = []
-        for api in (*family.actions, *family.deletes):
-            change = self.contracts.get(api).change or {}
-            if change.get("setsState") and not change.get("removes"):
-                moves.append((api, tuple(change.get("needsState") or ()), change["setsState"]))
-        seen, todo = {now}, deque([(now, [])])
-        while todo:
-            state, path = todo.popleft()
-            if len(path) >= STEPS:
-                continue
-            for api, needs, sets in moves:
-                if (not needs or state in needs) and sets not in seen:
-                    if sets in states:
-                        return [*path, api]
-                    seen.add(sets)
-                    todo.append((sets, [*path, api]))
-        return None
+                raise Unavailable(f"{change.api} answered status {call.final.status} on the {family.resource} made to be {'/'.join(states)}")
 
     # -- the positive case ----------------------------------------------------------------------------
     def run_case(self, contract: Contract, live):
@@ -392,24 +344,23 @@ class Provisioner:
         where = {"file": call.exchange.source or live.test_id, "api": contract.api, "step": len(call.exchange.steps) - 1}
         about = self.graph.subject_of.get(contract.api)
         family = self.graph.family(about) if about else None
-        answer = answer_inventory(contract, call)
-        answered = inventory_type(contract.response or {})
         if family is None:
             return []
+        answer = answer_inventory(contract, call.final.body if call.final.has_json else None, family.resource)
         if prepared.made is not None:
             uuid = answer[1].get("uuid") if answer else None
-            if not isinstance(uuid, str) or not family.query or not (answered and same_resource(answered, family.resource)):
+            if not isinstance(uuid, str) or not family.query:
                 return []
             found = self.look_up(live, family, uuid)
             return invariants.created_found(where, uuid, family.query, None if found is None else {"inventories": found})
         if prepared.subject is None:
             return []
         findings = []
-        if answer and answered and same_resource(answered, family.resource):
+        if answer:
             findings += invariants.acted_on(where, "/" + answer[0], answer[1], prepared.subject, prepared.subject_param.param)
-        if contract.kind == "delete" and family.query and deletes_it(contract, family):
+        if contract.kind == "delete" and family.query and lifecycle.removes_it(contract, family, self.contracts):
             found = self.look_up(live, family, prepared.subject)
-            keeps = (contract.change or {}).get("setsState")
+            keeps = contract.change.get("setsState")
             findings += invariants.delete_done(where, prepared.subject, family.query, None if found is None else {"inventories": found}, keeps)
         return findings
 
@@ -433,92 +384,36 @@ class Provisioner:
         return left
 
     def _remove(self, made: Made, live) -> str | None:
+        """Take a resource to gone: from the state the query shows it in, the family's shortest way
+        there, each step followed by a look-up; where a step leaves it elsewhere than the way says,
+        a new way from there (at most :data:`CLEANUP_ROUNDS` ways). Why it stays, else None."""
         family = self.graph.family(made.resource)
         found = self.look_up(live, family, made.uuid)
         if found is None:
             return f"no query of {made.resource} to see it"
-        for _ in range(4):
+        changes = lifecycle.family_changes(self.contracts, family)
+        for _ in range(CLEANUP_ROUNDS):
             if not found:
                 return None
-            api = self._removal(family, made, found[0].get("state"))
-            if api is None:
-                ready = self._removable_states(family)
+            state = lifecycle.state_of(found[0])
+            way = lifecycle.way(changes, state)
+            if way is None:
+                return f"in state {state}: no API of its family takes it from there to gone"
+            for change in way:
+                contract = self.contracts.get(change.api)
                 try:
-                    if not ready:
-                        raise Unavailable("no delete of its family removes it")
-                    self.bring(family, made.uuid, ready, live, 1)
+                    prepared = self.prepare(contract, live, 1, subject=made.uuid)
                 except Unavailable as exc:
-                    return f"in state {found[0].get('state')}: {exc}"
+                    return f"{change.api}: {exc}"
+                call = self.send(live, contract, prepared, note=f"clean up a {made.resource}")
+                if not 200 <= call.final.status < 300:
+                    return f"{change.api} answered status {call.final.status}"
                 found = self.look_up(live, family, made.uuid)
                 if found is None:
-                    return f"no answer of {family.query} to see it"
-                continue
-            contract = self.contracts.get(api)
-            try:
-                prepared = self.prepare(contract, live, 1, subject=made.uuid)
-            except Unavailable as exc:
-                return f"{api}: {exc}"
-            call = self.send(live, contract, prepared, note=f"clean up a {made.resource}")
-            if not 200 <= call.final.status < 300:
-                return f"{api} answered status {call.final.status}"
-            found = self.look_up(live, family, made.uuid)
-            if found is None:
-                return f"no answer of {family.query} to see it gone"
-        return "still there after its delete and removal"
-
-    def _removable_states(self, family: Family) -> tuple[str, ...]:
-        """The states in which an API of the family removes a resource (or deletes it)."""
-        states: list[str] = []
-        for api in (*family.actions, *family.deletes):
-            contract = self.contracts.get(api)
-            change = contract.change or {}
-            if (change.get("removes") or (api in family.deletes and deletes_it(contract, family))) and change.get("needsState"):
-                states += [s for s in change["needsState"] if s not in states]
-        return tuple(states)
-
-    def _removal(self, family: Family, made: Made, state: str | None) -> str | None:
-        """The API to remove a resource in ``state``: an action that removes it where its state
-        allows, else a delete whose path ends in its uuid (or whose change keeps it in a state)."""
-        removers = [a for a in family.actions if (self.contracts.get(a).change or {}).get("removes")]
-        for api in removers:
-            needs = (self.contracts.get(api).change or {}).get("needsState")
-            if not needs or state in needs:
-                return api
-        for api in family.deletes:
-            contract = self.contracts.get(api)
-            needs = (contract.change or {}).get("needsState")
-            if needs and state not in needs:
-                continue
-            if deletes_it(contract, family):
-                return api
-        return None
-
-
-def deletes_it(contract: Contract, family: Family) -> bool:
-    """Whether a delete removes (or keeps in a state) a resource of its family: the overlay says
-    what it does to it, or its path is the family's collection and the resource's uuid
-    (``/v1/vm-instances/{uuid}``; ``/v1/access-control-lists/{aclUuid}/ipentries/{uuid}``
-    removes a part of one)."""
-    change = contract.change or {}
-    if change.get("setsState") or change.get("removes"):
-        return True
-    template = contract.routes[0].template.rstrip("/") if contract.routes else ""
-    head, _, last = template.rpartition("/")
-    return bool(family.collection) and last.startswith("{") and head.endswith("/" + family.collection)
-
-
-def answer_inventory(contract: Contract, call) -> tuple[str, dict] | None:
-    """(the success field, the object) of a success answer's inventory, when its page types one."""
-    body = call.final.body if call.final.has_json else None
-    if not isinstance(body, dict):
-        return None
-    kind = inventory_type(contract.response or {})
-    if kind is None:
-        return None
-    for name in (contract.response or {}).get(META, {}).get("envelope", {}).get("success", ()):
-        if isinstance(body.get(name), dict):
-            return name, body[name]
-    return None
+                    return f"no answer of {family.query} to see it gone"
+                if change.removes or not found or lifecycle.state_of(found[0]) != change.sets:
+                    break  # gone, or not where the way says: look again
+        return None if not found else "still there after its delete and removal"
 
 
 def _find_key(body: Any, key: str) -> Any:

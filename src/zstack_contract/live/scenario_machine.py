@@ -31,20 +31,22 @@ from hypothesis.stateful import (
 from ..checks.expected import EXPECTED_ANSWER, error_codes, expect
 from ..checks.finding import Finding
 from ..checks.registry import LIVE
+from ..contract.graph import answer_inventory
+from ..contract.lifecycle import state_of
 from ..facts.ids import NEW_RESOURCE_UUID, new_uuid
 from ..findings.baseline import is_new
 from .cases import Shape, build
 from .client import BudgetSpent, Call, ClientError, RunTimeSpent
 from .curl import curl
+from .made import Made, run_tag
 from .outcomes import Skipped
+from .queries import listed, query_path
 from .scenarios import (
     CREATE,
-    Made,
     Scenario,
     Step,
     Transcript,
     after,
-    answer_inventory,
     expected,
     needed,
     uuids_of_type,
@@ -54,7 +56,6 @@ from .scenarios import (
 MAX_MADE = 3  # resources a sequence keeps alive at once
 CLEANUP_REQUESTS = 6  # requests held back per resource alive: its delete, an expunge, their polls
 SESSION_MASK = "<session>"
-SCENARIO_TAG = "zstack-contract::scenario"  # the user tag every create carries, with the run's id after it
 FOUND = 5  # resources of a type looked up, to name in steps
 DEFAULT_EXAMPLES, DEFAULT_STEPS = 5, 8  # sequences per scenario, steps per sequence (the plugin's defaults)
 
@@ -66,14 +67,17 @@ class _Spent(BaseException):
 
 class ScenarioRun:
     """One scenario against the target of ``live`` (a :class:`~.session.BoundLive`), its exchanges
-    held by ``run`` (the session's contract run: its ``validation`` and ``redactor``)."""
+    held by ``run`` (the session's contract run: its ``validation`` and ``redactor``). Every create
+    carries the run's tag (:func:`~.made.run_tag`): ``run_id``'s, else the run id of the session's
+    positive cases (``live.provisioner``), else a new one."""
 
     def __init__(self, live, run, scenario: Scenario, *, examples: int = DEFAULT_EXAMPLES, steps: int = DEFAULT_STEPS,
                  run_id: str = ""):
         self.live, self.run, self.scenario = live, run, scenario
         self.contracts = run.validation.contracts
         self.examples, self.steps = examples, steps
-        self.tag = f"{SCENARIO_TAG}::{run_id or new_uuid()}"
+        provisioner = getattr(live, "provisioner", None)
+        self.tag = run_tag(run_id or (provisioner.run_id if provisioner is not None else new_uuid()))
         self.found: dict[str, list[str]] = {}
         self.borrowed: dict[str, str] = {}  # type -> the query whose inventories named the ones found
         self.spent: str | None = None  # why the budget stopped the machine
@@ -130,13 +134,12 @@ class ScenarioRun:
         if query is None:
             return []
         try:
-            call = self.live.live.client.request("GET", _collection_path(query), params=[("limit", str(FOUND if own else 20))],
+            call = self.live.live.client.request("GET", query_path(query), params=[("limit", str(FOUND if own else 20))],
                                                  api=query.api, note=f"find a {resource}")
         except ClientError:
             return []
-        body = call.final.body if call.final.has_json else None
-        inventories = body.get("inventories") if call.final.status == 200 and isinstance(body, dict) else None
-        if not isinstance(inventories, list):
+        inventories = listed(call)
+        if inventories is None:
             return []
         if own:
             return [i["uuid"] for i in inventories if isinstance(i, dict) and isinstance(i.get("uuid"), str)][:FOUND]
@@ -205,7 +208,7 @@ class ScenarioRun:
         params = {p.name for p in Shape.of(contract).params}
         name = f"zstack-contract-{self.scenario.id}-{self._made}" if "name" in params else None
         given = new_uuid() if NEW_RESOURCE_UUID in params else None
-        made = Made(given, step.api, name)
+        made = Made(self.scenario.id, given, step.api, name)
         if given:  # before the answer: the teardown deletes it whatever becomes of the request
             seq.made.append(made)
         call = self.send(seq, step, None, f"scenario {self.scenario.id}: create", name=name, tags=(self.tag,), new_uuid=given)
@@ -228,7 +231,7 @@ class ScenarioRun:
                                           _uuid_found(uuid, inv[1])))
             else:
                 made.uuid = uuid
-            made.state = inv[1].get("state") if isinstance(inv[1].get("state"), str) else None
+            made.state = state_of(inv[1])
         self.judge(seq, call, step.api, dict(final=200), extra, f"{step.api} (a create) broke the contract:")
         if made.uuid is not None:
             self.look(seq, [made], f"after {step.api}")
@@ -265,7 +268,7 @@ class ScenarioRun:
         uuids = [m.uuid for m in made if m.uuid]
         condition = f"uuid={uuids[0]}" if len(uuids) == 1 else f"uuid?={','.join(uuids)}"
         try:
-            call = self.live.live.client.request("GET", _collection_path(query), params=[("q", condition)], api=query.api,
+            call = self.live.live.client.request("GET", query_path(query), params=[("q", condition)], api=query.api,
                                                  note=f"scenario {self.scenario.id}: query",
                                                  reserve=1 + CLEANUP_REQUESTS * sum(1 for m in seq.made if not m.gone))
         except (BudgetSpent, RunTimeSpent) as exc:
@@ -274,11 +277,10 @@ class ScenarioRun:
             raise AssertionError(self.report(seq, f"{query.api} got no answer: {self.run.redactor.text(str(exc))}", [])) from None
         call.exchange.source = self.live.test_id
         seq.lines.append(curl(call, self.run.redactor, SESSION_MASK))
-        body = call.final.body if call.final.has_json else None
-        listed = body.get("inventories") if call.final.status == 200 and isinstance(body, dict) else None
+        inventories = listed(call)
         extra = []
-        if isinstance(listed, list):
-            by_uuid = {i.get("uuid"): (n, i) for n, i in enumerate(listed) if isinstance(i, dict)}
+        if inventories is not None:
+            by_uuid = {i.get("uuid"): (n, i) for n, i in enumerate(inventories) if isinstance(i, dict)}
             for m in made:
                 if not m.uuid:
                     continue
@@ -296,19 +298,18 @@ class ScenarioRun:
     def teardown(self, seq: Transcript) -> list[str]:
         """Delete what the sequence made; what is left behind, in words (a resource whose uuid the
         node never said, one no delete took)."""
-        kept = {s.sets for s in self.scenario.deletes if s.sets}
         left = []
         for made in seq.made:
             if made.uuid is None and not made.gone:
-                left.append(made.describe(self.scenario.id))
+                left.append(made.describe())
                 continue
             for step in [] if made.gone else self.scenario.cleanup(made.state, self.contracts):
                 call = self.send(seq, step, made, f"scenario {self.scenario.id}: clean up", cleanup=True)
                 if call is None or call.final.status != 200:
                     break
                 after(step, made)
-            if not made.gone and made.state not in kept:
-                left.append(made.describe(self.scenario.id))
+            if not made.gone and made.state not in self.scenario.kept:
+                left.append(made.describe())
         return left
 
 
@@ -325,11 +326,6 @@ def _text(exc: BaseException) -> str:
 
 def _statuses(final: Any) -> tuple:
     return final if isinstance(final, tuple) else (final,)
-
-
-def _collection_path(query) -> str:
-    template = next((r.template for r in query.routes if "{" not in r.template), query.routes[0].template)
-    return template.split("/{", 1)[0]
 
 
 class _Machine(RuleBasedStateMachine):

@@ -6,12 +6,10 @@ A family has a scenario when the contract creates it and can delete or list it. 
 its creates, actions, reads, deletes and its query; an action, read or delete takes part only
 when one of its uuid parameters names the family's type (the resource it is about: the path's,
 else a required one). What a step's work does to that resource, and in which states it may be
-asked, is the overlay's ``change`` (:attr:`~zstack_contract.contract.compiled.Contract.change`):
-``needsState`` (else the node's ``SYS.1006`` before any work), ``worksIn`` (else an error of the
-work itself), ``setsState``, ``removes``. A delete with no ``change`` removes the resource when
-its path ends in the resource's variable (``DELETE /v1/vm-instances/{uuid}``), and deletes a part
-of it otherwise (``/v1/vm-instances/{uuid}/hostnames``), as any delete of a node does. Nothing
-here names an API: the VM family's Running, Stopped, Paused, Destroyed come from the overlay.
+asked, is its :class:`~zstack_contract.contract.lifecycle.Change`: the overlay's ``change``
+(``needsState``, ``worksIn``, ``setsState``, ``removes``), and the rule of a delete's path (a delete
+of the resource itself removes it, one of a part leaves it, a detach is no step). Nothing here
+names an API: the VM family's Running, Stopped, Paused, Destroyed come from the overlay.
 
 The other uuid parameters a step requires name resources it only names, never acts on: each is
 found through its type's query, else in the inventories of the family's own query (a VM names
@@ -25,25 +23,22 @@ from typing import Any
 
 from ..contract.compiled import Contract, ContractSet
 from ..contract.graph import Family, Names, inventory_type
+from ..contract.lifecycle import Change, change_of, subject_param, way
 from ..contract.resources import named_by_param, same_resource
 from ..facts.ids import NEW_RESOURCE_UUID
 from .cases import Shape
+from .made import Made
 
 CREATE, ACT, READ, DELETE = "create", "act", "read", "delete"
 
 
 @dataclass(frozen=True)
-class Step:
-    """One API of a scenario, in its role, with the parameter that names the resource it is about
-    (None for a create)."""
+class Step(Change):
+    """One API of a scenario, in its role, with what its work does to the resource it is about and
+    the parameter that names that resource (None for a create)."""
 
-    api: str
-    role: str  # create, act, read, delete
-    subject: Names | None
-    needs: tuple[str, ...] | None  # the states the node's check allows; None: any
-    works_in: tuple[str, ...] | None  # the states the work succeeds in; None: any
-    sets: str | None  # the state the work leaves the resource in
-    removes: bool  # the resource is gone after it
+    role: str = CREATE  # create, act, read, delete
+    subject: Names | None = None
 
 
 @dataclass(frozen=True)
@@ -67,40 +62,16 @@ class Scenario:
     def cleanup(self, state: str | None, contracts: ContractSet) -> list[Step]:
         """The shortest list of steps that take a resource in ``state`` (None: not known) to gone,
         else to a state a delete leaves it in (the node keeps it so), through the states the
-        steps allow and set (a VM just created: started, destroyed, expunged); only steps that
-        name no other resource. Empty when none does."""
-        usable = [s for s in (*self.deletes, *self.actions) if not needed(contracts, s.api, s) and (s.removes or s.sets)]
-        kept = {s.sets for s in self.deletes if s.sets}
-        paths: dict[str | None, list[Step]] = {state: []}
-        frontier: list[str | None] = [state]
-        ends: list[list[Step]] = []
-        while frontier and len(paths) < 50:
-            nxt = []
-            for at in frontier:
-                for s in sorted(usable, key=lambda s: (not s.removes, s.role != DELETE, s.api)):
-                    if not allowed(s, at):
-                        continue
-                    path = [*paths[at], s]
-                    if s.removes:
-                        return path
-                    if s.sets in kept:
-                        ends.append(path)
-                    if s.sets not in paths:
-                        paths[s.sets] = path
-                        nxt.append(s.sets)
-            frontier = nxt
-        return ends[0] if ends else []
+        steps allow and set (a VM just created: started, destroyed, expunged;
+        :func:`~zstack_contract.contract.lifecycle.way`); only steps that name no other resource.
+        Empty when none does, or when it is in such a state already."""
+        usable = [s for s in (*self.deletes, *self.actions) if not needed(contracts, s.api, s)]
+        return way(usable, state) or way(usable, state, into=self.kept) or []
 
-
-def allowed(step: Step, state: str | None) -> bool:
-    """Whether the model expects ``step`` to work on a resource in ``state`` (None: not known)."""
-    return state is None or ((step.needs is None or state in step.needs) and (step.works_in is None or state in step.works_in))
-
-
-def subject_of(contract: Contract, family: Family, names: tuple[Names, ...]) -> Names | None:
-    """The path's uuid variable naming the family's type: the resource the API is about (one
-    named in a body only is left out: what an answer says about it cannot be told apart)."""
-    return next((n for n in names if n.resource.lower() == family.resource.lower() and n.where == "path" and not n.many), None)
+    @property
+    def kept(self) -> set[str]:
+        """The states a delete leaves a resource in (the node keeps it so: a destroyed VM)."""
+        return {s.sets for s in self.deletes if s.sets}
 
 
 def buildable(contract: Contract) -> bool:
@@ -118,19 +89,11 @@ def makes(contract: Contract, family: Family, names: tuple[Names, ...]) -> bool:
         and not any(n.resource.lower() == family.resource.lower() for n in names)
 
 
-def step_of(contract: Contract, role: str, subject: Names | None, collection: str | None = None) -> Step | None:
-    """A step of an API; None for a delete whose path ends in the resource's variable under another
-    path than the resource's own (``/v1/accounts/{accountUuid}/roles/{roleUuid}``: a detach, that
-    a simulator takes for the delete of the role)."""
-    change = contract.change
-    template = contract.routes[0].template if contract.routes else ""
-    removes = bool(change.get("removes"))
-    if role == DELETE and not change.get("setsState") and subject is not None and template.rstrip("/").endswith("{" + subject.param + "}"):
-        if template.rstrip("/") != f"/v1/{collection}/{{{subject.param}}}":
-            return None
-        removes = True
-    return Step(contract.api, role, subject, tuple(change["needsState"]) if change.get("needsState") else None,
-                tuple(change["worksIn"]) if change.get("worksIn") else None, change.get("setsState"), removes)
+def step_of(contract: Contract, role: str, subject: Names | None, family: Family | None = None) -> Step | None:
+    """A step of an API; None for a delete that detaches the resource from another
+    (``/v1/accounts/{accountUuid}/roles/{roleUuid}``, :func:`~zstack_contract.contract.lifecycle.change_of`)."""
+    change = change_of(contract, family, subject.param if subject else None)
+    return None if change is None else Step(**vars(change), role=role, subject=subject)
 
 
 def scenarios(contracts: ContractSet) -> list[Scenario]:
@@ -145,8 +108,8 @@ def scenarios(contracts: ContractSet) -> list[Scenario]:
         for role, apis in ((ACT, family.actions), (READ, family.reads), (DELETE, family.deletes)):
             for api in apis:
                 contract = contracts.get(api)
-                subject = subject_of(contract, family, graph.names.get(api, ()))
-                step = step_of(contract, role, subject, family.collection) if subject is not None and buildable(contract) else None
+                subject = subject_param(family, graph.names.get(api, ()))
+                step = step_of(contract, role, subject, family) if subject is not None and buildable(contract) else None
                 if step is not None:
                     built[role].append(step)
         if not any(s.sets for role in built.values() for s in role):
@@ -163,22 +126,7 @@ def scenarios(contracts: ContractSet) -> list[Scenario]:
     return out
 
 
-# -- the model ------------------------------------------------------------------------------------
-@dataclass
-class Made:
-    """A resource a scenario made, as the model has it."""
-
-    uuid: str | None  # None: the node never said it
-    by: str  # the create
-    name: str | None  # the name it was given, when the create takes one
-    state: str | None = None  # None: its inventory has no state
-    gone: bool = False
-
-    def describe(self, family: str) -> str:
-        said = self.uuid or "whose uuid the node did not say" + (f" (named {self.name!r})" if self.name else "")
-        return f"{family} {said}" + (f" in state {self.state}" if self.state else "")
-
-
+# -- the model: the resources a sequence made (:class:`~.made.Made`, their states the model's) -------------
 @dataclass
 class Expected:
     """What a step's answer must be: the expectations of :func:`~zstack_contract.checks.expected.expect`,
@@ -262,17 +210,6 @@ def uuids_of_type(inventories: list, resource: str) -> list[str]:
 
     walk(inventories)
     return out
-
-
-def answer_inventory(contract: Contract, body: Any, resource: str) -> tuple[str, dict] | None:
-    """(field, object) of a success answer's inventory of ``resource``'s type, if it carries one."""
-    kind = inventory_type(contract.response)
-    if kind is None or not same_resource(kind, resource) or not isinstance(body, dict):
-        return None
-    for name in contract.success_fields:
-        if isinstance(body.get(name), dict):
-            return name, body[name]
-    return None
 
 
 @dataclass
