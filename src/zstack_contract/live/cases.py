@@ -32,9 +32,11 @@ from typing import Any
 
 from ..checks.expected import EXPECTED_ANSWER
 from ..contract.compiled import Contract, ContractSet
+from ..contract.lifecycle import states_needed
 from ..contract.parameters import Parameter
 from ..facts.ids import is_uuid_param, new_uuid
 from .outcomes import Skipped
+from .queries import listed, query_path
 
 CASES = ("unknown-resource", "missing-mandatory", "invalid-value", "invalid-session", "missing-authorization", "tags-not-list",
          "query-nothing", "query-limit", "query-count", "read", "success")
@@ -283,13 +285,12 @@ def _read(case: Case, shape: Shape, contracts: ContractSet, live):
     if query is None:
         raise Skipped(f"no query API lists the resources {uuid_param.name} names, to find one to read")
     params = [("limit", "1")]
-    states = contract.change.get("needsState") or contract.change.get("worksIn")
-    if states:  # one the node lets the API read (the overlay's state machine)
+    states = states_needed(contract)
+    if states:  # one the API works on (the overlay's state machine)
         params.append(("q", f"state?={','.join(states)}"))
-    found = live.call("GET", query.routes[0].template.split("/{", 1)[0], params=params, api=query.api, note="find a resource")
-    body = found.final.body if found.final.has_json else None
-    inventories = body.get("inventories") if isinstance(body, dict) else None
-    if found.final.status != 200 or not inventories or not isinstance(inventories[0], dict) or "uuid" not in inventories[0]:
+    found = live.call("GET", query_path(query), params=params, api=query.api, note="find a resource")
+    inventories = listed(found)
+    if not inventories or not isinstance(inventories[0], dict) or "uuid" not in inventories[0]:
         raise Skipped(f"{query.api} found no resource to read")
     req = build(shape, values={uuid_param.name: inventories[0]["uuid"]})
     call = live.call(req.method, req.path, params=req.params, api=case.api)
