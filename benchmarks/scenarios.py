@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -24,8 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import ROOT, compile_package, machine, run  # noqa: E402
-
+from measure import compile_package, machine, pytest_run  # noqa: E402
 
 SELECTIONS = {
     "both": ["contract_tests/test_api.py", "contract_tests/test_scenarios.py", "-k", "success or test_scenario"],
@@ -39,12 +37,9 @@ def measure(repeat: int, only: str = "both") -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(repeat):
             before = os.getloadavg()[0]
-            r = run([sys.executable, "-m", "pytest", *SELECTIONS[only], "-n", "2", "-q", "-p", "no:cacheprovider",
-                     "--zstack-report", str(Path(tmp) / str(n))], cwd=ROOT)
-            assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+            r, outcome = pytest_run([*SELECTIONS[only], "-n", "2"], Path(tmp) / str(n))
             times.append(r.seconds)
             loads.append((round(before, 2), round(os.getloadavg()[0], 2)))
-            outcome = next((ln for ln in reversed(r.stdout.splitlines()) if re.search(r"\d+ passed", ln)), "").strip("= ")
     results = {"machine": machine(), "seconds_median": round(statistics.median(times), 2), "seconds_best": round(min(times), 2),
                "runs": repeat, "selection": only, "load_before_after": loads, "outcome": outcome}
     print(f"{only} of the whole contract, -n 2: median {results['seconds_median']:.2f} s, best {results['seconds_best']:.2f} s "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import ROOT, compile_package, machine, run  # noqa: E402
+from measure import compile_package, machine, pytest_run  # noqa: E402
 
 WAYS = {"serial": [], "-n 2": ["-n", "2"]}
 
@@ -30,13 +29,10 @@ def measure(repeat: int) -> dict:
         for name, extra in WAYS.items():
             times, outcome = [], ""
             for n in range(repeat):
-                r = run([sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:cacheprovider",
-                         "--zstack-report", str(Path(tmp) / f"{name}-{n}"), *extra], cwd=ROOT)
-                assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+                r, outcome = pytest_run(["contract_tests", *extra], Path(tmp) / f"{name}-{n}")
                 times.append(r.seconds)
-                outcome = next((ln for ln in reversed(r.stdout.splitlines()) if re.search(r"\d+ passed", ln)), "")
             results["ways"][name] = {"seconds_median": round(statistics.median(times), 2), "seconds_best": round(min(times), 2),
-                                     "runs": repeat, "outcome": outcome.strip("= ")}
+                                     "runs": repeat, "outcome": outcome}
             w = results["ways"][name]
             print(f"pytest contract_tests {name:7s} median {w['seconds_median']:6.2f} s, best {w['seconds_best']:6.2f} s  ({w['outcome']})", flush=True)
     s, p = results["ways"]["serial"], results["ways"]["-n 2"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import ROOT, compile_package, machine, run  # noqa: E402
+from measure import ROOT, compile_package, machine, pytest_run, run  # noqa: E402
 
 SIMULATOR = """
 import json, sys, time
@@ -52,13 +51,10 @@ def suite(repeat: int, env: dict) -> dict:
     times, outcome = [], ""
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(repeat):
-            r = run([sys.executable, "-m", "pytest", "contract_tests", "-q", "-p", "no:cacheprovider", "-n", "2",
-                     "--zstack-report", str(Path(tmp) / str(n))], cwd=ROOT, env=env)
-            assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+            r, outcome = pytest_run(["contract_tests", "-n", "2"], Path(tmp) / str(n), env=env)
             times.append(r.seconds)
-            outcome = next((ln for ln in reversed(r.stdout.splitlines()) if re.search(r"\d+ passed", ln)), "")
-            print(f"pytest contract_tests -n 2: {r.seconds:6.1f} s ({outcome.strip('= ')})", flush=True)
-    return {"seconds": [round(t, 1) for t in times], "seconds_median": round(statistics.median(times), 1), "outcome": outcome.strip("= ")}
+            print(f"pytest contract_tests -n 2: {r.seconds:6.1f} s ({outcome})", flush=True)
+    return {"seconds": [round(t, 1) for t in times], "seconds_median": round(statistics.median(times), 1), "outcome": outcome}
 
 
 def simulator(repeat: int, env: dict) -> dict:
