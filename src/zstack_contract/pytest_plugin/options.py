@@ -26,7 +26,7 @@ OPTIONS: dict[str, dict] = {
     "--zstack-account": dict(metavar="NAME", help="account to log in with (logged out at the end)"),
     "--zstack-password": dict(metavar="PASSWORD", help="the account's password (sent as its SHA-512 hash)"),
     "--zstack-vm": dict(metavar="UUID", help="the VM the destructive tests may reimage"),
-    "--zstack-allow-destructive": dict(action="store_true", help="let tests change state on a live node (reimage)"),
+    "--zstack-allow-destructive": dict(action="store_true", help="let tests change state on a live node: the reimage, the positive cases and the scenarios (these only on resources the run made)"),
     "--zstack-timeout": dict(metavar="SECONDS", help="give up on a job, and on any one request (but not before 1 s), after this long (default: 300 for a job, 30 for a request, 5 for a job of a simulator; a job's apiTimeout if shorter)"),
     "--zstack-record": dict(metavar="DIR", help="write every live exchange as a redacted exchange record"),
     "--zstack-max-requests": dict(metavar="N", help="send at most N requests to the target (default: 1000 to a live node, no cap to a simulator)"),
