@@ -346,3 +346,19 @@ def test_a_created_vm_starts(whole_simulator):
     sim.state.vms[vm["uuid"]]["state"] = "Created"
     call = client.request("PUT", f"/v1/vm-instances/{vm['uuid']}/actions", json_body={"startVmInstance": {}})
     assert call.final.status == 200 and call.final.body["inventory"]["state"] == "Running"
+
+
+def test_a_query_whose_inventories_name_no_uuid_makes_the_run_make_one_not_borrow_a_reference():
+    """Under ``drop-uuid`` a zone's query lists zones with no uuid: the run makes a zone (known by
+    the uuid it gives) rather than taking a zone uuid another inventory names, so the API's own
+    answer is the one judged, not a SYS.1003 about a borrowed uuid."""
+    contracts = load_contracts()
+    with Simulator(schemas=contracts, faults=("drop-uuid",), job_delay=0.001) as sim:
+        client = ZStackClient(sim.base_url)
+        client.login("admin", "password")
+        caller = Caller(client)
+        prov = Provisioner(contracts, live_node=False)
+        prepared = prov.prepare(contracts.get("UpdateZone"), caller)
+        assert [(m.resource, m.uuid) for m in prov.made] == [("Zone", prepared.subject)]
+        assert prepared.subject in sim.state.collection("zones")
+        assert prov.clean_up(caller) == []

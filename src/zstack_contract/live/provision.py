@@ -7,7 +7,8 @@ names. A resource of that type is, in this order:
 1. one the run made itself and that still exists (in the state needed), asked of its type's query
    by uuid;
 2. *found* through the type's query (``q=state?=<states>`` when the API needs some), else named
-   by an inventory of another type's query (``instanceOfferingUuid`` of a VM), unless the resource
+   by an inventory of another type's query (``instanceOfferingUuid`` of a VM; when the type's own
+   query lists resources with no uuid, only once making one failed), unless the resource
    is the one the API deletes or changes (kind delete, or the overlay's ``change``): that one is
    always one the run made. On a live node every query the run sends for a resource carries the
    condition ``__userTag__=<the run's tag>``, so only what the run made is ever found, and a run
@@ -200,24 +201,37 @@ class Provisioner:
         for made in reversed(self.made):
             if made.resource == resource and not made.gone and self.exists(live, family, made.uuid, states):
                 return made.uuid
+        borrow = not (states or self.live_node)  # a uuid another inventory names may stand in
+        unnamed = False
         if self.live_node or not own:  # a live node's query finds only what carries the run's tag
-            found = (self.find(live, family, states) if family.query else None) or (
-                None if states or self.live_node else self.referenced(live, resource))
+            found, unnamed = self.find(live, family, states) if family.query else (None, False)
+            # A query that lists resources but names none (no uuid) is itself broken: the run
+            # makes one, known by the uuid it gives, before it trusts another inventory's word.
+            found = found or (self.referenced(live, resource) if borrow and not (unnamed and family.creates) else None)
             if found:
                 return found
         where = f" in state {'/'.join(states)}" if states else ""
         if not family.creates:
             raise Unavailable(f"no {resource}{where} found, and no API of the contract creates one")
-        uuid = self.make(family, live, depth)
+        try:
+            uuid = self.make(family, live, depth)
+        except Unavailable:
+            found = self.referenced(live, resource) if borrow and unnamed else None
+            if not found:
+                raise
+            return found
         if states:
             self.bring(family, uuid, states, live, depth)
         return uuid
 
-    def find(self, live, family: Family, states: tuple[str, ...]) -> str | None:
+    def find(self, live, family: Family, states: tuple[str, ...]) -> tuple[str | None, bool]:
+        """The uuid of the first resource the family's query lists (in one of ``states``), and
+        whether it listed one that has no uuid."""
         conditions = [("q", f"state?={','.join(states)}")] if states else []
         found = self._query(live, family, [*conditions, ("limit", "1")], note=f"find a {family.resource}")
         first = found[0] if found and isinstance(found[0], dict) else {}
-        return first.get("uuid") if isinstance(first.get("uuid"), str) else None
+        uuid = first.get("uuid") if isinstance(first.get("uuid"), str) and first["uuid"] else None
+        return uuid, bool(found) and uuid is None
 
     def referenced(self, live, resource: str) -> str | None:
         """A uuid of type ``resource`` that an inventory of another type's query names
