@@ -52,7 +52,6 @@ def write_verdict(config: pytest.Config, report: dict[str, Any]) -> None:
 # -- reading it back: which API a failed test is about ---------------------------------------------
 GENERATED_ID = re.compile(r"test_api\[(\w+)-[\w-]+\]")  # contract_tests/test_api.py: test_api[<API>-<case>]
 PARAMETER_ID = re.compile(r"\w+\[(\w+)(?:-[^\]]*)?\]")  # a test parametrized by an API first: test_probe_...[<API>]
-HAND_WRITTEN_API = "ReimageVmInstance"  # the API the hand-written tests of contract_tests/test_live.py call (the login's pass any fault)
 
 
 def failures(junit: str | Path) -> dict[str, str]:
@@ -66,14 +65,15 @@ def failures(junit: str | Path) -> dict[str, str]:
     return out
 
 
-def api_of(test: str, apis: Collection[str] = ()) -> str | None:
+def api_of(test: str, apis: Collection[str] = (), unparametrized: str | None = None) -> str | None:
     """The API a test of the suite is about: a generated one's (``test_api[<API>-<case>]``), else
     the API first in its parameters when ``apis`` knows it (``test_probe_...[<API>]``), else, for a
-    test with no parameters, the API the hand-written tests call; None for any other test."""
+    test with no parameters, ``unparametrized`` (the caller knows which API its hand-written tests
+    call); None for any other test."""
     m = GENERATED_ID.fullmatch(test)
     if m:
         return m.group(1)
     m = PARAMETER_ID.fullmatch(test)
     if m:
         return m.group(1) if m.group(1) in apis else None
-    return HAND_WRITTEN_API
+    return unparametrized
