@@ -231,6 +231,17 @@ def test_a_delete_removes_what_its_path_ends_in_unless_the_node_keeps_it(sim, me
         assert found(sim, collection, uuid) == ([], []), source
 
 
+def test_a_detach_drops_the_link_and_leaves_both_resources(sim):
+    """L2NoVlanNetwork.handle(APIDetachL2NetworkFromClusterMsg): the L2NetworkClusterRefVO goes, the
+    cluster and the L2 network stay (DELETE /v1/l2-networks/{l2NetworkUuid}/clusters/{clusterUuid}
+    ends in the cluster's uuid under the L2 network's)."""
+    assert seeded.CLUSTER in sim.state.get("l2-networks", seeded.L2)["attachedClusterUuids"]
+    r = call(sim, "DELETE", f"/v1/l2-networks/{seeded.L2}/clusters/{seeded.CLUSTER}")
+    assert r.status_code == 200, r.text
+    assert found(sim, "clusters", seeded.CLUSTER)[0] and found(sim, "l2-networks", seeded.L2)[0]
+    assert seeded.CLUSTER not in sim.state.get("l2-networks", seeded.L2)["attachedClusterUuids"]
+
+
 def test_the_delete_vm_hostname_page_keeps_the_vm(api_schemas):
     """The test page of DeleteVmHostname (tests/pages/DeleteVmHostname.txt) served by itself."""
     with Simulator(schemas=api_schemas, job_delay=DELAY) as s:

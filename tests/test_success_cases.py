@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -28,7 +29,9 @@ from zstack_contract.contract.releases import releases_dir
 from zstack_contract.facts.ids import password_hash
 from zstack_contract.live.client import ZStackClient
 from zstack_contract.live.provision import Provisioner, Unavailable
+from zstack_contract.live.queries import oldest_first
 from zstack_contract.simulator import Simulator
+from zstack_contract.simulator import seed as seeded
 
 GENERATED = "contract_tests/test_api.py"
 # What the pages lack to remove what two of their creates make (an account, a VM: its destroy keeps
@@ -362,3 +365,20 @@ def test_a_query_whose_inventories_name_no_uuid_makes_the_run_make_one_not_borro
         assert [(m.resource, m.uuid) for m in prov.made] == [("Zone", prepared.subject)]
         assert prepared.subject in sim.state.collection("zones")
         assert prov.clean_up(caller) == []
+
+
+def test_what_a_run_finds_is_the_oldest_so_not_what_another_worker_just_made(shipped_simulator):
+    """A found resource is asked for ``sort=+createDate``: with xdist, a resource another worker of
+    the run made a moment ago (and may be removing) is not the one found, the seeded one is."""
+    sim, caller, contracts = shipped_simulator
+    prov = Provisioner(contracts, live_node=False)
+    zones = contracts.graph.family("Zone")
+    made = prov.make(zones, caller, 3)
+    oldest = {**sim.state.get("zones", seeded.ZONE), "uuid": "0" * 31 + "1", "name": "oldest", "createDate": datetime(2001, 1, 1)}
+    sim.state.put("zones", oldest)  # listed last, created first
+    found, unnamed = prov.find(caller, zones, ())
+    assert (found, unnamed) == (oldest["uuid"], False) and made in sim.state.collection("zones")
+    sim.state.remove("zones", oldest["uuid"])
+    assert ("sort", "+createDate") in oldest_first(contracts.get(zones.query))
+    assert oldest_first(contracts.get("QueryGlobalConfig")) == []  # its inventories have no createDate to sort by
+    assert prov.clean_up(caller) == []

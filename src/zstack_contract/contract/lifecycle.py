@@ -11,7 +11,7 @@ is the family's collection and the resource's variable (``DELETE /v1/vm-instance
 deletes a part of it when its path goes on past the variable (``/v1/vm-instances/{uuid}/hostnames``),
 as any delete of a node does. One whose path ends in the variable under another path
 (``/v1/zones/{zoneUuid}/backup-storage/{backupStorageUuid}``) detaches the resource from another
-one: it has no change of the family (a simulator takes it for the delete of the resource).
+one: it has no change of the family (the simulator drops their link and keeps both).
 Nothing here names an API: the VM family's states come from the overlay.
 """
 

@@ -48,7 +48,7 @@ from ..facts.ids import NEW_RESOURCE_UUID, names_existing_resource, new_uuid
 from .cases import Request, Shape, build, value_for
 from .made import Made, run_tag
 from .outcomes import Outcome, Skipped
-from .queries import listed, query_path
+from .queries import listed, oldest_first, query_path
 
 DEPTH = 3  # how many creates down a resource may be made for another's create
 STEPS = 3  # how many actions may bring a made resource into the state needed
@@ -273,7 +273,7 @@ class Provisioner:
         query = self.contracts.get(family.query)
         if self.live_node:
             params = [*params, ("q", f"__userTag__={self.tag}")]
-        return listed(live.call("GET", query_path(query), params=params, api=query.api, note=note))
+        return listed(live.call("GET", query_path(query), params=[*params, *oldest_first(query)], api=query.api, note=note))
 
     def make(self, family: Family, live, depth: int) -> str:
         """A new resource of the family, by the first of its creates that works (those naming the

@@ -19,3 +19,16 @@ def listed(call) -> list | None:
     body = call.final.body if call.final.has_json else None
     found = body.get("inventories") if call.final.status == 200 and isinstance(body, dict) else None
     return found if isinstance(found, list) else None
+
+
+def oldest_first(query: Contract) -> list[tuple[str, str]]:
+    """``sort=+createDate`` when the query's inventories have a ``createDate`` (else nothing: a
+    node refuses to sort by a field its inventory lacks). What a run finds rather than makes is
+    then the oldest resource, not one another process of the same run (an xdist worker) made a
+    moment ago and may be removing: on a simulator its seeded data, on a node the run's oldest."""
+    root = query.response or {}
+    items = root.get("properties", {}).get("inventories", {}).get("items", {})
+    ref = items.get("$ref", "") if isinstance(items, dict) else ""
+    if ref.startswith("#/$defs/"):
+        items = root.get("$defs", {}).get(ref[len("#/$defs/"):], {})
+    return [("sort", "+createDate")] if "createDate" in (items.get("properties", {}) if isinstance(items, dict) else {}) else []

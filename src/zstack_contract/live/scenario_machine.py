@@ -40,7 +40,7 @@ from .client import BudgetSpent, Call, ClientError, RunTimeSpent
 from .curl import curl
 from .made import Made, run_tag
 from .outcomes import Skipped
-from .queries import listed, query_path
+from .queries import listed, oldest_first, query_path
 from .scenarios import (
     CREATE,
     Scenario,
@@ -134,7 +134,7 @@ class ScenarioRun:
         if query is None:
             return []
         try:
-            call = self.live.live.client.request("GET", query_path(query), params=[("limit", str(FOUND if own else 20))],
+            call = self.live.live.client.request("GET", query_path(query), params=[("limit", str(FOUND if own else 20)), *oldest_first(query)],
                                                  api=query.api, note=f"find a {resource}")
         except ClientError:
             return []

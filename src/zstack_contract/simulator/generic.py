@@ -11,7 +11,7 @@ fields, valid values), ``PortApiValidator.validate`` (resources, ``successIfReso
 What the work does to a resource: a create adds it to its collection (found then by the query and
 the reads of that collection); a delete removes the resource its path's last variable names, when
 the path ends in it (``DELETE /v1/<resources>/{uuid}``; a path that goes on past it deletes a part
-of that resource, not the resource); where the overlay says otherwise (``change``: a delete that
+of that resource, not the resource; one that names another resource before it detaches the two); where the overlay says otherwise (``change``: a delete that
 keeps the resource in another state, an action that removes it or sets its state, the states it
 needs first), that is done instead, for the resource its path names.
 """
@@ -303,10 +303,38 @@ def _same_kind(value: Any, sample: Any) -> bool:
 
 def delete(call: Call) -> Outcome:
     """The resource the path's last variable names goes (the path ends in it), or stays as the
-    overlay says; a delete of a part of a resource (a path that goes on past it) leaves it."""
+    overlay says; a delete of a part of a resource (a path that goes on past it) leaves it, and
+    so does a detach (the path names another resource before it): only their link goes."""
     found = _resource_of(call, last=True)
+    others = _others(call, found) if found is not None and not call.api.change else []
+    if others:
+        _unlink(call, found, others)
+        found = None
     changed = (found[0], _change(call, found)) if found is not None else None
     return 200, _with_resources(call, sample_answer(call.api), changed)
+
+
+def _others(call: Call, found: tuple[str, dict, str]) -> list[tuple[str, str]]:
+    """(collection, uuid) of the other resources a delete's path names before the one it ends in:
+    ``DELETE /v1/l2-networks/{l2NetworkUuid}/clusters/{clusterUuid}`` detaches the cluster from the
+    L2 network (L2NoVlanNetwork.handle(APIDetachL2NetworkFromClusterMsg) removes their
+    L2NetworkClusterRefVO, not the cluster)."""
+    return [(p.collection, str(call.value(p.name))) for p in call.api.params
+            if p.collection and p.where == "path" and call.value(p.name) is not None and str(call.value(p.name)) != found[1]["uuid"]]
+
+
+def _unlink(call: Call, found: tuple[str, dict, str], others: list[tuple[str, str]]) -> None:
+    """A detach: each of the resources its path names drops the other's uuid from the lists of
+    uuids it holds (an L2 network's ``attachedClusterUuids``, a backup storage's ``attachedZoneUuids``)."""
+    collection, detached, _ = found
+    with call.state.lock:
+        mine = call.state.find(collection, detached["uuid"])
+        for other_collection, other_uuid in others:
+            other = call.state.find(other_collection, other_uuid)
+            for resource, gone in ((other, detached["uuid"]), (mine, other_uuid)):
+                for key, value in (resource or {}).items():
+                    if isinstance(value, list) and gone in value:
+                        resource[key] = [v for v in value if v != gone]
 
 
 def query(call: Call) -> Outcome:
