@@ -28,7 +28,7 @@ from zstack_contract.contract.loading import load_contracts
 from zstack_contract.contract.releases import releases_dir
 from zstack_contract.facts.ids import password_hash
 from zstack_contract.live.client import ZStackClient
-from zstack_contract.live.provision import Provisioner, Unavailable
+from zstack_contract.live.provision import DEPTH, Provisioner, Unavailable
 from zstack_contract.live.queries import oldest_first
 from zstack_contract.simulator import Simulator
 from zstack_contract.simulator import seed as seeded
@@ -373,7 +373,7 @@ def test_what_a_run_finds_is_the_oldest_so_not_what_another_worker_just_made(shi
     sim, caller, contracts = shipped_simulator
     prov = Provisioner(contracts, live_node=False)
     zones = contracts.graph.family("Zone")
-    made = prov.make(zones, caller, 3)
+    made = prov.make(zones, caller, DEPTH)
     oldest = {**sim.state.get("zones", seeded.ZONE), "uuid": "0" * 31 + "1", "name": "oldest", "createDate": datetime(2001, 1, 1)}
     sim.state.put("zones", oldest)  # listed last, created first
     found, unnamed = prov.find(caller, zones, ())

@@ -207,7 +207,8 @@ class Provisioner:
             found, unnamed = self.find(live, family, states) if family.query else (None, False)
             # A query that lists resources but names none (no uuid) is itself broken: the run
             # makes one, known by the uuid it gives, before it trusts another inventory's word.
-            found = found or (self.referenced(live, resource) if borrow and not (unnamed and family.creates) else None)
+            if not found and borrow and not (unnamed and family.creates):
+                found = self.referenced(live, resource)
             if found:
                 return found
         where = f" in state {'/'.join(states)}" if states else ""
